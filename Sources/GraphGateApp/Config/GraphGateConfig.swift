@@ -1,0 +1,58 @@
+import Foundation
+import Storage
+
+/// The one typed configuration of graphgate, read once at start.
+///
+/// Each setting comes from a command-line flag, else an environment variable, else its default. Every
+/// variable is listed in `GraphGateConfig.variables` (README's table is generated from the same facts).
+public struct GraphGateConfig: Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var publicURL: URL
+    public var database: DatabaseLocation
+    public var keyringPath: String?
+    public var msClientId: String?
+    public var msClientSecret: String?
+    public var msTenant: String
+    public var msAuthority: URL
+    public var graphURL: URL
+    /// Run against the emulated tenant started in-process.
+    public var sandbox: Bool
+    public var readOnly: Bool
+    /// Tool names or globs to expose (empty: all).
+    public var tools: [String]
+    /// Users (username or user id) with the admin role.
+    public var admins: [String]
+    /// Tool calls per user per minute.
+    public var rateLimitPerMinute: Int
+    /// Fresh MCP Server + transport per request (for load-balanced deployments).
+    public var mcpStateless: Bool
+
+    /// Where sandbox keyrings and other generated files go: the SQLite file's directory, or the working directory.
+    public var dataDirectory: String {
+        if case .sqlite(let path) = database {
+            return URL(fileURLWithPath: path).deletingLastPathComponent().path
+        }
+        return FileManager.default.currentDirectoryPath
+    }
+
+    public var modeName: String { sandbox ? "sandbox" : "production" }
+
+    /// The MCP endpoint, which is also the audience of every access token we issue.
+    public var mcpResource: String { publicURL.absoluteString.trimmingTrailingSlash + "/mcp" }
+
+    public var description: String {
+        """
+        GraphGateConfig(mode: \(modeName), listen: \(host):\(port), public: \(publicURL.absoluteString), \
+        database: \(database), keyring: \(keyringPath ?? "-"), ms_client_id: \(msClientId ?? "-"), \
+        ms_client_secret: \(msClientSecret == nil ? "-" : "<redacted>"), tenant: \(msTenant), \
+        authority: \(msAuthority.absoluteString), graph: \(graphURL.absoluteString), read_only: \(readOnly), \
+        tools: \(tools.isEmpty ? "*" : tools.joined(separator: ",")), admins: \(admins.count), \
+        rate_limit: \(rateLimitPerMinute)/min, mcp_stateless: \(mcpStateless))
+        """
+    }
+}
+
+extension String {
+    var trimmingTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+}

@@ -1,0 +1,21 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The per-request context of graphgate's router: Hummingbird's core storage plus who is calling.
+public struct GraphGateRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The TCP peer (before any trusted-proxy rewriting).
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The peer's IP address as text, for rate limits and audit.
+    public var sourceIP: String? { remoteAddress?.ipAddress }
+
+    /// Request bodies are capped here for every route; `/mcp` and the OAuth endpoints set tighter caps.
+    public var maxUploadSize: Int { 1024 * 1024 }
+}

@@ -1,0 +1,15 @@
+/// Why `graphgate serve` could not start, in one line a newcomer can act on.
+public enum ServeError: Error, CustomStringConvertible {
+    case portInUse(host: String, port: Int)
+    case cannotListen(host: String, port: Int, reason: String)
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .portInUse(let host, let port):
+            "cannot listen on \(host):\(port): the port is already in use (set GRAPHGATE_PORT or --port)"
+        case .cannotListen(let host, let port, let reason): "cannot listen on \(host):\(port): \(reason)"
+        case .storage(let why): why
+        }
+    }
+}

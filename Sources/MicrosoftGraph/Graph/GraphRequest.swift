@@ -1,0 +1,66 @@
+import Foundation
+
+/// One Graph call, relative to the client's base URL (`/v1.0/me/messages`).
+public struct GraphRequest: Sendable {
+    public enum Method: String, Sendable {
+        case get = "GET", post = "POST", patch = "PATCH", put = "PUT", delete = "DELETE"
+    }
+
+    public var method: Method
+    /// Path below the base URL, starting with `/` (`/v1.0/me/messages/{id}`); ids must be added with
+    /// ``GraphRequest/segment(_:)``.
+    public var path: String
+    public var query: [(String, String)]
+    /// An already percent-encoded query (from a validated `@odata.nextLink`); used instead of `query`.
+    public var encodedQuery: String?
+    public var body: Data?
+    /// Extra `Prefer` values (`outlook.timezone="…"`); IdType and body content type are always sent.
+    public var prefer: [String]
+    /// Ask for HTML bodies instead of text.
+    public var htmlBody: Bool
+    /// Whether repeating the request cannot do anything twice: only those are retried after 5xx or a dropped
+    /// connection. 429 is retried for every request (Graph did not process it).
+    public var idempotent: Bool
+    /// Largest answer accepted, in bytes.
+    public var maxResponseBytes: Int
+
+    public init(
+        _ method: Method, _ path: String, query: [(String, String)] = [], body: Data? = nil, prefer: [String] = [],
+        htmlBody: Bool = false, idempotent: Bool? = nil, maxResponseBytes: Int = 8 << 20
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.encodedQuery = nil
+        self.body = body
+        self.prefer = prefer
+        self.htmlBody = htmlBody
+        self.idempotent = idempotent ?? (method == .get || method == .put || method == .delete)
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// The request for the next page given by a ``GraphPage/nextLink`` (path and query below the base URL).
+    public static func continuation(_ link: String, maxResponseBytes: Int = 8 << 20) -> GraphRequest? {
+        guard link.hasPrefix("/"), !link.hasPrefix("//"), !link.contains("#"),
+            link.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        else { return nil }
+        let parts = link.split(separator: "?", maxSplits: 1).map(String.init)
+        guard !parts[0].contains(".."), !parts[0].contains("\\") else { return nil }
+        var request = GraphRequest(.get, parts[0], maxResponseBytes: maxResponseBytes)
+        request.encodedQuery = parts.count > 1 ? parts[1] : nil
+        return request
+    }
+
+    /// Percent-encodes one path segment (an id) so it can never add a segment or a query.
+    public static func segment(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    /// Encodes a query value strictly (RFC 3986 unreserved only), so `+`, `&`, `=` and `#` stay data.
+    static func encodeQuery(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~$")
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+
+/// The one SQL store of graphgate, on SQLite or PostgreSQL, behind the same API.
+///
+/// Stores write their SQL once with SQLKit's bound interpolation (`\(bind: value)`), which renders `?` for
+/// SQLite and `$1` for PostgreSQL. Nothing is ever spliced into SQL as text.
+///
+/// - SQLite: one connection in WAL mode, handed to one caller at a time (SQLite has one writer anyway).
+/// - PostgreSQL: a `PostgresClient` pool; `run()` must be running (it is a `Service`).
+public final class Database: Service, Sendable {
+    public enum Backend: String, Sendable {
+        case sqlite
+        case postgres
+    }
+
+    public let backend: Backend
+    public let location: DatabaseLocation
+    private let sqlite: SQLiteConnection?
+    private let sqliteLock = AsyncLock()
+    private let postgres: PostgresClient?
+    private let logger: Logger
+
+    private init(
+        location: DatabaseLocation, sqlite: SQLiteConnection?, postgres: PostgresClient?, logger: Logger
+    ) {
+        self.location = location
+        self.backend = sqlite != nil ? .sqlite : .postgres
+        self.sqlite = sqlite
+        self.postgres = postgres
+        self.logger = logger
+    }
+
+    /// Opens the store. For SQLite the file (and its directory) is created on first use.
+    /// For PostgreSQL the pool connects lazily once `run()` is running.
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws(StorageError) -> Database {
+        switch location {
+        case .sqlite(let path):
+            let url = URL(fileURLWithPath: path)
+            let directory = url.deletingLastPathComponent().path
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .notWritable("cannot create directory \(directory)")
+            }
+            if FileManager.default.fileExists(atPath: url.path), !FileManager.default.isWritableFile(atPath: url.path) {
+                throw .notWritable("\(url.path) is read-only")
+            }
+            if !FileManager.default.isWritableFile(atPath: directory) {
+                throw .notWritable("directory \(directory) is read-only")
+            }
+            do {
+                let connection = try await SQLiteConnection.open(storage: .file(path: url.path), logger: logger)
+                for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
+                    "PRAGMA synchronous=NORMAL"]
+                {
+                    _ = try await connection.query(pragma)
+                }
+                return Database(location: location, sqlite: connection, postgres: nil, logger: logger)
+            } catch {
+                throw StorageError.from(error) == .failed("SQLite cantOpen")
+                    ? .notWritable("cannot open \(url.path)") : StorageError.from(error)
+            }
+        case .postgres(let pg):
+            let tls: PostgresClient.Configuration.TLS
+            switch pg.tlsMode {
+            case "disable": tls = .disable
+            case "require": tls = .require(.makeClientConfiguration())
+            default: tls = .prefer(.makeClientConfiguration())
+            }
+            var configuration = PostgresClient.Configuration(
+                host: pg.host, port: pg.port, username: pg.username, password: pg.password, database: pg.database,
+                tls: tls)
+            configuration.options.connectTimeout = .seconds(5)
+            configuration.options.maximumConnections = 16
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            return Database(location: location, sqlite: nil, postgres: client, logger: logger)
+        }
+    }
+
+    /// Runs the PostgreSQL pool until graceful shutdown, then closes the store. SQLite needs no background work,
+    /// but waits for shutdown the same way so the file is closed cleanly.
+    public func run() async throws {
+        if let postgres {
+            await cancelWhenGracefulShutdown {
+                await postgres.run()
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
+        await close()
+    }
+
+    /// Runs `body` with the pool running, for commands that do not start a service group (`migrate`, `keys`).
+    public func withRunning<R: Sendable>(_ body: @Sendable () async throws -> R) async throws -> R {
+        guard let postgres else {
+            do {
+                let result = try await body()
+                await close()
+                return result
+            } catch {
+                await close()
+                throw error
+            }
+        }
+        return try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask {
+                await postgres.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    /// Closes the SQLite file. (The PostgreSQL pool closes when `run()` ends.)
+    public func close() async {
+        if let sqlite, !sqlite.isClosed {
+            try? await sqliteLock.withLock { try await sqlite.close() }
+        }
+    }
+
+    /// Runs statements outside a transaction (each statement is atomic on its own).
+    public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StorageError) -> R {
+        do {
+            if let sqlite {
+                return try await sqliteLock.withLock { try await body(sqlite.sql()) }
+            }
+            return try await withPostgresConnection { try await body($0.sql()) }
+        } catch {
+            throw StorageError.from(error)
+        }
+    }
+
+    /// Runs `body` in one transaction: all of it commits, or none of it does.
+    ///
+    /// On SQLite the transaction is `BEGIN IMMEDIATE`, so it holds the write lock from the start. On PostgreSQL,
+    /// `lockingClause` (`FOR UPDATE`) in a store's SELECT takes a row lock that other instances wait on.
+    public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(
+        StorageError
+    ) -> R {
+        do {
+            if let sqlite {
+                return try await sqliteLock.withLock {
+                    let db = sqlite.sql()
+                    try await db.raw("BEGIN IMMEDIATE").run()
+                    do {
+                        let result = try await body(db)
+                        try await db.raw("COMMIT").run()
+                        return result
+                    } catch {
+                        try? await db.raw("ROLLBACK").run()
+                        throw error
+                    }
+                }
+            }
+            return try await withPostgresConnection { connection in
+                let db = connection.sql()
+                try await db.raw("BEGIN").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        } catch {
+            throw StorageError.from(error)
+        }
+    }
+
+    /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite (whose `BEGIN IMMEDIATE` already serialises writers).
+    public var lockingClause: String { backend == .postgres ? " FOR UPDATE" : "" }
+
+    /// Fails fast when the database cannot be reached, instead of waiting on the pool forever.
+    public func checkReachable(timeout: Duration = .seconds(8)) async throws(StorageError) {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await self.read { db in try await db.raw("SELECT 1 AS one").all() } }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw StorageError.unavailable("no answer from \(self.location) within \(timeout)")
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } catch {
+            throw StorageError.from(error)
+        }
+    }
+
+    private func withPostgresConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        guard let postgres else { throw StorageError.failed("no PostgreSQL client") }
+        return try await postgres.withConnection { try await body($0) }
+    }
+}

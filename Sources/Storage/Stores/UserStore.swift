@@ -1,0 +1,266 @@
+import Foundation
+import SQLKit
+
+/// Users, their linked Microsoft accounts, and blocks.
+public protocol UserStore: Sendable {
+    /// Finds the user for (tenant, object id) or creates one; refreshes name and last-login time.
+    func upsertUser(tenantId: String, objectId: String, username: String, displayName: String) async throws(StorageError)
+        -> User
+    func user(id: String) async throws(StorageError) -> User?
+    func user(tenantId: String, objectId: String) async throws(StorageError) -> User?
+    /// Finds users whose id, username or object id equals `reference` (for admin commands).
+    func findUsers(matching reference: String) async throws(StorageError) -> [User]
+    func allUsers(limit: Int) async throws(StorageError) -> [User]
+    func deleteUser(id: String) async throws(StorageError)
+
+    /// Creates or updates the account with this label for the user.
+    func upsertAccount(
+        userId: String, label: String, tenantId: String, objectId: String, username: String, grantedScopes: String
+    ) async throws(StorageError) -> LinkedAccount
+    func account(id: String) async throws(StorageError) -> LinkedAccount?
+    func accounts(userId: String) async throws(StorageError) -> [LinkedAccount]
+    func setAccountStatus(id: String, _ status: LinkedAccount.Status) async throws(StorageError)
+    func setGrantedScopes(accountId: String, _ scopes: String) async throws(StorageError)
+    func deleteAccount(id: String) async throws(StorageError)
+
+    func block(_ block: Block) async throws(StorageError)
+    func unblock(subject: String) async throws(StorageError) -> Bool
+    /// The block on `subject` if one is in force now.
+    func activeBlock(subject: String) async throws(StorageError) -> Block?
+    func activeBlocks() async throws(StorageError) -> [Block]
+}
+
+/// The SQL implementation of `UserStore`, the same on SQLite and PostgreSQL.
+public struct SQLUserStore: UserStore {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func upsertUser(tenantId: String, objectId: String, username: String, displayName: String)
+        async throws(StorageError) -> User
+    {
+        let now = Timestamp.now
+        return try await database.transaction { db in
+            if var user = try await db.raw(
+                "SELECT * FROM users WHERE tenant_id = \(bind: tenantId) AND object_id = \(bind: objectId)"
+            ).first().map(Self.user)
+            {
+                try await db.raw(
+                    """
+                    UPDATE users SET username = \(bind: username), display_name = \(bind: displayName),
+                    last_login_at = \(bind: now) WHERE id = \(bind: user.id)
+                    """
+                ).run()
+                user.username = username
+                user.displayName = displayName
+                user.lastLoginAt = now
+                return user
+            }
+            let user = User(
+                id: UUID().uuidString.lowercased(), tenantId: tenantId, objectId: objectId, username: username,
+                displayName: displayName, createdAt: now, lastLoginAt: now)
+            try await db.raw(
+                """
+                INSERT INTO users (id, tenant_id, object_id, username, display_name, created_at, last_login_at)
+                VALUES (\(bind: user.id), \(bind: tenantId), \(bind: objectId), \(bind: username),
+                \(bind: displayName), \(bind: now), \(bind: now))
+                """
+            ).run()
+            return user
+        }
+    }
+
+    public func user(id: String) async throws(StorageError) -> User? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM users WHERE id = \(bind: id)").first().map(Self.user)
+        }
+    }
+
+    public func user(tenantId: String, objectId: String) async throws(StorageError) -> User? {
+        try await database.read { db in
+            try await db.raw(
+                "SELECT * FROM users WHERE tenant_id = \(bind: tenantId) AND object_id = \(bind: objectId)"
+            ).first().map(Self.user)
+        }
+    }
+
+    public func findUsers(matching reference: String) async throws(StorageError) -> [User] {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM users WHERE id = \(bind: reference) OR object_id = \(bind: reference)
+                OR LOWER(username) = \(bind: reference.lowercased()) ORDER BY created_at
+                """
+            ).all().map(Self.user)
+        }
+    }
+
+    public func allUsers(limit: Int) async throws(StorageError) -> [User] {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM users ORDER BY created_at LIMIT \(bind: limit)").all().map(Self.user)
+        }
+    }
+
+    public func deleteUser(id: String) async throws(StorageError) {
+        try await database.read { db in try await db.raw("DELETE FROM users WHERE id = \(bind: id)").run() }
+    }
+
+    public func upsertAccount(
+        userId: String, label: String, tenantId: String, objectId: String, username: String, grantedScopes: String
+    ) async throws(StorageError) -> LinkedAccount {
+        let now = Timestamp.now
+        return try await database.transaction { db in
+            if var account = try await db.raw(
+                "SELECT * FROM accounts WHERE user_id = \(bind: userId) AND label = \(bind: label)"
+            ).first().map(Self.account)
+            {
+                try await db.raw(
+                    """
+                    UPDATE accounts SET tenant_id = \(bind: tenantId), object_id = \(bind: objectId),
+                    username = \(bind: username), granted_scopes = \(bind: grantedScopes),
+                    status = \(bind: LinkedAccount.Status.active.rawValue), updated_at = \(bind: now)
+                    WHERE id = \(bind: account.id)
+                    """
+                ).run()
+                account.tenantId = tenantId
+                account.objectId = objectId
+                account.username = username
+                account.grantedScopes = grantedScopes
+                account.status = .active
+                account.updatedAt = now
+                return account
+            }
+            let account = LinkedAccount(
+                id: UUID().uuidString.lowercased(), userId: userId, label: label, tenantId: tenantId,
+                objectId: objectId, username: username, grantedScopes: grantedScopes, status: .active,
+                createdAt: now, updatedAt: now)
+            try await db.raw(
+                """
+                INSERT INTO accounts (id, user_id, label, tenant_id, object_id, username, granted_scopes, status,
+                created_at, updated_at) VALUES (\(bind: account.id), \(bind: userId), \(bind: label),
+                \(bind: tenantId), \(bind: objectId), \(bind: username), \(bind: grantedScopes),
+                \(bind: account.status.rawValue), \(bind: now), \(bind: now))
+                """
+            ).run()
+            return account
+        }
+    }
+
+    public func account(id: String) async throws(StorageError) -> LinkedAccount? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account)
+        }
+    }
+
+    public func accounts(userId: String) async throws(StorageError) -> [LinkedAccount] {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM accounts WHERE user_id = \(bind: userId) ORDER BY created_at").all()
+                .map(Self.account)
+        }
+    }
+
+    public func setAccountStatus(id: String, _ status: LinkedAccount.Status) async throws(StorageError) {
+        try await database.read { db in
+            try await db.raw(
+                """
+                UPDATE accounts SET status = \(bind: status.rawValue), updated_at = \(bind: Timestamp.now)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+        }
+    }
+
+    public func setGrantedScopes(accountId: String, _ scopes: String) async throws(StorageError) {
+        try await database.read { db in
+            try await db.raw(
+                """
+                UPDATE accounts SET granted_scopes = \(bind: scopes), updated_at = \(bind: Timestamp.now)
+                WHERE id = \(bind: accountId)
+                """
+            ).run()
+        }
+    }
+
+    public func deleteAccount(id: String) async throws(StorageError) {
+        try await database.read { db in try await db.raw("DELETE FROM accounts WHERE id = \(bind: id)").run() }
+    }
+
+    public func block(_ block: Block) async throws(StorageError) {
+        try await database.transaction { db in
+            try await db.raw("DELETE FROM blocks WHERE subject = \(bind: block.subject)").run()
+            try await db.raw(
+                """
+                INSERT INTO blocks (subject, blocked_until, reason, created_by, created_at)
+                VALUES (\(bind: block.subject), \(bind: block.blockedUntil), \(bind: block.reason),
+                \(bind: block.createdBy), \(bind: block.createdAt))
+                """
+            ).run()
+        }
+    }
+
+    public func unblock(subject: String) async throws(StorageError) -> Bool {
+        try await database.transaction { db in
+            let existing = try await db.raw("SELECT subject FROM blocks WHERE subject = \(bind: subject)").first()
+            try await db.raw("DELETE FROM blocks WHERE subject = \(bind: subject)").run()
+            return existing != nil
+        }
+    }
+
+    public func activeBlock(subject: String) async throws(StorageError) -> Block? {
+        let now = Timestamp.now
+        return try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM blocks WHERE subject = \(bind: subject)
+                AND (blocked_until IS NULL OR blocked_until > \(bind: now))
+                """
+            ).first().map(Self.block)
+        }
+    }
+
+    public func activeBlocks() async throws(StorageError) -> [Block] {
+        let now = Timestamp.now
+        return try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM blocks WHERE blocked_until IS NULL OR blocked_until > \(bind: now)
+                ORDER BY created_at
+                """
+            ).all().map(Self.block)
+        }
+    }
+
+    static func user(_ row: any SQLRow) throws -> User {
+        User(
+            id: try row.decode(column: "id", as: String.self),
+            tenantId: try row.decode(column: "tenant_id", as: String.self),
+            objectId: try row.decode(column: "object_id", as: String.self),
+            username: try row.decode(column: "username", as: String.self),
+            displayName: try row.decode(column: "display_name", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            lastLoginAt: try row.decode(column: "last_login_at", as: Int64.self))
+    }
+
+    static func account(_ row: any SQLRow) throws -> LinkedAccount {
+        LinkedAccount(
+            id: try row.decode(column: "id", as: String.self),
+            userId: try row.decode(column: "user_id", as: String.self),
+            label: try row.decode(column: "label", as: String.self),
+            tenantId: try row.decode(column: "tenant_id", as: String.self),
+            objectId: try row.decode(column: "object_id", as: String.self),
+            username: try row.decode(column: "username", as: String.self),
+            grantedScopes: try row.decode(column: "granted_scopes", as: String.self),
+            status: LinkedAccount.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .needsSignIn,
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+
+    static func block(_ row: any SQLRow) throws -> Block {
+        Block(
+            subject: try row.decode(column: "subject", as: String.self),
+            blockedUntil: try row.decode(column: "blocked_until", as: Int64?.self),
+            reason: try row.decode(column: "reason", as: String.self),
+            createdBy: try row.decode(column: "created_by", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self))
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import GraphGateApp
+
+/// `graphgate`: the command tree. Only argument parsing lives in this target; the work is in GraphGateApp.
+@main
+struct GraphGateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graphgate",
+        abstract: "An MCP server that lets AI assistants work in your own Microsoft 365 mail, calendar and contacts.",
+        discussion: """
+            Start with `graphgate serve`: with no Microsoft app configured it runs against an emulated \
+            Microsoft 365 tenant (sandbox mode) and an SQLite file, so it works offline on day one.
+            """,
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, SandboxCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import GraphGateApp
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve MCP over HTTP at {public URL}/mcp, with the sign-in, consent and account pages.",
+        discussion: """
+            With no Microsoft app configured (GRAPHGATE_MS_CLIENT_ID unset) graphgate runs in sandbox mode: an \
+            emulated Microsoft 365 tenant starts in-process and tokens are encrypted with a keyring generated \
+            next to the database. Stop with Ctrl-C or SIGTERM; in-flight requests finish first.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = CLILogging.logger()
+        logger.info("starting graphgate", metadata: ["gg.config": "\(config)"])
+        do {
+            try await GraphGateServer.run(config: config, logger: logger) { port in
+                logger.info("graphgate listening", metadata: ["gg.port": "\(port)"])
+                print("graphgate \(config.modeName) serving MCP at \(config.mcpResource)")
+            }
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+}

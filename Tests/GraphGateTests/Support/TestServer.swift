@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import GraphGateApp
+import Logging
+import NIOCore
+import Sandbox
+import ServiceLifecycle
+import Storage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starts the real graphgate (HTTP app + emulated tenant in-process + a fresh store) for one test, and stops it.
+///
+/// Usage: `try await TestServer.with { server in ... server.url("/healthz") ... }`.
+struct TestServer: Sendable {
+    let config: GraphGateConfig
+    let baseURL: String
+    let http: HTTPClient
+
+    func url(_ path: String) -> String { baseURL + path }
+
+    /// - Parameters:
+    ///   - environment: extra `GRAPHGATE_*` settings (as a user would set them).
+    ///   - backend: the store; PostgreSQL uses `GRAPHGATE_TEST_POSTGRES_URL` (tests take turns on it).
+    static func with<R: Sendable>(
+        environment: [String: String] = [:], backend: Database.Backend = .sqlite,
+        sandbox: SandboxConfiguration = SandboxConfiguration(),
+        _ body: @escaping @Sendable (TestServer) async throws -> R
+    ) async throws -> R {
+        let port = try freePort()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: path) }
+        var env = ["GRAPHGATE_PORT": "\(port)", "GRAPHGATE_DATABASE_URL": "sqlite:\(path.path)/graphgate.sqlite"]
+        if backend == .postgres {
+            guard let url = TestDatabases.postgresURL else { throw StorageError.unavailable("no test PostgreSQL") }
+            env["GRAPHGATE_DATABASE_URL"] = url
+        }
+        env.merge(environment) { _, new in new }
+        let config = try GraphGateConfig.load(environment: env)
+        let run: @Sendable () async throws -> R = {
+            if backend == .postgres {
+                let database = try await Database.open(config.database, logger: Logger(label: "test"))
+                try await database.withRunning { try await TestDatabases.resetPostgres(database) }
+            }
+            return try await runServer(config: config, sandbox: sandbox, body)
+        }
+        return backend == .postgres ? try await PostgresTestLock.shared.withLock(run) : try await run()
+    }
+
+    private static func runServer<R: Sendable>(
+        config: GraphGateConfig, sandbox: SandboxConfiguration, _ body: @Sendable (TestServer) async throws -> R
+    ) async throws -> R {
+        var logger = Logger(label: "test.server")
+        logger.logLevel = .warning
+        let (running, continuation) = AsyncStream<Int>.makeStream()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = http.shutdown() }
+        return try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask {
+                try await GraphGateServer.run(
+                    config: config, logger: logger, gracefulShutdownSignals: [], sandboxConfiguration: sandbox
+                ) { port in continuation.yield(port) }
+                continuation.finish()
+                return nil
+            }
+            var iterator = running.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                // The server ended before listening: surface its error.
+                for try await _ in group {}
+                throw StorageError.unavailable("server did not start")
+            }
+            let server = TestServer(config: config, baseURL: "http://127.0.0.1:\(port)", http: http)
+            defer { group.cancelAll() }
+            return try await body(server)
+        }
+    }
+
+    /// Asks the kernel for a free loopback port.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw StorageError.unavailable("socket") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw StorageError.unavailable("bind") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension HTTPClient {
+    /// GET/POST helper for tests: returns status, headers and the body as text.
+    func fetch(
+        _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil
+    ) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return (Int(response.status.code), response.headers, String(buffer: buffer))
+    }
+}
