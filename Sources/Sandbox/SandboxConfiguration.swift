@@ -29,6 +29,8 @@ public struct SandboxConfiguration: Sendable {
     public var authorizationCodeLifetime: Int
     /// Device code lifetime in seconds (Microsoft: 15 minutes).
     public var deviceCodeLifetime: Int
+    /// Polling interval announced for device codes, in seconds (Microsoft: 5).
+    public var deviceCodeInterval: Int
     /// Exact redirect URIs accepted for ``clientId`` besides any loopback URI.
     public var extraRedirectURIs: [String]
     /// Messages generated per named mailbox (at least 200).
@@ -54,6 +56,7 @@ public struct SandboxConfiguration: Sendable {
         refreshTokenLifetime: Int = 90 * 24 * 3600,
         authorizationCodeLifetime: Int = 600,
         deviceCodeLifetime: Int = 900,
+        deviceCodeInterval: Int = 5,
         extraRedirectURIs: [String] = [],
         messagesPerMailbox: Int = 240,
         mailboxConcurrencyLimit: Int = 4,
@@ -70,6 +73,7 @@ public struct SandboxConfiguration: Sendable {
         self.refreshTokenLifetime = refreshTokenLifetime
         self.authorizationCodeLifetime = authorizationCodeLifetime
         self.deviceCodeLifetime = deviceCodeLifetime
+        self.deviceCodeInterval = deviceCodeInterval
         self.extraRedirectURIs = extraRedirectURIs
         self.messagesPerMailbox = max(200, messagesPerMailbox)
         self.mailboxConcurrencyLimit = mailboxConcurrencyLimit

@@ -15,6 +15,8 @@ struct ConfigOptions: ParsableArguments {
     var databaseURL: String?
     @Option(help: "Keyring file that encrypts Microsoft tokens at rest. [GRAPHGATE_KEYRING]")
     var keyring: String?
+    @Option(help: "Keyring as ID:BASE64[,...] (prefer the environment variable). [GRAPHGATE_KEYRING_KEY]")
+    var keyringKey: String?
     @Option(help: "Entra application (client) id. [GRAPHGATE_MS_CLIENT_ID; none = sandbox mode]")
     var msClientId: String?
     @Option(help: "Entra client secret (prefer the environment variable). [GRAPHGATE_MS_CLIENT_SECRET]")
@@ -37,12 +39,14 @@ struct ConfigOptions: ParsableArguments {
     var rateLimit: String?
     @Option(help: "1 for a fresh MCP server per request (load-balanced deployments). [GRAPHGATE_MCP_STATELESS]")
     var mcpStateless: String?
+    @OptionGroup(title: "Operations") var operations: OperationsOptions
+    @OptionGroup(title: "Security") var security: SecurityOptions
 
     /// The flags given, keyed by the environment variable they override.
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
             ("GRAPHGATE_HOST", host), ("GRAPHGATE_PORT", port), ("GRAPHGATE_PUBLIC_URL", publicURL),
-            ("GRAPHGATE_DATABASE_URL", databaseURL), ("GRAPHGATE_KEYRING", keyring),
+            ("GRAPHGATE_DATABASE_URL", databaseURL), ("GRAPHGATE_KEYRING", keyring), ("GRAPHGATE_KEYRING_KEY", keyringKey),
             ("GRAPHGATE_MS_CLIENT_ID", msClientId), ("GRAPHGATE_MS_CLIENT_SECRET", msClientSecret),
             ("GRAPHGATE_MS_TENANT", msTenant), ("GRAPHGATE_MS_AUTHORITY", msAuthority),
             ("GRAPHGATE_GRAPH_URL", graphURL), ("GRAPHGATE_SANDBOX", sandbox), ("GRAPHGATE_READ_ONLY", readOnly),
@@ -50,6 +54,8 @@ struct ConfigOptions: ParsableArguments {
             ("GRAPHGATE_MCP_STATELESS", mcpStateless),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
+            .merging(operations.flags) { _, new in new }
+            .merging(security.flags) { _, new in new }
     }
 
     /// Reads the configuration or fails with one line naming the variable.
@@ -67,15 +73,11 @@ enum CleanExit {
     static func failure(_ message: String) -> ValidationError { ValidationError(message) }
 }
 
-/// Logs go to stderr (stdout belongs to JSON-RPC in stdio mode and to machine-readable output elsewhere).
+/// Logs go to stderr (stdout belongs to JSON-RPC in stdio mode and to machine-readable output elsewhere):
+/// JSON lines, or plain text on a terminal (`GRAPHGATE_LOG_FORMAT`), redacted, at `GRAPHGATE_LOG_LEVEL`.
 enum CLILogging {
     static let bootstrap: Void = {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel =
-                ProcessInfo.processInfo.environment["GRAPHGATE_LOG_LEVEL"].flatMap(Logger.Level.init) ?? .info
-            return handler
-        }
+        LoggingSystem.bootstrap { label in GraphGateLogging.makeHandler(label: label) }
     }()
 
     static func logger(_ label: String = "graphgate") -> Logger {

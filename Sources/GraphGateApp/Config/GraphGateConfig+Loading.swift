@@ -27,6 +27,10 @@ extension GraphGateConfig {
             name: "GRAPHGATE_KEYRING", flag: "keyring", defaultValue: "(sandbox: generated next to the database)",
             help: "Keyring file for encrypting Microsoft tokens at rest."),
         Variable(
+            name: "GRAPHGATE_KEYRING_KEY", flag: "keyring-key", defaultValue: "(none)",
+            help: "Keyring as ID:BASE64[,ID:BASE64...] for containers (first key primary); instead of a file.",
+            secret: true),
+        Variable(
             name: "GRAPHGATE_MS_CLIENT_ID", flag: "ms-client-id", defaultValue: "(none: sandbox mode)",
             help: "Application (client) id of your Entra app registration."),
         Variable(
@@ -59,7 +63,7 @@ extension GraphGateConfig {
         Variable(
             name: "GRAPHGATE_MCP_STATELESS", flag: "mcp-stateless", defaultValue: "0",
             help: "1: fresh MCP server per request (for several instances behind a load balancer)."),
-    ]
+    ] + OperationsConfig.variables + SecurityConfig.variables
 
     /// Environment variables with these prefixes belong to tools around graphgate (tests, scripts), not to it.
     static let ignoredPrefixes = ["GRAPHGATE_TEST_", "GRAPHGATE_BIN"]
@@ -86,13 +90,14 @@ extension GraphGateConfig {
         }
         let port = try parsePort(value("GRAPHGATE_PORT") ?? "8080")
 
+        let operations = try OperationsConfig.load(value: value)
         let publicURL: URL
         if let text = value("GRAPHGATE_PUBLIC_URL") {
             publicURL = try parseURL(text, variable: "GRAPHGATE_PUBLIC_URL", allowPath: true)
         } else {
             let shown = host.contains(":") ? "[\(host)]" : host
             let hostForURL = (host == "0.0.0.0" || host == "::") ? "127.0.0.1" : shown
-            publicURL = URL(string: "http://\(hostForURL):\(port)")!
+            publicURL = URL(string: "\(operations.servesTLS ? "https" : "http")://\(hostForURL):\(port)")!
         }
 
         let database: DatabaseLocation
@@ -137,7 +142,10 @@ extension GraphGateConfig {
             tools: parseList(value("GRAPHGATE_TOOLS")),
             admins: parseList(value("GRAPHGATE_ADMINS")),
             rateLimitPerMinute: rate,
-            mcpStateless: try parseBool(value("GRAPHGATE_MCP_STATELESS"), variable: "GRAPHGATE_MCP_STATELESS") ?? false
+            mcpStateless: try parseBool(value("GRAPHGATE_MCP_STATELESS"), variable: "GRAPHGATE_MCP_STATELESS") ?? false,
+            operations: operations,
+            security: try SecurityConfig.load(value: value),
+            keyringKey: value("GRAPHGATE_KEYRING_KEY")
         )
     }
 

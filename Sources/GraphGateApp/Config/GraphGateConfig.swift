@@ -27,6 +27,12 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var rateLimitPerMinute: Int
     /// Fresh MCP Server + transport per request (for load-balanced deployments).
     public var mcpStateless: Bool
+    /// TLS, trusted proxies, who may sign in, metrics, logs and retention (`Observability/OperationsConfig.swift`).
+    public var operations: OperationsConfig
+    /// Alert webhook and thresholds, audit signing key (`SecurityOps/SecurityConfig.swift`).
+    public var security: SecurityConfig = SecurityConfig()
+    /// Keyring in compact form (`ID:BASE64[,ID:BASE64…]`, first primary) for containers; wins over `keyringPath`.
+    public var keyringKey: String? = nil
 
     /// Where sandbox keyrings and other generated files go: the SQLite file's directory, or the working directory.
     public var dataDirectory: String {
@@ -44,11 +50,12 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var description: String {
         """
         GraphGateConfig(mode: \(modeName), listen: \(host):\(port), public: \(publicURL.absoluteString), \
-        database: \(database), keyring: \(keyringPath ?? "-"), ms_client_id: \(msClientId ?? "-"), \
+        database: \(database), keyring: \(keyringKey != nil ? "<from GRAPHGATE_KEYRING_KEY>" : keyringPath ?? "-"), ms_client_id: \(msClientId ?? "-"), \
         ms_client_secret: \(msClientSecret == nil ? "-" : "<redacted>"), tenant: \(msTenant), \
         authority: \(msAuthority.absoluteString), graph: \(graphURL.absoluteString), read_only: \(readOnly), \
         tools: \(tools.isEmpty ? "*" : tools.joined(separator: ",")), admins: \(admins.count), \
-        rate_limit: \(rateLimitPerMinute)/min, mcp_stateless: \(mcpStateless))
+        rate_limit: \(rateLimitPerMinute)/min, mcp_stateless: \(mcpStateless), tls: \(operations.servesTLS), \
+        trusted_proxies: \(operations.trustedProxies.count), metrics: \(operations.metricsEnabled))
         """
     }
 }

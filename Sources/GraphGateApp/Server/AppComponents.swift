@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Storage
+import TokenVault
 
 /// Everything the routes need, built once at start (the composition root).
 public struct AppComponents: Sendable {
@@ -17,4 +18,9 @@ public struct AppComponents: Sendable {
     public let msClientId: String
     public let msClientSecret: String?
     public let msTenant: String
+    /// Audit log (the `AuditRecorder` every module records to), rate limits, monitor and alerts, redaction.
+    public let security: SecurityServices
+    /// Microsoft's tokens per user: sign-in (`MicrosoftSignIn`), token providers for Graph, consent links. One
+    /// per process (single-flight refresh is per instance). Its identity client is `vault.identity`.
+    public let vault: TokenVault
 }

@@ -7,12 +7,18 @@ func buildApplication(
     _ components: AppComponents, onRunning: @escaping @Sendable (Int) async -> Void
 ) async throws -> some ApplicationProtocol {
     let router = Router(context: GraphGateRequestContext.self)
+    components.addOperationsMiddleware(to: router)
     router.middlewares.add(RequestLoggerMiddleware())
+    components.addSecurityMiddleware(to: router)
     HealthRoutes(components: components).add(to: router)
+    components.addOperationsRoutes(to: router, keyringLoaded: nil)
 
-    let services: [any Service] = []
+    var services: [any Service] = []
+    services += components.operationsServices()
+    services += components.security.services()
     return Application(
         router: router,
+        server: try TransportSecurity.serverBuilder(components.config.operations),
         configuration: .init(
             address: .hostname(components.config.host, port: components.config.port),
             serverName: nil),

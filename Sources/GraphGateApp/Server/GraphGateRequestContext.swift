@@ -13,8 +13,13 @@ public struct GraphGateRequestContext: RequestContext, RemoteAddressRequestConte
         self.remoteAddress = source.channel.remoteAddress
     }
 
-    /// The peer's IP address as text, for rate limits and audit.
-    public var sourceIP: String? { remoteAddress?.ipAddress }
+    /// The client address after trusted-proxy resolution, set by `RateLimitMiddleware` (which believes
+    /// `X-Forwarded-For` only from `GRAPHGATE_TRUSTED_PROXIES`).
+    public var clientIP: String?
+
+    /// The client's IP address as text, for rate limits, blocks and audit (the TCP peer unless a trusted proxy
+    /// reported the client).
+    public var sourceIP: String? { clientIP ?? remoteAddress?.ipAddress }
 
     /// Request bodies are capped here for every route; `/mcp` and the OAuth endpoints set tighter caps.
     public var maxUploadSize: Int { 1024 * 1024 }

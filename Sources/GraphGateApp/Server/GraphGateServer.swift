@@ -7,7 +7,9 @@ import NIOPosix
 import Sandbox
 import ServiceLifecycle
 import UnixSignals
+import MicrosoftGraph
 import Storage
+import TokenVault
 
 /// Starts graphgate: the store, the emulated tenant in sandbox mode, and the HTTP application, as one
 /// `ServiceGroup` that drains in-flight requests and closes the database on SIGTERM/SIGINT.
@@ -19,6 +21,17 @@ public enum GraphGateServer {
         sandboxConfiguration: SandboxConfiguration = SandboxConfiguration(),
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
+        try OperationsConfig.checkStartupRules(config)
+        GraphGateMetrics.bootstrap()
+        // Production refuses to start without a keyring; sandbox generates one in the data directory.
+        let keyring: Keyring
+        do {
+            keyring = try KeyringSource.resolve(
+                path: config.keyringPath, environmentValue: config.keyringKey, sandbox: config.sandbox,
+                dataDirectory: config.dataDirectory, logger: logger)
+        } catch {
+            throw ServeError.keyring(error.description)
+        }
         let database: Database
         do {
             database = try await Database.open(config.database, logger: logger)
@@ -27,7 +40,8 @@ public enum GraphGateServer {
         }
         let sandbox = config.sandbox ? SandboxTenant(configuration: sandboxConfiguration, logger: logger) : nil
         let main = MainService(
-            config: config, database: database, sandbox: sandbox, logger: logger, onRunning: onRunning)
+            config: config, database: database, sandbox: sandbox, keyring: keyring, logger: logger,
+            onRunning: onRunning)
         var services: [any Service] = [database]
         if let sandbox { services.append(sandbox) }
         services.append(main)
@@ -54,6 +68,7 @@ private struct MainService: Service {
     let config: GraphGateConfig
     let database: Database
     let sandbox: SandboxTenant?
+    let keyring: Keyring
     let logger: Logger
     let onRunning: @Sendable (Int) async -> Void
 
@@ -76,10 +91,25 @@ private struct MainService: Service {
             logger.info("sandbox mode: emulated Microsoft tenant at \(url.absoluteString)")
         }
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(60))))
+        let users = SQLUserStore(database: database)
+        let security: SecurityServices
+        do {
+            security = try SecurityServices(
+                config: config, database: database, users: users, httpClient: httpClient, logger: logger)
+        } catch {
+            try? await httpClient.shutdown()
+            throw ServeError.storage(error.description)
+        }
         let components = AppComponents(
-            config: config, logger: logger, database: database, users: SQLUserStore(database: database),
+            config: config, logger: logger, database: database, users: users,
             httpClient: httpClient, msAuthority: authority, graphURL: graphURL, msClientId: clientId,
-            msClientSecret: clientSecret, msTenant: tenant)
+            msClientSecret: clientSecret, msTenant: tenant, security: security,
+            vault: TokenVault(
+                database: database, users: users, keyring: keyring,
+                identity: IdentityClient(
+                    httpClient: httpClient, authority: authority, tenant: tenant, clientId: clientId,
+                    clientSecret: clientSecret, logger: logger),
+                audit: security.audit, logger: logger, publicURL: config.publicURL))
         do {
             let app = try await buildApplication(components, onRunning: onRunning)
             try await app.run()

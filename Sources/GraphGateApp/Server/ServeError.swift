@@ -3,6 +3,8 @@ public enum ServeError: Error, CustomStringConvertible {
     case portInUse(host: String, port: Int)
     case cannotListen(host: String, port: Int, reason: String)
     case storage(String)
+    /// The token vault's keyring is missing (production) or unreadable.
+    case keyring(String)
 
     public var description: String {
         switch self {
@@ -10,6 +12,7 @@ public enum ServeError: Error, CustomStringConvertible {
             "cannot listen on \(host):\(port): the port is already in use (set GRAPHGATE_PORT or --port)"
         case .cannotListen(let host, let port, let reason): "cannot listen on \(host):\(port): \(reason)"
         case .storage(let why): why
+        case .keyring(let why): why
         }
     }
 }

@@ -134,7 +134,7 @@ actor SigningKeyCache {
         }
         guard response.status == .ok else { throw IdentityError.discoveryFailed("HTTP \(response.status.code)") }
         do {
-            return Data(buffer: try await response.body.collect(upTo: 1 << 20))
+            return Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
         } catch {
             throw IdentityError.unreachable(IdentityClient.transportFailure(error))
         }

@@ -22,7 +22,8 @@ struct TenantData: Sendable {
     var requestLog: [RequestLogEntry] = []
     var inflight: [Int: Int] = [:]
     var budgets: [Int: (start: Date, count: Int)] = [:]
-    var largeMailboxes: [Int: Int] = [:]
+    var outbound: [OutboundMessage] = []
+    var uploads: [String: UploadSession] = [:]
 
     init(directory: SandboxDirectory, faults: SandboxFaults) {
         self.directory = directory

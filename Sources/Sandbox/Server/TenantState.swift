@@ -19,8 +19,8 @@ final class TenantState: Sendable {
     }
 
     /// Runs `body` with exclusive access to the tenant's data.
-    func withData<T: Sendable>(_ body: (inout TenantData) throws -> T) rethrows -> T {
-        try data.withLock { d in try body(&d) }
+    func withData<T: Sendable, E: Error>(_ body: (inout TenantData) throws(E) -> T) throws(E) -> T {
+        try data.withLock { (d: inout TenantData) throws(E) -> T in try body(&d) }
     }
 
     /// Runs `body` on a user's mailbox, creating it from the seed on first use.

@@ -19,6 +19,10 @@ public protocol AuditStore: Sendable {
     /// The row count and the highest seq present.
     func stats() async throws(StorageError) -> (count: Int64, maxSeq: Int64)
 
+    /// Where the chain starts when retention removed its oldest rows: the (seq, hash) of the last removed row,
+    /// recorded by the retention pass (`audit_prune_anchor`). Nil when nothing was pruned.
+    func pruneAnchor() async throws(StorageError) -> (seq: Int64, hash: String)?
+
     func addSignedHead(_ head: AuditSignedHead) async throws(StorageError)
     /// Signed heads, newest first.
     func signedHeads(limit: Int) async throws(StorageError) -> [AuditSignedHead]
@@ -116,6 +120,14 @@ public struct SQLAuditStore: AuditStore {
             return (
                 try row.decode(column: "n", as: Int64.self), try row.decode(column: "m", as: Int64?.self) ?? 0
             )
+        }
+    }
+
+    public func pruneAnchor() async throws(StorageError) -> (seq: Int64, hash: String)? {
+        try await database.read { db in
+            guard let row = try await db.raw("SELECT seq, hash FROM audit_prune_anchor WHERE id = 'main'").first()
+            else { return nil }
+            return (try row.decode(column: "seq", as: Int64.self), try row.decode(column: "hash", as: String.self))
         }
     }
 

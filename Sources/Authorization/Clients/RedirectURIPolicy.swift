@@ -1,0 +1,86 @@
+import Foundation
+
+/// Which redirect URIs a client may register, and how a requested one is matched.
+///
+/// Allowed (OAuth 2.1 §2.3.1, RFC 8252): `https` with a host; `http` only on a loopback host (`127.0.0.1`,
+/// `[::1]`, `localhost`); private-use schemes of native apps (`com.example.app:/cb`, `cursor://…`). Never: a
+/// fragment, user info (the `https://good@evil` trick), whitespace, or schemes that run code or read files.
+/// Matching is exact, byte for byte: no case folding, no trailing-slash or port leniency, no extra query.
+public enum RedirectURIPolicy {
+    public static let maxLength = 2000
+    public static let maxCount = 10
+
+    /// Schemes never accepted, whatever the client says.
+    static let forbiddenSchemes: Set<String> = [
+        "javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "view-source", "ftp", "ws", "wss",
+        "mailto", "tel", "sms", "chrome", "chrome-extension", "intent", "jar", "resource", "urn",
+    ]
+
+    /// Why a redirect URI cannot be registered, or nil when it can.
+    public static func problem(with uri: String) -> String? {
+        guard !uri.isEmpty, uri.utf8.count <= maxLength else { return "redirect URIs must be 1 to 2000 characters" }
+        guard uri.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            return "redirect URIs must be printable ASCII without spaces"
+        }
+        guard !uri.contains("#") else { return "redirect URIs must not contain a fragment" }
+        guard let components = URLComponents(string: uri), let scheme = components.scheme else {
+            return "redirect URIs must be absolute URIs"
+        }
+        guard scheme == scheme.lowercased() else { return "the scheme of a redirect URI must be lower case" }
+        guard components.user == nil, components.password == nil else {
+            return "redirect URIs must not contain user information"
+        }
+        switch scheme {
+        case "https":
+            guard let host = components.host, !host.isEmpty, !(authority(of: uri)?.contains("@") ?? true) else {
+                return "https redirect URIs need a host"
+            }
+            return nil
+        case "http":
+            guard let host = components.host, isLoopback(host), !(authority(of: uri)?.contains("@") ?? true) else {
+                return "http redirect URIs are allowed only on loopback (127.0.0.1, [::1], localhost)"
+            }
+            return nil
+        default:
+            guard scheme.range(of: #"^[a-z][a-z0-9+.\-]*$"#, options: .regularExpression) != nil,
+                !forbiddenSchemes.contains(scheme)
+            else {
+                return "this redirect URI scheme is not allowed"
+            }
+            if let authority = authority(of: uri), authority.contains("@") {
+                return "redirect URIs must not contain user information"
+            }
+            return nil
+        }
+    }
+
+    /// Exact match against the registered list.
+    public static func matches(_ requested: String, registered: [String]) -> Bool {
+        registered.contains { $0.utf8.elementsEqual(requested.utf8) }
+    }
+
+    /// The host an approval page shows for a redirect URI (`claude.ai`, `127.0.0.1`, or the app's scheme).
+    public static func displayHost(of uri: String) -> String {
+        guard let components = URLComponents(string: uri) else { return uri }
+        if let host = components.host, !host.isEmpty {
+            if let port = components.port { return "\(host):\(port)" }
+            return host
+        }
+        return (components.scheme ?? "app") + ":"
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The text between `//` and the next `/`, `?` or end (nil when there is no authority).
+    static func authority(of uri: String) -> String? {
+        guard let range = uri.range(of: "://") else { return nil }
+        let rest = uri[range.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        return String(rest[..<end])
+    }
+}

@@ -1,0 +1,36 @@
+/// What our authorization server needs to know about where it runs, and its lifetimes.
+public struct AuthorizationSettings: Sendable {
+    /// Our issuer: the public URL without a trailing slash. Byte-identical in RFC 9728 and RFC 8414 metadata and
+    /// in the `iss` authorization response parameter (RFC 9207).
+    public var issuer: String
+    /// The protected resource (`{public}/mcp`): the only audience our access tokens carry.
+    public var resource: String
+    /// Scopes offered (`mcp`, and `mcp:write` unless the deployment is read-only).
+    public var scopesSupported: [String]
+    /// Seconds.
+    public var accessTokenLifetime: Int64 = 3600
+    public var refreshTokenLifetime: Int64 = 30 * 24 * 3600
+    public var codeLifetime: Int64 = 60
+    public var pendingLifetime: Int64 = 15 * 60
+    public var browserSessionIdleTimeout: Int64 = 30 * 60
+    public var browserSessionAbsoluteTimeout: Int64 = 12 * 3600
+    /// Registrations allowed per source address per minute.
+    public var registrationsPerMinute: Int = 20
+
+    public init(issuer: String, resource: String, scopesSupported: [String]) {
+        self.issuer = issuer
+        self.resource = resource
+        self.scopesSupported = scopesSupported
+    }
+
+    public var authorizationEndpoint: String { issuer + "/oauth/authorize" }
+    public var tokenEndpoint: String { issuer + "/oauth/token" }
+    public var registrationEndpoint: String { issuer + "/oauth/register" }
+    public var revocationEndpoint: String { issuer + "/oauth/revoke" }
+    /// Where Microsoft sends the browser back to.
+    public var callbackURL: String { issuer + "/oauth/callback" }
+    /// RFC 9728 metadata of the MCP resource (the URL `WWW-Authenticate` points to).
+    public var protectedResourceMetadataURL: String { issuer + "/.well-known/oauth-protected-resource/mcp" }
+    /// Whether cookies must carry `Secure` (https) or are on loopback http.
+    public var isHTTPS: Bool { issuer.lowercased().hasPrefix("https://") }
+}

@@ -1,0 +1,53 @@
+import Crypto
+import Foundation
+
+/// Random, opaque secrets (tokens, codes, handles, cookies) and the SHA-256 hash under which they are stored.
+///
+/// A secret is 32 random bytes in base64url with a short prefix that says what it is (`gga_` access token,
+/// `ggr_` refresh token, `ggc_` code, …), so a leaked one is recognisable by secret scanners.
+public enum OpaqueSecret {
+    public static let accessTokenPrefix = "gga_"
+    public static let refreshTokenPrefix = "ggr_"
+    public static let codePrefix = "ggc_"
+    public static let pendingPrefix = "ggp_"
+    public static let sessionPrefix = "ggs_"
+
+    /// A new secret: `prefix` + 43 base64url characters (256 bits).
+    public static func generate(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in bytes.indices { bytes[index] = generator.next() }
+        return prefix + base64URL(bytes)
+    }
+
+    /// Lower-case hex SHA-256 of the secret's UTF-8 bytes: the only form that is ever stored.
+    public static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares two strings in time that depends only on their lengths.
+    public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8)
+        let b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
+    public static func base64URL<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// True when `text` could be one of our secrets with `prefix` (cheap shape check before any lookup).
+    static func looksLike(_ text: String, prefix: String) -> Bool {
+        text.hasPrefix(prefix) && text.utf8.count == prefix.utf8.count + 43
+            && text.utf8.dropFirst(prefix.utf8.count).allSatisfy(isBase64URL)
+    }
+
+    static func isBase64URL(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == 0x2D || byte == 0x5F
+    }
+}

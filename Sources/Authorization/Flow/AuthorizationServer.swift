@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import Security
+import Storage
+
+/// graphgate's own OAuth 2.1 authorization server for the MCP resource, federated to Microsoft for sign-in.
+///
+/// It registers public clients (RFC 7591), validates authorize requests, keeps pending requests while the browser
+/// is at Microsoft, records consent, issues single-use codes bound to client / redirect URI / PKCE challenge /
+/// resource / user, and swaps them for opaque access tokens (audience `{public}/mcp`) and rotating refresh
+/// tokens. Everything it stores is a hash; every decision is audited.
+public struct AuthorizationServer: Sendable {
+    public let settings: AuthorizationSettings
+    let store: any OAuthStore
+    let browserSessions: any BrowserSessionStore
+    let audit: any AuditRecorder
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    let registrationLimiter: RegistrationRateLimiter
+    let onRevoke: @Sendable (AccessRevocation) async -> Void
+
+    /// - Parameters:
+    ///   - onRevoke: called after grants were revoked, to end what still runs on them (live MCP sessions).
+    ///   - now: the clock, in epoch seconds (tests move it).
+    public init(
+        settings: AuthorizationSettings, store: any OAuthStore, browserSessions: any BrowserSessionStore,
+        audit: any AuditRecorder, logger: Logger, now: @escaping @Sendable () -> Int64 = { Timestamp.now },
+        onRevoke: @escaping @Sendable (AccessRevocation) async -> Void = { _ in }
+    ) {
+        self.settings = settings
+        self.store = store
+        self.browserSessions = browserSessions
+        self.audit = audit
+        self.logger = logger
+        self.now = now
+        self.registrationLimiter = RegistrationRateLimiter(perMinute: settings.registrationsPerMinute)
+        self.onRevoke = onRevoke
+    }
+
+    /// Browser sessions of this server (same store, clock and timeouts).
+    public var sessions: BrowserSessions {
+        BrowserSessions(store: browserSessions, settings: settings, now: now)
+    }
+
+    func auditEvent(
+        _ type: String, _ outcome: AuditEvent.Outcome = .success, userId: String? = nil, clientId: String? = nil,
+        sourceIP: String? = nil, details: [String: String] = [:]
+    ) async {
+        await audit.record(
+            AuditEvent(type, outcome: outcome, userId: userId, clientId: clientId, sourceIP: sourceIP, details: details))
+    }
+
+    /// Maps a storage failure to an OAuth error whose text says nothing about the data.
+    static func unavailable(_ error: StorageError) -> AuthorizationError {
+        .temporarilyUnavailable("the authorization store is unavailable; try again")
+    }
+}
+
+/// What was revoked, so live MCP sessions on it can be closed.
+public enum AccessRevocation: Sendable, Equatable {
+    /// Every grant of the user.
+    case user(String)
+    /// These grants.
+    case grants([String])
+}

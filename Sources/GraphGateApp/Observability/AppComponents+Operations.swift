@@ -1,0 +1,53 @@
+import Authorization
+import Hummingbird
+import Metrics
+import Logging
+import MicrosoftGraph
+import ServiceLifecycle
+import Storage
+
+extension AppComponents {
+    /// Who may sign in. The OAuth callback checks `accessPolicy.allows(tenantId:username:)` with the verified
+    /// id_token's `tid` and `preferred_username` before anything is stored.
+    public var accessPolicy: AccessPolicy { config.operations.accessPolicy(effectiveTenant: msTenant) }
+
+    /// Request ids, HTTP metrics and (for an https public URL) HSTS. Added first, so they wrap every route.
+    func addOperationsMiddleware(to router: Router<GraphGateRequestContext>) {
+        router.middlewares.add(RequestIDMiddleware())
+        router.middlewares.add(HTTPMetricsMiddleware())
+        if config.publicURL.scheme?.lowercased() == "https" { router.middlewares.add(HSTSMiddleware()) }
+    }
+
+    /// `/readyz`, and `/metrics` on the main port when a token protects it and no separate port is set.
+    /// `keyringLoaded` is the token vault's hook; while it is nil the keyring check is left out of the report.
+    func addOperationsRoutes(to router: Router<GraphGateRequestContext>, keyringLoaded: (@Sendable () async -> Bool)?) {
+        let identity = IdentityClient(
+            httpClient: httpClient, authority: msAuthority, tenant: msTenant, clientId: msClientId,
+            clientSecret: nil, logger: logger)
+        var probes: [ReadinessProbe] = [.database(database), .upstreamDiscovery(identity)]
+        if let keyringLoaded { probes.append(.keyring(keyringLoaded)) }
+        ReadinessRoutes(probes: probes).add(to: router)
+        if config.operations.metricsToken != nil && config.operations.metricsPort == nil {
+            MetricsRoutes(token: config.operations.metricsToken).add(to: router)
+        }
+    }
+
+    /// The background work of operations: the metrics sampler, retention, and the separate metrics listener.
+    func operationsServices() -> [any Service] {
+        let store = SQLOperationsStore(database: database)
+        Gauge(label: MetricName.info, dimensions: [("mode", config.modeName), ("store", database.backend.rawValue)])
+            .record(1)
+        var services: [any Service] = [
+            MetricsSampler(database: database, store: store, interval: .seconds(15), logger: logger),
+            RetentionService(
+                store: store, auditRetentionDays: config.operations.auditRetentionDays,
+                sessionRetentionDays: config.operations.sessionRetentionDays, interval: .seconds(3600), logger: logger),
+        ]
+        if let port = config.operations.metricsPort {
+            services.append(
+                MetricsServer.make(
+                    host: config.host, port: port, token: config.operations.metricsToken, logger: logger))
+        }
+        return services
+    }
+}

@@ -1,0 +1,44 @@
+import Hummingbird
+import Metrics
+
+/// Counts every request by route pattern, method and status, and times it. The route is the matched pattern
+/// (`/oauth/authorize`, `/account/clients/{id}`), never the raw path, so scanners cannot create unbounded series;
+/// requests that match no route are counted as `unmatched`.
+struct HTTPMetricsMiddleware: RouterMiddleware {
+    typealias Context = GraphGateRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            record(request, context, status: response.status.code, start: start)
+            return response
+        } catch let error as any HTTPResponseError {
+            record(request, context, status: error.status.code, start: start)
+            throw error
+        } catch {
+            record(request, context, status: 500, start: start)
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
+        let route = context.endpointPath ?? "unmatched"
+        let method = request.method.rawValue
+        Counter(label: MetricName.httpRequests, dimensions: [("route", route), ("method", method), ("status", "\(status)")])
+            .increment()
+        Timer(label: MetricName.httpRequestDuration, dimensions: [("route", route), ("method", method)])
+            .recordInterval(since: start)
+    }
+}
+
+extension Timer {
+    /// Records the time elapsed since `start`.
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        recordNanoseconds(nanoseconds)
+    }
+}

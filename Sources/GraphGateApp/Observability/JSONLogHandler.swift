@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+
+/// A swift-log handler that writes one JSON object per line: `ts`, `level`, `logger`, `msg`, then every metadata
+/// key (dotted, e.g. `gg.request_id`), then `source`. Used when stderr is not a terminal (systemd, Docker, log
+/// shippers); `GraphGateLogging` wraps it in the redacting handler, so values are redacted before they get here.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let write: @Sendable (String) -> Void
+
+    /// - Parameter write: receives each complete line (with its trailing newline); stderr by default.
+    public init(
+        label: String, metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable (String) -> Void = JSONLogHandler.writeToStandardError
+    ) {
+        self.label = label
+        self.metadataProvider = metadataProvider
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let explicit { merged.merge(explicit) { _, new in new } }
+
+        var out = "{\"ts\":\"\(Self.timestamp())\",\"level\":\"\(level.rawValue)\",\"logger\":"
+        Self.appendString(label, to: &out)
+        out += ",\"msg\":"
+        Self.appendString(message.description, to: &out)
+        for key in merged.keys.sorted() where !["ts", "level", "logger", "msg", "source"].contains(key) {
+            out += ","
+            Self.appendString(key, to: &out)
+            out += ":"
+            Self.appendValue(merged[key]!, to: &out)
+        }
+        out += ",\"source\":"
+        Self.appendString(source, to: &out)
+        out += "}\n"
+        write(out)
+    }
+
+    @Sendable public static func writeToStandardError(_ line: String) {
+        let bytes = Array(line.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    private static func appendValue(_ value: Logger.Metadata.Value, to out: inout String) {
+        switch value {
+        case .string(let text): appendString(text, to: &out)
+        case .stringConvertible(let convertible): appendString(convertible.description, to: &out)
+        case .array(let values):
+            out += "["
+            for (index, element) in values.enumerated() {
+                if index > 0 { out += "," }
+                appendValue(element, to: &out)
+            }
+            out += "]"
+        case .dictionary(let dictionary):
+            out += "{"
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { out += "," }
+                appendString(key, to: &out)
+                out += ":"
+                appendValue(dictionary[key]!, to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    /// Appends `text` as a JSON string literal (RFC 8259 escaping; control characters as `\u00XX`).
+    static func appendString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+                out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+    }
+}

@@ -1,0 +1,47 @@
+/// Every metric graphgate exports, by swift-metrics label. Other modules cannot import this app module, so they
+/// use the same strings (listed in `docs/operations.md`); the app's own code uses these constants.
+///
+/// Rules (swift-prometheus enforces them with a crash, `SafeMetricsFactory` with a renamed series): one label
+/// = one metric type, always with the same dimension names; counters end in `_total`.
+public enum MetricName {
+    /// Counter, dimensions `route` (the matched route pattern, never the raw path), `method`, `status`.
+    public static let httpRequests = "graphgate_http_requests_total"
+    /// Timer, dimensions `route`, `method`.
+    public static let httpRequestDuration = "graphgate_http_request_duration_seconds"
+    /// Counter, dimensions `tool`, `outcome` (`ok`, `error`, `denied`, `rate_limited`).
+    public static let toolCalls = "graphgate_tool_calls_total"
+    /// Counter, dimension `status` (HTTP status code, or `network` when no response came).
+    public static let graphRequests = "graphgate_graph_requests_total"
+    /// Timer, no dimensions: one Graph HTTP round trip (each retry counted separately).
+    public static let graphRequestDuration = "graphgate_graph_request_duration_seconds"
+    /// Counter, dimension `outcome` (`ok`, `invalid_grant`, `failed`).
+    public static let tokenRefreshes = "graphgate_token_refreshes_total"
+    /// Counter, dimension `scope` (`user`, `ip`, `client`, …: which limit was hit).
+    public static let rateLimitHits = "graphgate_rate_limit_hits_total"
+    /// Counter, dimension `rule`: alerts fired by the security monitor.
+    public static let alerts = "graphgate_alerts_total"
+    /// Meter (gauge), no dimensions: MCP sessions currently open (increment on open, decrement on close).
+    public static let mcpSessionsOpen = "graphgate_mcp_sessions_open"
+    /// Counter, dimensions `event` (audit event type), `outcome`.
+    public static let auditEvents = "graphgate_audit_events_total"
+
+    // Sampled by `MetricsSampler` from the database every interval.
+    /// Gauge: browser sessions not yet expired.
+    public static let browserSessionsOpen = "graphgate_browser_sessions_open"
+    /// Gauge: users known to this server.
+    public static let users = "graphgate_users"
+    /// Gauge: 1 when the last database probe answered, else 0.
+    public static let databaseUp = "graphgate_db_up"
+    /// Gauge: seconds the last `SELECT 1` probe took (includes waiting for a pooled connection).
+    public static let databaseProbeSeconds = "graphgate_db_probe_seconds"
+    /// Gauge, dimension `state` (`active`, `idle`, …): PostgreSQL connections of this database.
+    public static let databaseConnections = "graphgate_db_connections"
+    /// Gauge: configured maximum pool size (1 for SQLite's single connection).
+    public static let databasePoolMax = "graphgate_db_pool_max"
+    /// Gauge: SQLite file size in bytes (page_count × page_size).
+    public static let databaseSizeBytes = "graphgate_db_size_bytes"
+    /// Counter, dimensions `table`: rows removed by the retention service.
+    public static let retentionPruned = "graphgate_retention_pruned_rows_total"
+    /// Gauge, dimensions `mode`, `store`: always 1 (build/run information).
+    public static let info = "graphgate_info"
+}

@@ -1,0 +1,67 @@
+import CoreMetrics
+import Foundation
+import Synchronization
+
+/// Wraps the Prometheus factory so a metric declared inconsistently (the same label as a counter in one place and
+/// a gauge in another, or with and without dimensions) cannot crash the server: swift-prometheus treats that as a
+/// programming error (`fatalError`). The second shape gets its own series, suffixed `_conflict_<kind>`, and one
+/// warning is printed, so the mistake is visible in `/metrics` and the log instead of taking the process down.
+struct SafeMetricsFactory: MetricsFactory {
+    private struct Shape: Hashable {
+        let kind: String
+        let labelled: Bool
+    }
+
+    private let wrapped: any MetricsFactory
+    private let shapes = Mutex<[String: Shape]>([:])
+
+    init(wrapping factory: any MetricsFactory) { self.wrapped = factory }
+
+    /// The label to register under: `label` itself, or a conflict-suffixed one when `label` has another shape.
+    private func safeLabel(_ label: String, kind: String, dimensions: [(String, String)]) -> String {
+        let shape = Shape(kind: kind, labelled: !dimensions.isEmpty)
+        let existing = shapes.withLock { shapes -> Shape? in
+            if let existing = shapes[label] { return existing }
+            shapes[label] = shape
+            return nil
+        }
+        guard let existing, existing != shape else { return label }
+        let renamed = "\(label)_conflict_\(kind)\(shape.labelled ? "_labelled" : "")"
+        if shapes.withLock({ $0.updateValue(shape, forKey: renamed) == nil }) {
+            FileHandle.standardError.write(
+                Data("graphgate: metric \(label) is used with two shapes; exporting the second as \(renamed)\n".utf8))
+        }
+        return renamed
+    }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        wrapped.makeCounter(label: safeLabel(label, kind: "counter", dimensions: dimensions), dimensions: dimensions)
+    }
+
+    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        wrapped.makeFloatingPointCounter(
+            label: safeLabel(label, kind: "counter", dimensions: dimensions), dimensions: dimensions)
+    }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        wrapped.makeRecorder(
+            label: safeLabel(label, kind: aggregate ? "histogram" : "gauge", dimensions: dimensions),
+            dimensions: dimensions, aggregate: aggregate)
+    }
+
+    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        wrapped.makeMeter(label: safeLabel(label, kind: "gauge", dimensions: dimensions), dimensions: dimensions)
+    }
+
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        wrapped.makeTimer(label: safeLabel(label, kind: "timer", dimensions: dimensions), dimensions: dimensions)
+    }
+
+    func destroyCounter(_ handler: any CounterHandler) { wrapped.destroyCounter(handler) }
+    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
+        wrapped.destroyFloatingPointCounter(handler)
+    }
+    func destroyRecorder(_ handler: any RecorderHandler) { wrapped.destroyRecorder(handler) }
+    func destroyMeter(_ handler: any MeterHandler) { wrapped.destroyMeter(handler) }
+    func destroyTimer(_ handler: any TimerHandler) { wrapped.destroyTimer(handler) }
+}

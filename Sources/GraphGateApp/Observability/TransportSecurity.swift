@@ -1,0 +1,42 @@
+import Hummingbird
+import HummingbirdHTTP2
+import HummingbirdTLS
+import NIOSSL
+
+/// How the main listener speaks: plain HTTP/1.1, or (with `GRAPHGATE_TLS_CERT`/`GRAPHGATE_TLS_KEY`) TLS 1.2+
+/// with HTTP/2 negotiated by ALPN and HTTP/1.1 for clients that do not offer h2.
+enum TransportSecurity {
+    static func serverBuilder(_ operations: OperationsConfig) throws(ConfigError) -> HTTPServerBuilder {
+        guard let certPath = operations.tlsCertificatePath, let keyPath = operations.tlsKeyPath else {
+            return .http1()
+        }
+        do {
+            return try .http2Upgrade(tlsConfiguration: try tlsConfiguration(certificatePath: certPath, keyPath: keyPath))
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError("GRAPHGATE_TLS_CERT", "the TLS server could not be configured")
+        }
+    }
+
+    /// TLS 1.2 minimum (1.0 and 1.1 are refused during the handshake), NIOSSL's default modern cipher suites.
+    static func tlsConfiguration(certificatePath: String, keyPath: String) throws(ConfigError) -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        } catch {
+            throw ConfigError("GRAPHGATE_TLS_CERT", "expected a PEM certificate chain")
+        }
+        guard !chain.isEmpty else { throw ConfigError("GRAPHGATE_TLS_CERT", "the PEM file holds no certificate") }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw ConfigError("GRAPHGATE_TLS_KEY", "expected an unencrypted PEM private key")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+}

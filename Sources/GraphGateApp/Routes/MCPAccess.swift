@@ -1,0 +1,95 @@
+import Authorization
+import Foundation
+import Hummingbird
+import Logging
+import MCPGateway
+import Security
+import ServiceLifecycle
+import Storage
+import TokenVault
+
+/// The multi-user MCP front door: our OAuth authorization server, browser sessions and the MCP sessions bound
+/// to the users they authenticate. Built once at the composition root; `addRoutes(to:)` mounts
+/// `/.well-known/*`, `/oauth/*` and `/mcp`; `services` are the background work (idle-session reaper, purge).
+public struct MCPAccess: Sendable {
+    public let authorization: AuthorizationServer
+    public let sessions: MCPSessionManager
+    let signIn: any MicrosoftSignIn
+    let users: any UserStore
+    let audit: any AuditRecorder
+    let logger: Logger
+    /// `scheme://host[:port]` of the public URL: the only `Origin` accepted at `/mcp`.
+    let publicOrigin: String
+    let loopbackPublicHost: Bool
+    /// Request body cap at `/mcp` and the OAuth endpoints.
+    static let mcpBodyLimit = 512 * 1024
+    static let formBodyLimit = 16 * 1024
+
+    /// - Parameters:
+    ///   - signIn: the Microsoft side of sign-in (the token vault).
+    ///   - configureSession: registers tools on each new MCP `Server` (the tool catalogue).
+    public init(
+        config: GraphGateConfig, database: Database, users: any UserStore, signIn: any MicrosoftSignIn,
+        audit: any AuditRecorder, logger: Logger, sessionConfiguration: MCPSessionConfiguration? = nil,
+        now: @escaping @Sendable () -> Int64 = { Timestamp.now },
+        configureSession: @escaping MCPSessionManager.Configure
+    ) {
+        var sessionConfiguration = sessionConfiguration ?? MCPSessionConfiguration()
+        sessionConfiguration.stateless = sessionConfiguration.stateless || config.mcpStateless
+        let sessions = MCPSessionManager(
+            configuration: sessionConfiguration, logger: logger, configure: configureSession)
+        let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
+        let settings = AuthorizationSettings(
+            issuer: issuer, resource: config.mcpResource,
+            scopesSupported: config.readOnly ? [OAuthScopes.mcp] : [OAuthScopes.mcp, OAuthScopes.write])
+        self.authorization = AuthorizationServer(
+            settings: settings, store: SQLOAuthStore(database: database),
+            browserSessions: SQLBrowserSessionStore(database: database), audit: audit, logger: logger, now: now,
+            onRevoke: { revocation in
+                switch revocation {
+                case .user(let userId): await sessions.closeAll(userId: userId)
+                case .grants(let ids): await sessions.closeAll(grantIds: ids)
+                }
+            })
+        self.sessions = sessions
+        self.signIn = signIn
+        self.users = users
+        self.audit = audit
+        self.logger = logger
+        var origin = "\(config.publicURL.scheme ?? "https")://\(config.publicURL.host ?? "")"
+        if let port = config.publicURL.port { origin += ":\(port)" }
+        self.publicOrigin = origin
+        self.loopbackPublicHost = GraphGateConfig.isLoopback(config.publicURL.host ?? "")
+    }
+
+    /// Mounts the well-known metadata, the OAuth endpoints and `/mcp`.
+    public func addRoutes(to router: Router<GraphGateRequestContext>) {
+        WellKnownRoutes(settings: authorization.settings).add(to: router)
+        OAuthRoutes(access: self).add(to: router)
+        MCPRoutes(access: self).add(to: router)
+    }
+
+    /// Background work: the idle MCP session reaper and the purge of expired OAuth rows.
+    public var services: [any Service] {
+        [MCPSessionReaper(sessions: sessions, authorization: authorization, logger: logger)]
+    }
+}
+
+extension MCPAccess: AccessRevoker {
+    public func revokeAllAccess(userId: String, reason: String, actor: String) async throws -> Int {
+        try await authorization.revokeAll(userId: userId, reason: reason, actor: actor).count
+    }
+}
+
+extension MCPAccess: SessionLister {
+    public func sessions(userId: String) async throws -> [SessionSummary] {
+        let grants = try await authorization.grants(userId: userId)
+        var result = grants.map {
+            SessionSummary(kind: "grant", id: $0.id, clientId: $0.clientId, createdAt: $0.createdAt, lastUsedAt: nil)
+        }
+        result += await sessions.summaries(userId: userId).map {
+            SessionSummary(kind: "mcp", id: $0.id, clientId: $0.clientId, createdAt: nil, lastUsedAt: nil)
+        }
+        return result
+    }
+}

@@ -1,0 +1,37 @@
+import Authorization
+import Logging
+import MCPGateway
+import ServiceLifecycle
+
+/// Closes idle MCP sessions and purges expired OAuth rows (pending requests, codes, tokens, browser
+/// sessions) once a minute, until graceful shutdown; then closes every MCP session.
+struct MCPSessionReaper: Service {
+    let sessions: MCPSessionManager
+    let authorization: AuthorizationServer
+    let logger: Logger
+    var interval: Duration = .seconds(60)
+
+    func run() async throws {
+        let sessions = sessions
+        let authorization = authorization
+        let logger = logger
+        let interval = interval
+        try? await cancelWhenGracefulShutdown {
+            var ticks = 0
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                let reaped = await sessions.reapIdle()
+                if reaped > 0 { logger.info("closed idle MCP sessions", metadata: ["gg.count": "\(reaped)"]) }
+                ticks += 1
+                if ticks % 10 == 1 {
+                    do {
+                        try await authorization.purgeExpired()
+                    } catch {
+                        logger.warning("purging expired OAuth rows failed", metadata: ["gg.error": "\(error)"])
+                    }
+                }
+            }
+        }
+        await sessions.closeAllSessions()
+    }
+}

@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Security
+import ServiceLifecycle
+import Storage
+
+/// The security-operations parts, built once at start: the audit log (the real `AuditRecorder`), head signing,
+/// rate limiting, client-address resolution, the monitor with its webhook, and the redactor.
+public struct SecurityServices: Sendable {
+    public let audit: AuditLog
+    public let auditStore: SQLAuditStore
+    public let signingKey: AuditSigningKey
+    public let signer: AuditHeadSigner
+    public let rateLimiter: any RateLimiter
+    public let rateLimits: RateLimitPolicy
+    public let addresses: ClientAddressResolver
+    public let monitor: SecurityMonitor
+    public let webhook: AlertWebhook?
+    public let redactor: Redactor
+    public let users: any UserStore
+    let signInterval: Duration
+    let logger: Logger
+
+    /// - Parameter rateLimiter: overrides the default (in-memory on SQLite, shared in the database on PostgreSQL).
+    public init(
+        config: GraphGateConfig, database: Database, users: any UserStore, httpClient: HTTPClient, logger: Logger,
+        rateLimiter: (any RateLimiter)? = nil
+    ) throws(SecurityError) {
+        self.users = users
+        self.logger = logger
+        redactor = Redactor.standard.adding(secrets: [config.msClientSecret].compactMap { $0 })
+        auditStore = SQLAuditStore(database: database)
+        audit = AuditLog(store: auditStore, redactor: redactor, logger: logger)
+        signingKey = try Self.signingKey(config: config, create: true)
+        signer = AuditHeadSigner(store: auditStore, key: signingKey, logger: logger)
+        signInterval = config.security.auditSignInterval
+        rateLimits = RateLimitPolicy.standard(toolCallsPerMinute: config.rateLimitPerMinute)
+        self.rateLimiter =
+            rateLimiter
+            ?? (database.backend == .postgres
+                ? SharedRateLimiter(store: SQLRateLimitStore(database: database), logger: logger)
+                : InMemoryRateLimiter())
+        addresses = try ClientAddressResolver(trustedProxies: config.operations.trustedProxies)
+        webhook = config.security.alertWebhook.map { AlertWebhook(url: $0, httpClient: httpClient, logger: logger) }
+        monitor = SecurityMonitor(
+            store: SQLAlertStore(database: database), users: users, audit: audit, webhook: webhook,
+            rules: config.security.rules, logger: logger)
+    }
+
+    /// The audit signing key: `GRAPHGATE_AUDIT_KEY`, else `audit-signing.key` in the data directory.
+    public static func signingKey(config: GraphGateConfig, create: Bool) throws(SecurityError) -> AuditSigningKey {
+        let path =
+            config.security.auditKeyPath
+            ?? URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("audit-signing.key").path
+        return try AuditSigningKey.load(path: path, create: create)
+    }
+
+    /// Background work: signing the audit head, delivering alerts, pruning old counters.
+    public func services() -> [any Service] {
+        var services: [any Service] = [
+            BackgroundLoop(name: "audit-head-signer") { [signer, signInterval] in await signer.run(every: signInterval) },
+            BackgroundLoop(name: "security-monitor-prune") { [monitor] in
+                while !Task.isCancelled {
+                    await monitor.prune()
+                    try? await Task.sleep(for: .seconds(3600))
+                }
+            },
+        ]
+        if let webhook { services.append(BackgroundLoop(name: "alert-webhook") { await webhook.run() }) }
+        return services
+    }
+
+    /// The incident actions, composed with whatever revokes our access and erases Microsoft's tokens.
+    public func incidents(
+        revoker: (any AccessRevoker)?, eraser: (any MicrosoftTokenEraser)?, lister: (any SessionLister)?
+    ) -> IncidentResponder {
+        IncidentResponder(users: users, audit: audit, revoker: revoker, eraser: eraser, lister: lister, logger: logger)
+    }
+}
+
+/// A `Service` that runs `body` until graceful shutdown cancels it.
+struct BackgroundLoop: Service {
+    let name: String
+    let body: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await body() }
+    }
+}

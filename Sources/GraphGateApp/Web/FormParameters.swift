@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+
+/// `application/x-www-form-urlencoded` parsing (query strings and form bodies), keeping every occurrence of a
+/// name so repeated OAuth parameters can be refused.
+enum FormParameters {
+    /// Parses `a=1&b=2`; `+` is a space, `%XX` is decoded. Nil when the percent-encoding is broken.
+    static func parse(_ text: String) -> [(name: String, value: String)]? {
+        var result: [(name: String, value: String)] = []
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]) else { return nil }
+            guard let value = parts.count > 1 ? decode(parts[1]) : "" else { return nil }
+            if name.isEmpty { continue }
+            result.append((name, value))
+        }
+        return result
+    }
+
+    private static func decode(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
+    /// The query string of a request, parsed.
+    static func query(of request: Request) -> [(name: String, value: String)]? {
+        parse(request.uri.query ?? "")
+    }
+
+    /// The form body of a request (at most `limit` bytes), parsed. Throws 413 when larger, 415 when the content
+    /// type is not a form.
+    static func body(of request: Request, limit: Int) async throws -> [(name: String, value: String)]? {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+            throw HTTPError(.unsupportedMediaType, message: "expected application/x-www-form-urlencoded")
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        return parse(String(buffer: buffer))
+    }
+
+    static func first(_ name: String, in parameters: [(name: String, value: String)]) -> String? {
+        parameters.first { $0.name == name }?.value
+    }
+}

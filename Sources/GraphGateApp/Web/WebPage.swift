@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Mustache
+
+/// graphgate's server-rendered pages (consent, errors, signed out). Values are escaped by Mustache (`{{…}}`
+/// escapes `< > & " '`); no page loads script; the one stylesheet is inline and allowed by its hash in the CSP.
+enum WebPage {
+    static let style = """
+        body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;\
+        color:#1b1b1b;line-height:1.5}h1{font-size:1.4rem}.box{border:1px solid #ccc;border-radius:8px;padding:1rem 1.2rem;\
+        margin:1rem 0}.muted{color:#555;font-size:.9rem}.warn{background:#fff7e0;border-color:#e0b400}\
+        button{font-size:1rem;padding:.55rem 1.2rem;border-radius:6px;border:1px solid #888;cursor:pointer;margin-right:.5rem}\
+        button.primary{background:#0b5cad;color:#fff;border-color:#0b5cad}ul{padding-left:1.2rem}\
+        form.inline{display:inline}code{background:#f2f2f2;padding:0 .25rem;border-radius:3px}
+        """
+
+    /// `sha256-…` of `style`, for the CSP.
+    static let styleHash = "sha256-" + Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
+
+    static let layout = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+        <meta name="referrer" content="no-referrer"><title>{{title}} · graphgate</title><style>{{{style}}}</style></head>
+        <body>
+        """
+
+    static let consentTemplate = try! MustacheTemplate(
+        string: layout + """
+            <h1>Allow <strong>{{clientName}}</strong> to use your Microsoft 365?</h1>
+            <div class="box">
+            <p>Signed in as <strong>{{displayName}}</strong> <span class="muted">({{username}})</span></p>
+            <p><strong>{{clientName}}</strong> will be able to:</p>
+            <ul>{{#capabilities}}<li>{{.}}</li>{{/capabilities}}</ul>
+            <p class="muted">Access goes through graphgate; your Microsoft password and tokens are never given to the \
+            application. After you allow it, you will be sent back to <code>{{redirectHost}}</code>.</p>
+            </div>
+            {{#unverified}}<div class="box warn"><p>graphgate has not verified this application: its name was given by \
+            the application itself. Allow it only if you just started signing in to <code>{{redirectHost}}</code> \
+            yourself.</p></div>{{/unverified}}
+            <form method="post" action="/oauth/consent">
+            <input type="hidden" name="request" value="{{request}}">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <p><label><input type="checkbox" name="remember" value="1" checked> Remember this decision for \
+            {{clientName}}</label></p>
+            <button class="primary" type="submit" name="decision" value="allow">Allow</button>
+            <button type="submit" name="decision" value="deny">Deny</button>
+            </form>
+            <p class="muted">Not {{displayName}}?</p>
+            <form class="inline" method="post" action="/oauth/signout">
+            <input type="hidden" name="csrf" value="{{signoutCSRF}}">
+            <button type="submit">Sign out of graphgate</button></form>
+            </body></html>
+            """)
+
+    static let messageTemplate = try! MustacheTemplate(
+        string: layout + """
+            <h1>{{title}}</h1>
+            <div class="box"><p>{{message}}</p>{{#hint}}<p class="muted">{{hint}}</p>{{/hint}}</div>
+            </body></html>
+            """)
+
+    struct Consent {
+        var clientName: String
+        var redirectHost: String
+        var displayName: String
+        var username: String
+        var capabilities: [String]
+        var unverified: Bool
+        var request: String
+        var csrf: String
+        var signoutCSRF: String
+    }
+
+    static func consent(_ page: Consent) -> Response {
+        let body = consentTemplate.render([
+            "title": "Allow access", "style": style, "clientName": page.clientName,
+            "redirectHost": page.redirectHost, "displayName": page.displayName, "username": page.username,
+            "capabilities": page.capabilities, "unverified": page.unverified, "request": page.request,
+            "csrf": page.csrf, "signoutCSRF": page.signoutCSRF,
+        ] as [String: Any])
+        return html(body, status: .ok)
+    }
+
+    static func message(title: String, message: String, hint: String? = nil, status: HTTPResponse.Status) -> Response {
+        var values: [String: Any] = ["title": title, "message": message, "style": style]
+        if let hint { values["hint"] = hint }
+        return html(messageTemplate.render(values), status: status)
+    }
+
+    static func html(_ body: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "text/html; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,396 @@
+import Foundation
+
+/// Turns mail HTML into what a person would see: hidden text, scripts, styles, comments and tracking images
+/// removed, then either plain text (``text(_:)``) or a small allow-listed HTML (``html(_:)``).
+///
+/// Hidden means: `display:none`, `visibility:hidden`, `opacity:0`, zero font size or box, off-screen positions,
+/// `mso-hide:all`, the `hidden` attribute, and text whose colour is the background's (or near-white on the
+/// default white background). Whatever is inside a hidden element is dropped, however deeply nested.
+public enum HTMLSanitizer {
+    /// Visible text: paragraphs and line breaks kept, links as `text (url)`, list items as `- item`.
+    public static func text(_ html: String) -> String {
+        var out = TextSink()
+        walk(html, into: &out)
+        return out.finish()
+    }
+
+    /// Allow-listed HTML: structure and links (http, https, mailto) only, no attributes besides `href`, no
+    /// images (their `alt` text kept), nothing hidden.
+    public static func html(_ html: String) -> String {
+        var out = HTMLSink()
+        walk(html, into: &out)
+        return out.result.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: - Walking
+
+    struct Element {
+        var name: String
+        var hidden: Bool
+        /// Text colour and background in force (lower-cased CSS values), for white-on-white checks.
+        var color: RGB?
+        var background: RGB?
+    }
+
+    /// Elements whose content is never shown as text.
+    static let rawTextElements: Set<String> = [
+        "script", "style", "title", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head",
+        "xml", "noembed", "noframes", "canvas", "audio", "video", "select", "textarea", "button",
+    ]
+    static let voidElements: Set<String> = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+    ]
+
+    static func walk<S: Sink>(_ html: String, into sink: inout S) {
+        let chars = Array(html.unicodeScalars)
+        var i = 0
+        var stack: [Element] = [Element(name: "#root", hidden: false, color: nil, background: nil)]
+        var pending = ""
+
+        func flushText(_ sink: inout S) {
+            if !pending.isEmpty {
+                if !stack.last!.hidden { sink.text(decodeEntities(pending)) }
+                pending = ""
+            }
+        }
+
+        while i < chars.count {
+            let c = chars[i]
+            guard c == "<" else {
+                pending.unicodeScalars.append(c)
+                i += 1
+                continue
+            }
+            // Comment, doctype, CDATA, processing instruction: dropped.
+            if match(chars, i, "<!--") {
+                flushText(&sink)
+                i = find(chars, i + 4, "-->").map { $0 + 3 } ?? chars.count
+                continue
+            }
+            if match(chars, i, "<!") || match(chars, i, "<?") {
+                flushText(&sink)
+                i = find(chars, i + 2, ">").map { $0 + 1 } ?? chars.count
+                continue
+            }
+            let isEnd = i + 1 < chars.count && chars[i + 1] == "/"
+            let nameStart = isEnd ? i + 2 : i + 1
+            guard nameStart < chars.count, chars[nameStart].properties.isAlphabetic else {
+                pending.unicodeScalars.append(c)  // a lone "<" is text
+                i += 1
+                continue
+            }
+            flushText(&sink)
+            let (tag, next) = parseTag(chars, from: nameStart)
+            i = next
+            if isEnd {
+                if let index = stack.lastIndex(where: { $0.name == tag.name }), index > 0 {
+                    let closing = stack[index...]
+                    for element in closing.reversed() where !element.hidden { sink.close(element.name) }
+                    stack.removeSubrange(index...)
+                }
+                continue
+            }
+            // Implied end of an open paragraph or list item, as browsers do.
+            if ["p", "li", "tr", "td", "th", "option"].contains(tag.name),
+                let index = stack.lastIndex(where: { $0.name == tag.name }), index > 0,
+                !stack[(index + 1)...].contains(where: { ["table", "ul", "ol"].contains($0.name) })
+            {
+                for element in stack[index...].reversed() where !element.hidden { sink.close(element.name) }
+                stack.removeSubrange(index...)
+            }
+            let parent = stack.last!
+            var element = Element(
+                name: tag.name, hidden: parent.hidden, color: parent.color, background: parent.background)
+            let style = parseStyle(tag.attributes["style"] ?? "")
+            if let value = tag.attributes["color"], tag.name == "font" { element.color = RGB(css: value) ?? element.color }
+            if let value = tag.attributes["bgcolor"] { element.background = RGB(css: value) ?? element.background }
+            if let value = style["color"] { element.color = RGB(css: value) ?? element.color }
+            if let value = style["background-color"] ?? style["background"] {
+                element.background = RGB(css: value) ?? element.background
+            }
+            if isHidden(tag: tag, style: style, element: element) || rawTextElements.contains(tag.name) {
+                element.hidden = true
+            }
+            if rawTextElements.contains(tag.name) && !tag.selfClosing {
+                // Skip to the matching end tag without interpreting the content.
+                if let end = findEndTag(chars, from: i, name: tag.name) {
+                    i = end
+                } else {
+                    i = chars.count
+                }
+                continue
+            }
+            if tag.name == "img" {
+                if !element.hidden && !isTrackingImage(tag, style: style) {
+                    let alt = (tag.attributes["alt"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !alt.isEmpty { sink.text("[image: \(decodeEntities(alt))]") }
+                }
+                continue
+            }
+            if voidElements.contains(tag.name) || tag.selfClosing {
+                if !element.hidden { sink.void(tag.name) }
+                continue
+            }
+            if !element.hidden { sink.open(tag.name, href: safeHref(tag.attributes["href"])) }
+            stack.append(element)
+            if stack.count > 512 { stack.removeSubrange(1..<2) }  // pathological nesting: bounded
+        }
+        flushText(&sink)
+        for element in stack.dropFirst().reversed() where !element.hidden { sink.close(element.name) }
+    }
+
+    static func isHidden(tag: Tag, style: [String: String], element: Element) -> Bool {
+        if tag.attributes["hidden"] != nil { return true }
+        if let v = style["display"], v.hasPrefix("none") { return true }
+        if let v = style["visibility"], v.hasPrefix("hidden") || v.hasPrefix("collapse") { return true }
+        if let v = style["mso-hide"], v.hasPrefix("all") { return true }
+        if let v = style["opacity"], let n = Double(v.prefix { $0.isNumber || $0 == "." }), n < 0.1 { return true }
+        if let v = style["font-size"], cssLength(v).map({ $0 < 2 }) == true { return true }
+        for property in ["width", "height", "max-height", "max-width"] {
+            if let v = style[property], cssLength(v) == 0 { return true }
+        }
+        if let v = style["line-height"], cssLength(v) == 0, style["overflow"]?.hasPrefix("hidden") == true { return true }
+        if let v = style["text-indent"], let n = cssLength(v), n < -999 { return true }
+        if style["position"].map({ $0.hasPrefix("absolute") || $0.hasPrefix("fixed") }) == true {
+            for property in ["left", "top", "right"] {
+                if let v = style[property], let n = cssLength(v), n < -999 { return true }
+            }
+        }
+        if let v = style["clip"], v.replacingOccurrences(of: " ", with: "").contains("rect(0,0,0,0)") || v.contains("rect(0 0 0 0)") { return true }
+        if tag.attributes["width"] == "0" || tag.attributes["height"] == "0" { return true }
+        if let color = element.color {
+            let background = element.background ?? RGB(r: 255, g: 255, b: 255)
+            if color.isClose(to: background) { return true }
+        }
+        return false
+    }
+
+    /// Beacons: tiny or zero-size images, or images hidden by style. All remote images are dropped anyway;
+    /// this only decides whether the `alt` text is worth keeping.
+    static func isTrackingImage(_ tag: Tag, style: [String: String]) -> Bool {
+        for key in ["width", "height"] {
+            if let v = tag.attributes[key].flatMap({ cssLength($0) }), v <= 2 { return true }
+            if let v = style[key].flatMap({ cssLength($0) }), v <= 2 { return true }
+        }
+        return false
+    }
+
+    static func safeHref(_ href: String?) -> String? {
+        guard let raw = href?.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        let decoded = decodeEntities(raw)
+        let lower = decoded.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("mailto:") else { return nil }
+        guard decoded.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0 != "\"" && $0 != "<" && $0 != ">" }) else {
+            return nil
+        }
+        return String(decoded.prefix(2048))
+    }
+
+    // MARK: - Tags
+
+    struct Tag {
+        var name: String
+        var attributes: [String: String]
+        var selfClosing: Bool
+    }
+
+    /// Parses `name attr="v" …>` from `from` (just after `<` or `</`); returns the index after `>`.
+    static func parseTag(_ c: [Unicode.Scalar], from start: Int) -> (Tag, Int) {
+        var i = start
+        var name = ""
+        while i < c.count, c[i] != ">", c[i] != "/", !c[i].properties.isWhitespace {
+            name.unicodeScalars.append(c[i])
+            i += 1
+        }
+        var attributes: [String: String] = [:]
+        var selfClosing = false
+        while i < c.count {
+            while i < c.count, c[i].properties.isWhitespace { i += 1 }
+            guard i < c.count else { break }
+            if c[i] == ">" {
+                i += 1
+                break
+            }
+            if c[i] == "/" {
+                selfClosing = true
+                i += 1
+                continue
+            }
+            var key = ""
+            while i < c.count, c[i] != "=", c[i] != ">", c[i] != "/" || key.isEmpty, !c[i].properties.isWhitespace {
+                key.unicodeScalars.append(c[i])
+                i += 1
+            }
+            while i < c.count, c[i].properties.isWhitespace { i += 1 }
+            var value = ""
+            if i < c.count, c[i] == "=" {
+                i += 1
+                while i < c.count, c[i].properties.isWhitespace { i += 1 }
+                if i < c.count, c[i] == "\"" || c[i] == "'" {
+                    let quote = c[i]
+                    i += 1
+                    while i < c.count, c[i] != quote {
+                        value.unicodeScalars.append(c[i])
+                        i += 1
+                    }
+                    i += 1
+                } else {
+                    while i < c.count, c[i] != ">", !c[i].properties.isWhitespace {
+                        value.unicodeScalars.append(c[i])
+                        i += 1
+                    }
+                }
+            }
+            if !key.isEmpty, attributes[key.lowercased()] == nil { attributes[key.lowercased()] = value }
+            if key.isEmpty { i += 1 }
+        }
+        return (Tag(name: name.lowercased(), attributes: attributes, selfClosing: selfClosing), min(i, c.count))
+    }
+
+    static func parseStyle(_ style: String) -> [String: String] {
+        var out: [String: String] = [:]
+        let cleaned = style.replacingOccurrences(of: #"/\*.*?\*/"#, with: "", options: .regularExpression)
+        for declaration in cleaned.split(separator: ";") {
+            let parts = declaration.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let key = parts[0].trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            let value = parts[1].replacingOccurrences(of: "!important", with: "")
+                .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            out[key] = value
+        }
+        return out
+    }
+
+    /// A CSS length in px-ish units (`0`, `0px`, `1pt`, `0em`, `0%`); nil when it is not a plain length.
+    static func cssLength(_ value: String) -> Double? {
+        let v = value.trimmingCharacters(in: .whitespaces).lowercased()
+        let number = v.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }
+        guard let n = Double(number) else { return nil }
+        let unit = v.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
+        switch unit {
+        case "", "px": return n
+        case "pt": return n * 4 / 3
+        case "em", "rem": return n * 16
+        case "%": return n == 0 ? 0 : 100
+        default: return n == 0 ? 0 : nil
+        }
+    }
+
+    static func match(_ c: [Unicode.Scalar], _ i: Int, _ literal: String) -> Bool {
+        var j = i
+        for s in literal.unicodeScalars {
+            guard j < c.count, Character(c[j]).lowercased() == Character(s).lowercased() else { return false }
+            j += 1
+        }
+        return true
+    }
+
+    static func find(_ c: [Unicode.Scalar], _ from: Int, _ literal: String) -> Int? {
+        var i = from
+        while i < c.count {
+            if match(c, i, literal) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Index after `</name …>`, case-insensitive.
+    static func findEndTag(_ c: [Unicode.Scalar], from: Int, name: String) -> Int? {
+        var i = from
+        while let start = find(c, i, "</" + name) {
+            let after = start + 2 + name.unicodeScalars.count
+            if after >= c.count || c[after] == ">" || c[after].properties.isWhitespace || c[after] == "/" {
+                return find(c, after, ">").map { $0 + 1 } ?? c.count
+            }
+            i = after
+        }
+        return nil
+    }
+
+    // MARK: - Entities
+
+    static let namedEntities: [String: String] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "copy": "©", "reg": "®",
+        "trade": "™", "hellip": "…", "mdash": "—", "ndash": "–", "lsquo": "‘", "rsquo": "’", "ldquo": "“",
+        "rdquo": "”", "bull": "•", "middot": "·", "euro": "€", "pound": "£", "yen": "¥", "cent": "¢", "zwnj": "",
+        "zwj": "", "shy": "", "ensp": " ", "emsp": " ", "thinsp": " ", "laquo": "«", "raquo": "»",
+    ]
+
+    static func decodeEntities(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var out = ""
+        var i = text.startIndex
+        while i < text.endIndex {
+            if text[i] == "&", let semi = text[i...].prefix(12).firstIndex(of: ";") {
+                let name = String(text[text.index(after: i)..<semi])
+                var decoded: String?
+                if name.hasPrefix("#x") || name.hasPrefix("#X") {
+                    decoded = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+                } else if name.hasPrefix("#") {
+                    decoded = UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+                } else {
+                    decoded = namedEntities[name.lowercased()]
+                }
+                if let decoded {
+                    out += decoded
+                    i = text.index(after: semi)
+                    continue
+                }
+            }
+            out.append(text[i])
+            i = text.index(after: i)
+        }
+        return out
+    }
+}
+
+/// An sRGB colour from CSS (`#fff`, `#ffffff`, `white`, `rgb(255,255,255)`).
+struct RGB: Equatable {
+    var r: Int, g: Int, b: Int
+
+    init(r: Int, g: Int, b: Int) {
+        self.r = r
+        self.g = g
+        self.b = b
+    }
+
+    init?(css: String) {
+        let v = css.trimmingCharacters(in: .whitespaces).lowercased()
+        let named: [String: (Int, Int, Int)] = [
+            "white": (255, 255, 255), "black": (0, 0, 0), "snow": (255, 250, 250), "ivory": (255, 255, 240),
+            "whitesmoke": (245, 245, 245), "ghostwhite": (248, 248, 255), "red": (255, 0, 0), "blue": (0, 0, 255),
+            "gray": (128, 128, 128), "grey": (128, 128, 128), "silver": (192, 192, 192), "green": (0, 128, 0),
+        ]
+        let word = String(v.prefix { $0.isLetter })
+        if let n = named[word], word == v || v.hasPrefix(word + " ") {
+            self.init(r: n.0, g: n.1, b: n.2)
+            return
+        }
+        if v.hasPrefix("#") {
+            let hex = String(v.dropFirst().prefix { $0.isHexDigit })
+            if hex.count == 3 || hex.count == 4 {
+                let d = hex.map { Int(String($0), radix: 16)! * 17 }
+                self.init(r: d[0], g: d[1], b: d[2])
+                return
+            }
+            if hex.count == 6 || hex.count == 8, let n = Int(hex.prefix(6), radix: 16) {
+                self.init(r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255)
+                return
+            }
+            return nil
+        }
+        if v.hasPrefix("rgb") {
+            let numbers = v.drop { $0 != "(" }.dropFirst().split(whereSeparator: { ",) /".contains($0) })
+                .compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard numbers.count >= 3 else { return nil }
+            self.init(r: Int(numbers[0]), g: Int(numbers[1]), b: Int(numbers[2]))
+            return
+        }
+        return nil
+    }
+
+    /// Indistinguishable to a reader (each channel within 24 of the other).
+    func isClose(to other: RGB) -> Bool {
+        abs(r - other.r) <= 24 && abs(g - other.g) <= 24 && abs(b - other.b) <= 24
+    }
+}

@@ -1,0 +1,105 @@
+import MCP
+import MicrosoftGraph
+import Security
+import Synchronization
+
+/// One tool: what `tools/list` shows and the handler `tools/call` runs once the arguments passed their checks.
+struct ToolDefinition: Sendable {
+    enum Effect: Sendable {
+        case read
+        /// Changes the mailbox but can be undone or repeated harmlessly.
+        case write(idempotent: Bool)
+        /// Sends mail or deletes: cannot be undone.
+        case destructive(idempotent: Bool)
+    }
+
+    var name: String
+    var title: String
+    var description: String
+    var parameters: [ToolParameter]
+    var output: Value
+    var effect: Effect
+    /// Microsoft permissions the call needs (checked against the account's grant before a write).
+    var scopes: [String]
+    var handler: @Sendable (ToolInvocation) async throws -> ToolReply
+
+    var isWrite: Bool {
+        if case .read = effect { return false }
+        return true
+    }
+
+    var tool: Tool {
+        let annotations: Tool.Annotations
+        switch effect {
+        case .read:
+            annotations = .init(title: title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false)
+        case .write(let idempotent):
+            annotations = .init(title: title, readOnlyHint: false, destructiveHint: false, idempotentHint: idempotent, openWorldHint: false)
+        case .destructive(let idempotent):
+            annotations = .init(title: title, readOnlyHint: false, destructiveHint: true, idempotentHint: idempotent, openWorldHint: true)
+        }
+        return Tool(
+            name: name, title: title, description: description, inputSchema: ToolParameter.objectSchema(parameters),
+            annotations: annotations, outputSchema: output)
+    }
+}
+
+/// What a handler gets: the checked arguments, the user's Graph client, the response's fence, and the guards.
+struct ToolInvocation: Sendable {
+    let tool: String
+    let principal: MCPPrincipal
+    let arguments: ToolArguments
+    let graph: GraphClient
+    let fence: UntrustedContent
+    let policy: ToolPolicy
+    let cursors: PageCursor
+    let sends: SendLimiter
+    let notes: AuditNotes
+    /// The consent link for `scopes` (incremental consent).
+    let consentLink: @Sendable ([String]) async -> String?
+    /// Asks the user to confirm (MCP elicitation): true accepted, false declined, nil the client cannot ask.
+    let confirm: @Sendable (String) async -> Bool?
+
+    /// Throws ``ToolError/consentRequired(scopes:link:)`` unless the account granted `scopes`.
+    func requireScopes(_ scopes: [String]) async throws {
+        let missing = MicrosoftScopes.missing(scopes, granted: try await graph.grantedScopes())
+        if !missing.isEmpty { throw ToolError.consentRequired(scopes: missing, link: await consentLink(missing)) }
+    }
+
+    /// Page size argument (default 25, max 100 by schema).
+    var pageSize: Int { arguments.int("page_size") ?? 25 }
+
+    func cursor(_ next: String?, zone: String? = nil) -> String? {
+        next.flatMap { cursors.seal(.init(link: $0, zone: zone), userId: principal.userId, tool: tool) }
+    }
+
+    func openCursor() throws(ToolError) -> PageCursor.Payload? {
+        guard let text = arguments.string("cursor") else { return nil }
+        return try cursors.open(text, userId: principal.userId, tool: tool)
+    }
+}
+
+/// Audit details a handler adds while it runs (targets, recipient domains, extra events); read by the
+/// catalogue whether the call succeeded or not.
+final class AuditNotes: Sendable {
+    private let state = Mutex<(details: [String: String], events: [AuditEvent])>(([:], []))
+
+    func set(_ key: String, _ value: String) {
+        state.withLock { $0.details[key] = String(value.prefix(2000)) }
+    }
+
+    func event(_ event: AuditEvent) {
+        state.withLock { $0.events.append(event) }
+    }
+
+    var details: [String: String] { state.withLock { $0.details } }
+    var events: [AuditEvent] { state.withLock { $0.events } }
+}
+
+/// A successful tool answer: compact text for the model, and structured content matching the output schema.
+struct ToolReply: Sendable {
+    var text: String
+    var structured: Value
+    /// Further content after the text (an attachment as an embedded resource).
+    var extra: [Tool.Content] = []
+}

@@ -1,0 +1,79 @@
+import Foundation
+import MCP
+import MicrosoftGraph
+
+/// Shared pieces of tool output: compact dates and people, structured values, output schema fragments.
+enum ToolFormat {
+    /// `2025-03-14T09:30:00Z` → `2025-03-14 09:30Z` (Graph's message times are UTC).
+    static func utc(_ iso: String?) -> String {
+        guard let iso, iso.count >= 16 else { return "-" }
+        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
+    }
+
+    /// An event time in the zone it was asked in: `2025-03-14 09:30`.
+    static func wallClock(_ value: GraphDateTimeTimeZone?) -> String {
+        guard let value, value.dateTime.count >= 16 else { return "-" }
+        return String(value.dateTime.prefix(10)) + " " + String(value.dateTime.dropFirst(11).prefix(5))
+    }
+
+    /// `Name <address>` (or just the address), flattened for one line.
+    static func person(_ address: GraphEmailAddress?) -> String {
+        guard let address else { return "-" }
+        let name = UntrustedContent.line(address.name, max: 80)
+        let mail = UntrustedContent.line(address.address, max: 254)
+        if name.isEmpty || name == mail { return mail.isEmpty ? "-" : mail }
+        return mail.isEmpty ? name : "\(name) <\(mail)>"
+    }
+
+    static func people(_ recipients: [GraphRecipient]?) -> String {
+        let all = (recipients ?? []).map { person($0.emailAddress) }
+        return all.isEmpty ? "-" : all.joined(separator: ", ")
+    }
+
+    static func personValue(_ address: GraphEmailAddress?) -> Value {
+        guard let address else { return .null }
+        return .object(["name": .string(address.name ?? ""), "address": .string(address.address ?? "")])
+    }
+
+    static func peopleValue(_ recipients: [GraphRecipient]?) -> Value {
+        .array((recipients ?? []).map { personValue($0.emailAddress) })
+    }
+
+    static func optional(_ s: String?) -> Value { s.map { .string($0) } ?? .null }
+
+    /// Cuts `text` to `max` characters, saying so.
+    static func cap(_ text: String, _ max: Int) -> (String, Bool) {
+        text.count > max ? (String(text.prefix(max)) + "\n[… truncated]", true) : (text, false)
+    }
+
+    /// Domains of `addresses`, sorted and unique (what the audit log keeps of recipients).
+    static func domains(_ addresses: [String]) -> String {
+        Set(addresses.map { ToolPolicy.domain(of: $0) }).sorted().joined(separator: ",")
+    }
+
+    // MARK: Output schema fragments
+
+    static let person: Value = [
+        "type": ["object", "null"],
+        "properties": ["name": ["type": "string"], "address": ["type": "string"]],
+    ]
+    static let str: Value = ["type": "string"]
+    static let strOrNull: Value = ["type": ["string", "null"]]
+    static let int: Value = ["type": "integer"]
+    static let bool: Value = ["type": "boolean"]
+
+    static func object(_ properties: [String: Value], required: [String] = []) -> Value {
+        var o: [String: Value] = ["type": "object", "properties": .object(properties)]
+        if !required.isEmpty { o["required"] = .array(required.map { .string($0) }) }
+        return .object(o)
+    }
+
+    static func list(_ key: String, _ item: Value, extra: [String: Value] = [:]) -> Value {
+        var properties = extra
+        properties[key] = ["type": "array", "items": item]
+        properties["next_cursor"] = strOrNull
+        return object(properties, required: [key])
+    }
+
+    static let confirmation: Value = object(["ok": bool, "id": strOrNull, "message": str], required: ["ok"])
+}

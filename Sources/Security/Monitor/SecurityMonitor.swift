@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import Metrics
+import Storage
+
+/// Counts security signals per subject in fixed windows and raises an alert when a rule's threshold is crossed.
+///
+/// Counters live in the database (`security_counters`, one atomic upsert per signal), so instances on one
+/// PostgreSQL add up to one count, and the alert fires exactly once per (rule, subject, window): only the
+/// increment that reaches the threshold fires, and the alert row is unique per window on top of that.
+/// An alert is: an audit event `security.alert`, a metric `graphgate_security_alerts_total{rule}`, a log line
+/// at `error`, a webhook POST (when configured) and, for rules with `blockFor`, a temporary block of the
+/// `ip:` or `user:` subject (audited as `security.auto_block`).
+public struct SecurityMonitor: Sendable {
+    let store: any AlertStore
+    let users: any UserStore
+    let audit: any AuditRecorder
+    let webhook: AlertWebhook?
+    let rules: [SecuritySignal: [MonitorRule]]
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+
+    public init(
+        store: any AlertStore, users: any UserStore, audit: any AuditRecorder, webhook: AlertWebhook?,
+        rules: [MonitorRule] = MonitorRule.defaults, logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = { Timestamp.now }
+    ) {
+        self.store = store
+        self.users = users
+        self.audit = audit
+        self.webhook = webhook
+        self.rules = Dictionary(grouping: rules, by: \.signal)
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Reports one occurrence of `signal` for each subject (`ip:…`, `user:…`). Returns the alerts it fired.
+    @discardableResult
+    public func report(_ signal: SecuritySignal, subjects: [String]) async -> [SecurityAlert] {
+        Counter(label: "graphgate_security_signals_total", dimensions: [("signal", signal.rawValue)]).increment()
+        var fired: [SecurityAlert] = []
+        let now = clock()
+        for rule in rules[signal] ?? [] {
+            for subject in Set(subjects) {
+                let windowStart = now - now % rule.windowSeconds
+                do {
+                    let count = try await store.increment(
+                        rule: signal.rawValue, subject: subject, windowStart: windowStart)
+                    guard count == Int64(rule.threshold) else { continue }
+                    if let alert = try await fire(rule, subject: subject, windowStart: windowStart, count: count, now: now)
+                    {
+                        fired.append(alert)
+                    }
+                } catch {
+                    logger.error(
+                        "security monitor could not count a signal",
+                        metadata: ["gg.signal": "\(signal.rawValue)", "gg.error": "\(error.description)"])
+                }
+            }
+        }
+        return fired
+    }
+
+    private func fire(_ rule: MonitorRule, subject: String, windowStart: Int64, count: Int64, now: Int64)
+        async throws(StorageError) -> SecurityAlert?
+    {
+        let id = "\(rule.signal.rawValue)-\(windowStart)-\(Self.shortHash(subject))"
+        let inserted = try await store.insertAlert(
+            AlertRecord(
+                id: id, rule: rule.signal.rawValue, subject: subject, windowStart: windowStart, count: count,
+                firedAt: now))
+        guard inserted else { return nil }
+        var action: String?
+        if let blockFor = rule.blockFor, subject.hasPrefix("ip:") || subject.hasPrefix("user:") {
+            let until = now + max(1, blockFor.components.seconds)
+            try await users.block(
+                Block(
+                    subject: subject, blockedUntil: until, reason: "automatic: \(rule.signal.rawValue) threshold",
+                    createdBy: "monitor", createdAt: now))
+            action = "blocked until \(until)"
+            await audit.record(
+                AuditEvent(
+                    "security.auto_block", outcome: .success, userId: Self.userId(subject),
+                    sourceIP: Self.ip(subject),
+                    details: ["rule": rule.signal.rawValue, "subject": subject, "until": "\(until)"]))
+        }
+        let alert = SecurityAlert(
+            id: id, rule: rule.signal.rawValue, subject: subject, count: count, threshold: rule.threshold,
+            windowSeconds: rule.windowSeconds, windowStart: windowStart, firedAt: now, action: action)
+        await audit.record(
+            AuditEvent(
+                "security.alert", outcome: .failure, userId: Self.userId(subject), sourceIP: Self.ip(subject),
+                details: [
+                    "rule": alert.rule, "subject": subject, "count": "\(count)", "threshold": "\(rule.threshold)",
+                    "window_seconds": "\(alert.windowSeconds)", "alert_id": id, "action": action ?? "none",
+                ]))
+        Counter(label: "graphgate_security_alerts_total", dimensions: [("rule", alert.rule)]).increment()
+        logger.error(
+            "security alert",
+            metadata: [
+                "gg.alert": "\(id)", "gg.rule": "\(alert.rule)", "gg.subject": "\(subject)", "gg.count": "\(count)",
+                "gg.action": "\(action ?? "none")",
+            ])
+        webhook?.enqueue(alert)
+        return alert
+    }
+
+    /// Deletes counters of windows long past (the alerts table keeps the history).
+    public func prune(olderThan age: Duration = .seconds(86_400)) async {
+        try? await store.pruneCounters(before: clock() - age.components.seconds)
+    }
+
+    static func userId(_ subject: String) -> String? {
+        subject.hasPrefix("user:") ? String(subject.dropFirst(5)) : nil
+    }
+
+    static func ip(_ subject: String) -> String? {
+        subject.hasPrefix("ip:") ? String(subject.dropFirst(3)) : nil
+    }
+
+    static func shortHash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

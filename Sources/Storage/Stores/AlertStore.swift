@@ -1,0 +1,74 @@
+import SQLKit
+
+/// The monitor's counters and the alerts it fired, shared by every instance on one database.
+public protocol AlertStore: Sendable {
+    /// Adds one to the counter of (rule, subject, window) and returns the new count (atomic across instances).
+    func increment(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Int64
+    /// Records an alert; false when one for the same (rule, subject, window) exists (it fired already).
+    func insertAlert(_ alert: AlertRecord) async throws(StorageError) -> Bool
+    /// Newest first.
+    func recentAlerts(limit: Int) async throws(StorageError) -> [AlertRecord]
+    /// Deletes counters of windows that started before `before`.
+    func pruneCounters(before: Int64) async throws(StorageError)
+}
+
+/// The SQL implementation of `AlertStore`.
+public struct SQLAlertStore: AlertStore {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func increment(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Int64 {
+        try await database.read { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    INSERT INTO security_counters (rule, subject, window_start, count)
+                    VALUES (\(bind: rule), \(bind: subject), \(bind: windowStart), 1)
+                    ON CONFLICT (rule, subject, window_start)
+                    DO UPDATE SET count = security_counters.count + 1 RETURNING count
+                    """
+                ).first()
+            else { throw StorageError.failed("no row returned") }
+            return try row.decode(column: "count", as: Int64.self)
+        }
+    }
+
+    public func insertAlert(_ alert: AlertRecord) async throws(StorageError) -> Bool {
+        do {
+            try await database.read { db in
+                try await db.raw(
+                    """
+                    INSERT INTO security_alerts (id, rule, subject, window_start, count, fired_at)
+                    VALUES (\(bind: alert.id), \(bind: alert.rule), \(bind: alert.subject), \
+                    \(bind: alert.windowStart), \(bind: alert.count), \(bind: alert.firedAt))
+                    """
+                ).run()
+            }
+            return true
+        } catch .uniqueViolation {
+            return false
+        }
+    }
+
+    public func recentAlerts(limit: Int) async throws(StorageError) -> [AlertRecord] {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM security_alerts ORDER BY fired_at DESC, id LIMIT \(bind: limit)").all()
+                .map { row in
+                    AlertRecord(
+                        id: try row.decode(column: "id", as: String.self),
+                        rule: try row.decode(column: "rule", as: String.self),
+                        subject: try row.decode(column: "subject", as: String.self),
+                        windowStart: try row.decode(column: "window_start", as: Int64.self),
+                        count: try row.decode(column: "count", as: Int64.self),
+                        firedAt: try row.decode(column: "fired_at", as: Int64.self))
+                }
+        }
+    }
+
+    public func pruneCounters(before: Int64) async throws(StorageError) {
+        try await database.read { db in
+            try await db.raw("DELETE FROM security_counters WHERE window_start < \(bind: before)").run()
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import MicrosoftGraph
+import Synchronization
+
+/// The `AccessTokenProvider` of one (user, account), handed to a Graph client.
+///
+/// It remembers the fingerprint of the last token it handed out, so `accessToken(forceRefresh: true)` after a 401
+/// refreshes only if nobody has replaced that token yet: 200 calls that all got 401 cause one refresh.
+final class AccountTokenProvider: AccessTokenProvider {
+    let account: AccountRef
+    private let vault: TokenVault
+    private let lastHandedOut = Mutex<String?>(nil)
+
+    init(account: AccountRef, vault: TokenVault) {
+        self.account = account
+        self.vault = vault
+    }
+
+    func accessToken(forceRefresh: Bool) async throws -> String {
+        let rejection: Rejection
+        if forceRefresh {
+            rejection = lastHandedOut.withLock { $0 }.map(Rejection.token) ?? .anyStored
+        } else {
+            rejection = .none
+        }
+        let grant = try await vault.coordinator.accessToken(for: account, rejection: rejection)
+        lastHandedOut.withLock { $0 = grant.fingerprint }
+        return grant.token
+    }
+
+    func grantedScopes() async throws -> Set<String> {
+        try await vault.grantedScopes(userId: account.userId, accountId: account.accountId)
+    }
+}

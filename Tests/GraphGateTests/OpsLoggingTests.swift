@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import AsyncHTTPClient
+import Testing
+
+@testable import GraphGateApp
+
+@Suite("Ops: structured logs")
+struct OpsLoggingTests {
+    @Test("JSON lines are valid JSON, carry metadata, and are redacted")
+    func jsonLines() throws {
+        let lines = LineCollector()
+        let handler = GraphGateLogging.makeHandler(
+            label: "graphgate", environment: ["GRAPHGATE_LOG_FORMAT": "json"], write: { lines.append($0) })
+        let logger = Logger(label: "graphgate", factory: { _ in handler })
+        logger.info(
+            "refresh failed for Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789 \"quoted\"\n next",
+            metadata: ["gg.user": "u-1", "gg.nested": ["a": "1"]])
+        let all = lines.all
+        #expect(all.count == 1)
+        #expect(all[0].hasSuffix("\n") && !all[0].dropLast().contains("\n"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(all[0].utf8)) as? [String: Any])
+        #expect(json["level"] as? String == "info")
+        #expect(json["gg.user"] as? String == "u-1")
+        #expect((json["gg.nested"] as? [String: String])?["a"] == "1")
+        #expect(json["ts"] as? String != nil)
+        #expect(!all[0].contains("abcdefghijklmnopqrstuvwxyz0123456789"))
+    }
+
+    @Test("every line logged for a request carries its request id, echoed in X-Request-Id")
+    func requestIds() async throws {
+        let lines = LineCollector()
+        let port = try TestServer.freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gg-log-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try GraphGateConfig.load(environment: [
+            "GRAPHGATE_PORT": "\(port)", "GRAPHGATE_DATABASE_URL": "sqlite:\(directory.path)/gg.sqlite",
+        ])
+        let handler = GraphGateLogging.makeHandler(
+            label: "graphgate", environment: ["GRAPHGATE_LOG_FORMAT": "json"], write: { lines.append($0) })
+        let logger = Logger(label: "graphgate", factory: { _ in handler })
+        let (running, continuation) = AsyncStream<Int>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await GraphGateServer.run(config: config, logger: logger, gracefulShutdownSignals: []) {
+                    continuation.yield($0)
+                }
+            }
+            defer { group.cancelAll() }
+            var iterator = running.makeAsyncIterator()
+            let bound = try #require(await iterator.next())
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            defer { _ = http.shutdown() }
+
+            let chosen = try await http.fetch(
+                "http://127.0.0.1:\(bound)/healthz", headers: [("X-Request-Id", "proxy-req-0001")])
+            #expect(chosen.headers.first(name: "x-request-id") == "proxy-req-0001")
+            let generated = try await http.fetch(
+                "http://127.0.0.1:\(bound)/healthz", headers: [("X-Request-Id", "bad id\" with quote")])
+            let id = try #require(generated.headers.first(name: "x-request-id"))
+            #expect(id != "bad id\" with quote" && id.count == 24)
+
+            let requestLines = lines.all.filter { $0.contains("/healthz") }
+            #expect(requestLines.count >= 2)
+            for line in requestLines {
+                let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(json?["gg.request_id"] as? String != nil)
+            }
+            #expect(requestLines.contains { $0.contains("\"gg.request_id\":\"proxy-req-0001\"") })
+            #expect(requestLines.contains { $0.contains("\"gg.request_id\":\"\(id)\"") })
+        }
+    }
+}

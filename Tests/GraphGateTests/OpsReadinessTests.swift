@@ -1,0 +1,38 @@
+import Foundation
+import Storage
+import Testing
+
+@Suite("Ops: /readyz")
+struct OpsReadinessTests {
+    @Test("ready when the database answers and Microsoft's discovery was fetched", arguments: TestDatabases.backends)
+    func ready(backend: Storage.Database.Backend) async throws {
+        try await TestServer.with(backend: backend) { server in
+            let response = try await server.http.fetch(server.url("/readyz"))
+            #expect(response.status == 200)
+            let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            #expect(json?["status"] as? String == "ready")
+            let checks = json?["checks"] as? [String: String]
+            #expect(checks?["database"] == "ok")
+            #expect(checks?["upstream_discovery"] == "ok")
+        }
+    }
+
+    @Test("not ready (503) while the identity platform cannot be reached; /healthz stays 200")
+    func notReady() async throws {
+        let closed = try TestServer.freePort()
+        try await TestServer.with(environment: [
+            "GRAPHGATE_MS_CLIENT_ID": "11111111-2222-3333-4444-555555555555", "GRAPHGATE_SANDBOX": "0",
+            "GRAPHGATE_MS_TENANT": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+            "GRAPHGATE_MS_AUTHORITY": "http://127.0.0.1:\(closed)",
+        ]) { server in
+            let response = try await server.http.fetch(server.url("/readyz"))
+            #expect(response.status == 503)
+            let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            #expect(json?["status"] as? String == "not_ready")
+            let checks = json?["checks"] as? [String: String]
+            #expect(checks?["database"] == "ok")
+            #expect(checks?["upstream_discovery"] != "ok")
+            #expect(try await server.http.fetch(server.url("/healthz")).status == 200)
+        }
+    }
+}
