@@ -43,6 +43,9 @@ public struct SandboxConfiguration: Sendable {
     public var mailboxBudgetWindow: Int
     /// Faults active from the start; change them at runtime on `/_sandbox/faults`.
     public var faults: SandboxFaults
+    /// PEM certificate chain and key to serve HTTPS (like the real endpoints); nil serves plain HTTP.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
     /// The "now" generated mail and calendars are arranged around; nil uses the start time (rounded to the hour).
     public var referenceDate: Date?
 
@@ -63,7 +66,9 @@ public struct SandboxConfiguration: Sendable {
         mailboxRequestBudget: Int = 10_000,
         mailboxBudgetWindow: Int = 600,
         faults: SandboxFaults = SandboxFaults(),
-        referenceDate: Date? = nil
+        referenceDate: Date? = nil,
+        tlsCertificatePath: String? = nil,
+        tlsKeyPath: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -81,5 +86,7 @@ public struct SandboxConfiguration: Sendable {
         self.mailboxBudgetWindow = mailboxBudgetWindow
         self.faults = faults
         self.referenceDate = referenceDate
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -37,14 +40,23 @@ public final class SandboxTenant: Service, Sendable {
 
     /// Serves until cancelled or gracefully shut down.
     public func run() async throws {
+        let server: HTTPServerBuilder
+        let scheme: String
+        do {
+            (server, scheme) = try serverBuilder()
+        } catch {
+            markFailed("the sandbox tenant could not load its TLS certificate or key")
+            throw StartError(description: "the sandbox tenant could not load its TLS certificate or key")
+        }
         let app = Application(
             responder: SandboxResponder(core: core),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "Microsoft-HTTPAPI/2.0 (sandbox)"),
             onServerRunning: { [self] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                markRunning(URL(string: "http://\(host):\(port)")!)
+                markRunning(URL(string: "\(scheme)://\(host):\(port)")!)
             },
             logger: logger)
         do {
@@ -54,6 +66,17 @@ public final class SandboxTenant: Service, Sendable {
             throw error
         }
         markFailed("the sandbox tenant stopped")
+    }
+
+    private func serverBuilder() throws -> (HTTPServerBuilder, String) {
+        guard let certPath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
+            return (.http1(), "http")
+        }
+        let chain = try NIOSSLCertificate.fromPEMFile(certPath)
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return (try .tls(.http1(), tlsConfiguration: tls), "https")
     }
 
     /// Waits until the server listens and returns its base URL (e.g. `http://127.0.0.1:54321`).

@@ -4,7 +4,7 @@ import Sandbox
 import ServiceLifecycle
 
 /// `graphgate sandbox`: the emulated Microsoft 365 tenant alone. Prints one line
-/// `graphgate sandbox listening on http://HOST:PORT` to stdout once bound; logs go to stderr.
+/// `graphgate sandbox listening on http(s)://HOST:PORT` to stdout once bound; logs go to stderr.
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
@@ -28,7 +28,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Access token lifetime in seconds, e.g. 3600-5400 or 60 (Microsoft: 3600-5400).")
     var accessTokenLifetime: String = "3600-5400"
 
+    @Option(help: "PEM certificate chain to serve HTTPS (with --tls-key); the real endpoints are HTTPS-only.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
     func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard users >= 0, users <= 100_000 else { throw ValidationError("--users must be 0...100000") }
         guard lifetimeRange != nil else { throw ValidationError("--access-token-lifetime must be N or MIN-MAX seconds") }
@@ -45,7 +52,7 @@ struct SandboxCommand: AsyncParsableCommand {
         let logger = CLILogging.logger("graphgate.sandbox")
         let configuration = SandboxConfiguration(
             host: host, port: port, seed: seed, extraUsers: users, accessTokenLifetime: lifetimeRange ?? 3600...5400,
-            deviceCodeInterval: deviceCodeInterval)
+            deviceCodeInterval: deviceCodeInterval, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey)
         let tenant = SandboxTenant(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

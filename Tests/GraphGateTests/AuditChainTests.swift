@@ -99,14 +99,18 @@ struct AuditChainTests {
             // Clever insert: recompute the chain from the forged row on, and the head row too.
             let tampered = try await store.rows(after: 0, limit: 100)
             var previous = tampered[3].hash
-            try await database.read { db in
-                for row in tampered where row.seq >= 5 {
-                    let hash = AuditChain.hash(previous: previous, row: row)
-                    try await db.raw("UPDATE audit_log SET hash = \(bind: hash) WHERE seq = \(bind: row.seq)").run()
-                    previous = hash
+            var rehashed: [(Int64, String)] = []
+            for row in tampered where row.seq >= 5 {
+                previous = AuditChain.hash(previous: previous, row: row)
+                rehashed.append((row.seq, previous))
+            }
+            let newHead = previous
+            try await database.read { [rehashed] db in
+                for (seq, hash) in rehashed {
+                    try await db.raw("UPDATE audit_log SET hash = \(bind: hash) WHERE seq = \(bind: seq)").run()
                 }
                 try await db.raw(
-                    "UPDATE audit_chain_head SET seq = \(bind: Int64(11)), hash = \(bind: previous) WHERE id = 'main'"
+                    "UPDATE audit_chain_head SET seq = \(bind: Int64(11)), hash = \(bind: newHead) WHERE id = 'main'"
                 ).run()
             }
             result = try await Self.verify(store)
@@ -114,7 +118,7 @@ struct AuditChainTests {
             #expect(result.firstBreak?.seq == 10)
             // Without the key the signed head cannot be forged to match: a made-up MAC is reported as such.
             try await database.read { db in
-                try await db.raw("UPDATE audit_signed_heads SET hash = \(bind: previous), seq = 11").run()
+                try await db.raw("UPDATE audit_signed_heads SET hash = \(bind: newHead), seq = 11").run()
             }
             result = try await Self.verify(store)
             #expect(result.firstBreak?.problem == .badSignature)
@@ -142,7 +146,8 @@ struct AuditChainTests {
             #expect(result.firstBreak?.problem == .truncated, "\(result)")
             #expect(result.rowsVerified == 11)
             // And if every signed head is deleted too, an exported head held elsewhere still catches it.
-            let exported = try #require(try await store.signedHeads(limit: 1).first)
+            let heads = try await store.signedHeads(limit: 1)
+            let exported = try #require(heads.first)
             try await database.read { db in try await db.raw("DELETE FROM audit_signed_heads").run() }
             #expect(try await Self.verify(store).isIntact)
             result = try await AuditVerifier(store: store, key: Self.key).verify(expectedHeads: [exported])

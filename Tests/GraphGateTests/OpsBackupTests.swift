@@ -59,7 +59,7 @@ struct OpsBackupTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let live = directory.appendingPathComponent("live.sqlite").path
-        FileManager.default.createFile(atPath: live, contents: Data())
+        _ = FileManager.default.createFile(atPath: live, contents: Data())
         let location = DatabaseLocation.sqlite(path: live)
         for bad in [live, directory.path, "/no/such/dir/x.sqlite", "", "file:x.sqlite?mode=rwc", "a\nb.sqlite"] {
             #expect(throws: DatabaseBackup.Failure.self) { try DatabaseBackup.validate(path: bad, database: location) }

@@ -191,6 +191,6 @@ struct StorageFailureTests {
         ("postgres://u@h/", false), ("sqlite:", false), ("postgres://u@h/db?sslmode=bogus", false), ("", false),
     ])
     func parsing(text: String, valid: Bool) {
-        #expect((try? DatabaseLocation(parsing: text)) != nil == valid)
+        #expect(((try? DatabaseLocation(parsing: text)) != nil) == valid)
     }
 }

@@ -54,7 +54,7 @@ def stop(proc, sig=signal.SIGINT, timeout=20.0) -> int:
 def sandbox():
     """A running emulated tenant (`graphgate sandbox --port 0`); yields its base URL."""
     proc, m = start_announcing(
-        ["sandbox", "--port", "0", "--device-code-interval", "1"], r"^graphgate sandbox listening on (http://\S+)$"
+        ["sandbox", "--port", "0", "--device-code-interval", "1"], r"^graphgate sandbox listening on (https?://\S+)$"
     )
     try:
         yield m.group(1)

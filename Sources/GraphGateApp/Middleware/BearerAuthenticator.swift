@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MCPGateway
 import Security

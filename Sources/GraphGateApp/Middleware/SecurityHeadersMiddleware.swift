@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Browser hardening headers on every response of graphgate's own server: `nosniff` and `no-referrer`

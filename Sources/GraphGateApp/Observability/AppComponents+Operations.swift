@@ -18,15 +18,16 @@ extension AppComponents {
         if config.publicURL.scheme?.lowercased() == "https" { router.middlewares.add(HSTSMiddleware()) }
     }
 
-    /// `/readyz`, and `/metrics` on the main port when a token protects it and no separate port is set.
-    /// `keyringLoaded` is the token vault's hook; while it is nil the keyring check is left out of the report.
-    func addOperationsRoutes(to router: Router<GraphGateRequestContext>, keyringLoaded: (@Sendable () async -> Bool)?) {
-        let identity = IdentityClient(
-            httpClient: httpClient, authority: msAuthority, tenant: msTenant, clientId: msClientId,
-            clientSecret: nil, logger: logger)
-        var probes: [ReadinessProbe] = [.database(database), .upstreamDiscovery(identity)]
-        if let keyringLoaded { probes.append(.keyring(keyringLoaded)) }
-        ReadinessRoutes(probes: probes).add(to: router)
+    /// `/readyz` (database, keyring, Microsoft discovery through the vault's own identity client, so "cached"
+    /// means the cache sign-in uses), and `/metrics` on the main port when a token protects it and no separate
+    /// port is set.
+    func addOperationsRoutes(to router: Router<GraphGateRequestContext>) {
+        let vault = vault
+        ReadinessRoutes(probes: [
+            .database(database),
+            .keyring { vault.envelope.keyring.keys.contains { $0.status == .primary } },
+            .upstreamDiscovery(vault.identity),
+        ]).add(to: router)
         if config.operations.metricsToken != nil && config.operations.metricsPort == nil {
             MetricsRoutes(token: config.operations.metricsToken).add(to: router)
         }

@@ -70,7 +70,7 @@ public enum DatabaseBackup {
         }
         // Owner-only, like the live database: it holds hashed tokens, ciphertext and the audit log.
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
-        let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int64) ?? 0
+        let size = (try? FileManager.default.attributesOfItem(atPath: target))?[.size] as? Int64
         return .written(path: target, bytes: size ?? 0)
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// `Strict-Transport-Security` on every response when graphgate's public URL is https (served natively or behind

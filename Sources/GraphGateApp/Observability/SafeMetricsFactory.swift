@@ -6,7 +6,7 @@ import Synchronization
 /// a gauge in another, or with and without dimensions) cannot crash the server: swift-prometheus treats that as a
 /// programming error (`fatalError`). The second shape gets its own series, suffixed `_conflict_<kind>`, and one
 /// warning is printed, so the mistake is visible in `/metrics` and the log instead of taking the process down.
-struct SafeMetricsFactory: MetricsFactory {
+final class SafeMetricsFactory: MetricsFactory, Sendable {
     private struct Shape: Hashable {
         let kind: String
         let labelled: Bool

@@ -21,6 +21,8 @@ public struct MCPAccess: Sendable {
     /// `scheme://host[:port]` of the public URL: the only `Origin` accepted at `/mcp`.
     let publicOrigin: String
     let loopbackPublicHost: Bool
+    /// Runs after authentication for each `tools/call` (per-user and per-client budgets); a response stops it.
+    let toolCallGate: @Sendable (MCPPrincipal) async -> Response?
     /// Request body cap at `/mcp` and the OAuth endpoints.
     static let mcpBodyLimit = 512 * 1024
     static let formBodyLimit = 16 * 1024
@@ -32,6 +34,7 @@ public struct MCPAccess: Sendable {
         config: GraphGateConfig, database: Database, users: any UserStore, signIn: any MicrosoftSignIn,
         audit: any AuditRecorder, logger: Logger, sessionConfiguration: MCPSessionConfiguration? = nil,
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
+        toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
         configureSession: @escaping MCPSessionManager.Configure
     ) {
         var sessionConfiguration = sessionConfiguration ?? MCPSessionConfiguration()
@@ -56,6 +59,7 @@ public struct MCPAccess: Sendable {
         self.users = users
         self.audit = audit
         self.logger = logger
+        self.toolCallGate = toolCallGate
         var origin = "\(config.publicURL.scheme ?? "https")://\(config.publicURL.host ?? "")"
         if let port = config.publicURL.port { origin += ":\(port)" }
         self.publicOrigin = origin

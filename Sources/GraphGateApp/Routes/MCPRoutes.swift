@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MCP
 import MCPGateway
@@ -25,7 +26,7 @@ struct MCPRoutes {
         if let origin = request.headers[.origin], origin != access.publicOrigin {
             return BearerAuthenticator.plain(.forbidden, "requests from this Origin are not accepted")
         }
-        if access.loopbackPublicHost, let host = request.headers[.host],
+        if access.loopbackPublicHost, let host = request.head.authority,
             !GraphGateConfig.isLoopback(Self.hostName(host))
         {
             // A loopback deployment answering a foreign Host name is a DNS-rebinding attempt.
@@ -52,6 +53,9 @@ struct MCPRoutes {
             } catch {
                 return Self.jsonRPCError(.contentTooLarge, "Request body is larger than 512 KiB")
             }
+        }
+        if let body, Self.isToolCall(body), let refusal = await access.toolCallGate(principal) {
+            return refusal
         }
         var headers: [String: String] = [:]
         for field in request.headers {
@@ -98,6 +102,14 @@ struct MCPRoutes {
         var headers: HTTPFields = [.contentType: "application/json"]
         CORS.allow(&headers)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A JSON-RPC `tools/call` request (or a batch holding one).
+    static func isToolCall(_ body: Data) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: body) else { return false }
+        if let message = object as? [String: Any] { return message["method"] as? String == "tools/call" }
+        if let batch = object as? [[String: Any]] { return batch.contains { $0["method"] as? String == "tools/call" } }
+        return false
     }
 
     /// `host:port` or `[v6]:port` → the host part.

@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Discovery: RFC 9728 protected resource metadata (for `/mcp`, also at the bare path) and RFC 8414

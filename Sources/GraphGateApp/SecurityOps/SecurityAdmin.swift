@@ -66,3 +66,73 @@ public enum SecurityAdmin {
         }
     }
 }
+
+extension SecurityAdmin {
+    /// What `audit bench` measured.
+    public struct AuditBenchmark: Sendable {
+        public var singleAppends: Int
+        public var singleAppendMicros: Double
+        public var concurrentAppends: Int
+        public var concurrentAppendMicros: Double
+        public var totalRows: Int64
+        public var fillSeconds: Double
+        public var verifySeconds: Double
+        public var verification: AuditVerification
+    }
+
+    /// Measures the audit log on a fresh store: `single` appends one at a time through the real recorder,
+    /// `concurrent` appends from 32 concurrent callers (group commit), then fills up to `rows` rows in batches
+    /// and times a full `verify`.
+    public static func benchmarkAudit(
+        database location: DatabaseLocation, rows: Int64, single: Int, concurrent: Int, logger: Logger
+    ) async throws -> AuditBenchmark {
+        let database = try await Database.open(location, logger: logger)
+        return try await database.withRunning {
+            try await Migrator(database: database).migrate(logger: logger)
+            let store = SQLAuditStore(database: database)
+            let log = AuditLog(store: store, logger: logger)
+            func event(_ index: Int) -> AuditEvent {
+                AuditEvent(
+                    "tool.call", userId: "user-\(index % 50)", clientId: "client-\(index % 5)", sourceIP: "10.0.0.\(index % 200)",
+                    details: ["tool": "list_messages", "outcome": "ok", "items": "\(index % 25)"])
+            }
+            var start = ContinuousClock.now
+            for index in 0..<single { await log.record(event(index)) }
+            let singleMicros = (ContinuousClock.now - start).micros / Double(max(1, single))
+
+            start = ContinuousClock.now
+            await withTaskGroup(of: Void.self) { group in
+                for worker in 0..<32 {
+                    group.addTask {
+                        for index in stride(from: worker, to: concurrent, by: 32) { await log.record(event(index)) }
+                    }
+                }
+            }
+            let concurrentMicros = (ContinuousClock.now - start).micros / Double(max(1, concurrent))
+
+            start = ContinuousClock.now
+            var written = try await store.stats().count
+            while written < rows {
+                let batch = Int(min(5_000, rows - written))
+                let pending = (0..<batch).map { index in
+                    log.makeRowNonisolated(event(Int(written) + index))
+                }
+                _ = try await store.append(pending) { AuditChain.hash(previous: $0, row: $1) }
+                written += Int64(batch)
+            }
+            let fill = (ContinuousClock.now - start).micros / 1e6
+
+            start = ContinuousClock.now
+            let verification = try await AuditVerifier(store: store, key: nil).verify()
+            let verify = (ContinuousClock.now - start).micros / 1e6
+            return AuditBenchmark(
+                singleAppends: single, singleAppendMicros: singleMicros, concurrentAppends: concurrent,
+                concurrentAppendMicros: concurrentMicros, totalRows: written, fillSeconds: fill,
+                verifySeconds: verify, verification: verification)
+        }
+    }
+}
+
+extension Duration {
+    var micros: Double { Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12 }
+}

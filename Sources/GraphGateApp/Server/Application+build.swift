@@ -10,12 +10,16 @@ func buildApplication(
     components.addOperationsMiddleware(to: router)
     router.middlewares.add(RequestLoggerMiddleware())
     components.addSecurityMiddleware(to: router)
+    router.middlewares.add(SecurityHeadersMiddleware(https: components.config.publicURL.scheme == "https"))
     HealthRoutes(components: components).add(to: router)
-    components.addOperationsRoutes(to: router, keyringLoaded: nil)
+    let access = components.makeMCPAccess()
+    access.addRoutes(to: router)
+    components.addOperationsRoutes(to: router)
 
     var services: [any Service] = []
     services += components.operationsServices()
     services += components.security.services()
+    services += access.services
     return Application(
         router: router,
         server: try TransportSecurity.serverBuilder(components.config.operations),

@@ -50,6 +50,8 @@ public struct GraphClient: Sendable {
         public var body: Data
         /// Graph's `request-id` (for support; not secret).
         public var requestId: String?
+        /// The `client-request-id` Graph echoed (the one this client sent).
+        public var clientRequestId: String?
         public var contentType: String?
     }
 
@@ -89,7 +91,7 @@ public struct GraphClient: Sendable {
             case 200..<300:
                 return Response(
                     status: outcome.status, body: outcome.body, requestId: outcome.requestId,
-                    contentType: outcome.contentType)
+                    clientRequestId: outcome.clientRequestId, contentType: outcome.contentType)
             case 401:
                 guard !refreshed else { throw GraphError.unauthorized }
                 refreshed = true
@@ -169,6 +171,7 @@ public struct GraphClient: Sendable {
         var body: Data
         var retryAfter: Int?
         var requestId: String?
+        var clientRequestId: String?
         var contentType: String?
         var errorCode: String? {
             guard !(200..<300).contains(status),
@@ -213,6 +216,7 @@ public struct GraphClient: Sendable {
             status: Int(response.status.code), body: Data(buffer.readableBytesView),
             retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.parseRetryAfter),
             requestId: response.headers.first(name: "request-id"),
+            clientRequestId: response.headers.first(name: "client-request-id"),
             contentType: response.headers.first(name: "Content-Type"))
     }
 

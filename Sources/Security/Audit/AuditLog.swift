@@ -48,8 +48,11 @@ public actor AuditLog: AuditRecorder {
         writing = false
     }
 
+    /// The row for an event (seq and hash still empty), as `record` would write it: for batch tools and benchmarks.
+    public nonisolated func makeRowNonisolated(_ event: AuditEvent) -> AuditRow { makeRow(event) }
+
     /// The row for an event, with every free-text field passed through the redactor.
-    func makeRow(_ event: AuditEvent) -> AuditRow {
+    nonisolated func makeRow(_ event: AuditEvent) -> AuditRow {
         var details: [String: String] = [:]
         for (key, value) in event.details { details[redactor.redact(key)] = redactor.redact(detail: value, key: key) }
         return AuditRow(

@@ -35,6 +35,11 @@ public struct KeyMaintenance: Sendable {
         public var tokens: Int
         public var pendingSignIns: Int
         public var total: Int { tokens + pendingSignIns }
+
+        public init(tokens: Int, pendingSignIns: Int) {
+            self.tokens = tokens
+            self.pendingSignIns = pendingSignIns
+        }
     }
 
     public func usage() async throws(VaultError) -> [UInt32: Usage] {

@@ -3,6 +3,7 @@ import Foundation
 import GraphGateApp
 import Logging
 import NIOCore
+import NIOHTTP1
 import Sandbox
 import ServiceLifecycle
 import Storage

@@ -1,0 +1,36 @@
+import Foundation
+import MCPGateway
+import MicrosoftGraph
+import TokenVault
+
+extension AppComponents {
+    /// The MCP front door of this process: our OAuth server (sign-in through the token vault, audit to the audit
+    /// log), and MCP sessions whose `Server`s get the tool catalogue for their principal, with a Graph client
+    /// built from the vault's token provider of exactly that user.
+    func makeMCPAccess() -> MCPAccess {
+        let vault = vault
+        let httpClient = httpClient
+        let graphURL = graphURL
+        let logger = logger
+        let limiter = MailboxLimiter()
+        let source = ClosureGraphClientSource(
+            client: { principal, account in
+                let provider = try await vault.tokenProvider(userId: principal.userId, accountLabel: account)
+                return GraphClient(
+                    httpClient: httpClient, baseURL: graphURL, tokenProvider: provider,
+                    mailboxKey: principal.userId + "/" + (account ?? TokenVault.defaultAccountLabel),
+                    limiter: limiter, logger: logger)
+            },
+            consentLink: { _, scopes in vault.consentURL(for: scopes)?.absoluteString })
+        let catalogue = ToolCatalogue(
+            policy: ToolPolicy(readOnly: config.readOnly, toolPatterns: config.tools), graph: source,
+            audit: security.audit, logger: logger)
+        let security = security
+        return MCPAccess(
+            config: config, database: database, users: users, signIn: vault, audit: security.audit, logger: logger,
+            toolCallGate: { principal in
+                await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
+            },
+            configureSession: { server, principal in await catalogue.register(on: server, principal: principal) })
+    }
+}

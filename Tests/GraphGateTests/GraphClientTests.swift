@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Foundation
+import MicrosoftGraph
+import Sandbox
+import Testing
+
+/// The Graph client against the emulated tenant, with real tokens from a real sign-in.
+@Suite("Graph client", .serialized)
+struct GraphClientTests {
+    @Test("reads the profile, sends client-request-id, selects fields")
+    func profile() async throws {
+        try await GraphTestEnvironment.with { env in
+            let graph = env.graphClient()
+            let me = try await graph.me()
+            #expect(me.id == env.user.id)
+            #expect(me.mail == env.user.mail)
+            let raw = try await graph.send(GraphRequest(.get, "/v1.0/me", query: [("$select", "id")]))
+            #expect(raw.clientRequestId != nil && raw.clientRequestId != raw.requestId)
+            #expect(UUID(uuidString: raw.clientRequestId ?? "") != nil)
+            let selected = try JSONSerialization.jsonObject(with: raw.body) as? [String: Any]
+            #expect(selected?["displayName"] == nil, "$select must limit the fields")
+        }
+    }
+
+    @Test("pages with @odata.nextLink, made relative, with a hard cap")
+    func paging() async throws {
+        try await GraphTestEnvironment.with { env in
+            let graph = env.graphClient()
+            let first = try await graph.messages(folder: "inbox", filter: nil, top: 10)
+            #expect(first.value.count == 10)
+            let next = try #require(first.nextLink)
+            #expect(next.hasPrefix("/v1.0/"), "the next link is kept relative to the Graph base")
+            let second: GraphPage<GraphMessage> = try await graph.page(continuing: next)
+            #expect(second.value.count == 10)
+            #expect(Set(first.value.map(\.id)).isDisjoint(with: second.value.map(\.id)))
+            let capped = try await graph.all(
+                GraphRequest(.get, "/v1.0/me/mailFolders/inbox/messages", query: [("$top", "7"), ("$select", "id")]),
+                maxItems: 1000, maxPages: 3, as: GraphMessage.self)
+            #expect(capped.count == 21, "three pages of seven, then the page cap stops it")
+            // A continuation that leaves the Graph path is refused before any request.
+            await #expect(throws: GraphError.self) {
+                let _: GraphPage<GraphMessage> = try await graph.page(continuing: "//evil.example/v1.0/me/messages")
+            }
+        }
+    }
+
+    @Test("a 401 triggers exactly one forced refresh and one retry")
+    func refreshOnce() async throws {
+        try await GraphTestEnvironment.with { env in
+            let graph = env.graphClient()
+            _ = try await graph.me()
+            _ = try await env.control(.POST, "users/\(env.user.id)/expire-access-tokens")
+            _ = try await graph.me()
+            #expect(await env.provider.forcedRefreshes == 1)
+            // Refresh tokens revoked too: one refresh attempt, then a typed error, never a loop.
+            _ = try await env.control(.POST, "users/\(env.user.id)/expire-access-tokens")
+            _ = try await env.control(.POST, "users/\(env.user.id)/revoke-refresh-tokens")
+            do {
+                _ = try await graph.me()
+                Issue.record("expected a failure")
+            } catch let error as GraphError {
+                if case .tokenUnavailable = error {} else if case .unauthorized = error {} else { Issue.record("got \(error)") }
+                #expect(!error.description.contains("ey"), "no token in the description")
+            }
+            #expect(await env.provider.forcedRefreshes == 2)
+        }
+    }
+
+    @Test("429 is retried honouring Retry-After; too many become throttled(retryAfter)")
+    func throttling() async throws {
+        try await GraphTestEnvironment.with { env in
+            let graph = env.graphClient()
+            try await env.setFaults(#"{"throttleNextRequests": 2, "retryAfterSeconds": 1}"#)
+            let started = ContinuousClock.now
+            _ = try await graph.me()
+            #expect(ContinuousClock.now - started >= .seconds(2), "waited Retry-After twice")
+            try await env.setFaults(#"{"throttleNextRequests": 10, "retryAfterSeconds": 1}"#)
+            let impatient = env.graphClient(retry: GraphRetryPolicy(maxAttempts: 2, maxRetryAfterSeconds: 3))
+            await #expect(throws: GraphError.throttled(retryAfter: 1)) { _ = try await impatient.me() }
+            // A Retry-After beyond the cap is returned at once, not slept on.
+            try await env.setFaults(#"{"throttleNextRequests": 1, "retryAfterSeconds": 120}"#)
+            let quick = ContinuousClock.now
+            await #expect(throws: GraphError.throttled(retryAfter: 120)) { _ = try await graph.me() }
+            #expect(ContinuousClock.now - quick < .seconds(5))
+            try await env.setFaults("{}")
+        }
+    }
+
+    @Test("5xx is retried for GET but not for a POST that sends mail")
+    func unavailable() async throws {
+        try await GraphTestEnvironment.with { env in
+            let graph = env.graphClient()
+            _ = try await env.control(.DELETE, "requests")
+            try await env.setFaults(#"{"unavailableRate": 1, "retryAfterSeconds": 0}"#)
+            await #expect(throws: GraphError.self) {
+                try await graph.sendMail(
+                    GraphMessageDraft(subject: "x", body: GraphItemBody(contentType: "text", content: "y"),
+                        toRecipients: [GraphRecipient(address: env.user.mail)]))
+            }
+            await #expect(throws: GraphError.self) { _ = try await graph.me() }
+            try await env.setFaults("{}")
+            let log = try JSONSerialization.jsonObject(with: try await env.control(.GET, "requests")) as? [String: Any]
+            let entries = (log?["value"] as? [[String: Any]]) ?? []
+            let posts = entries.filter { ($0["method"] as? String) == "POST" }
+            let gets = entries.filter { ($0["method"] as? String) == "GET" && ($0["path"] as? String)?.hasSuffix("/me") == true }
+            #expect(posts.count == 1, "a non-idempotent POST is sent once")
+            #expect(gets.count == 4, "a GET is tried maxAttempts (4) times")
+        }
+    }
+
+    @Test("typed errors: not found, invalid id, access denied")
+    func errors() async throws {
+        try await GraphTestEnvironment.with(scopes: MicrosoftScopes.initial) { env in
+            let graph = env.graphClient()
+            let id = try await graph.messages(folder: "inbox", filter: nil, top: 1).value[0].id
+            await #expect(throws: GraphError.self) { _ = try await graph.message("AAMkAGbm9wZQ==") }
+            do {
+                _ = try await graph.message("AAMkAGbm9wZQ==")
+            } catch let error as GraphError {
+                switch error {
+                case .invalidId, .notFound: break
+                default: Issue.record("unexpected \(error)")
+                }
+            }
+            // Read-only grant: a write is denied (incremental consent needed).
+            await #expect(throws: GraphError.accessDenied(code: "ErrorAccessDenied")) {
+                _ = try await graph.updateMessage(id, GraphMessageUpdate(isRead: true))
+            }
+        }
+    }
+
+    @Test("at most 4 concurrent requests per mailbox: 16 parallel calls cause no 429")
+    func concurrencyLimit() async throws {
+        try await GraphTestEnvironment.with { env in
+            let graph = env.graphClient(retry: GraphRetryPolicy(maxAttempts: 1))
+            try await env.setFaults(#"{"latencyMilliseconds": 150}"#)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 { group.addTask { _ = try await graph.me() } }
+                try await group.waitForAll()
+            }
+            try await env.setFaults("{}")
+            #expect(await env.limiter.active(graph.mailboxKey) == 0)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import Security
+import Storage
+import Testing
+
+@testable import GraphGateApp
+
+@Suite("Incident response")
+struct IncidentTests {
+    /// A user with a linked account, Microsoft token blobs and one active grant.
+    static func seedUser(_ database: Database) async throws -> User {
+        let users = SQLUserStore(database: database)
+        let user = try await users.upsertUser(
+            tenantId: "t-1", objectId: "oid-1", username: "adele@contoso.com", displayName: "Adele")
+        let account = try await users.upsertAccount(
+            userId: user.id, label: "default", tenantId: "t-1", objectId: "oid-1", username: "adele@contoso.com",
+            grantedScopes: "Mail.Read")
+        try await SQLTokenBlobStore(database: database).save([
+            TokenBlob(
+                accountId: account.id, userId: user.id, kind: .refresh, keyId: 1, blob: Data([1, 2, 3]), expiresAt: 0,
+                obtainedAt: Timestamp.now)
+        ])
+        let now = Timestamp.now
+        try await SQLOAuthStore(database: database).insertGrant(
+            OAuthGrantRecord(
+                id: "grant-1", userId: user.id, clientId: "client-1", scope: "mail.read", resource: "http://x/mcp",
+                createdAt: now),
+            code: OAuthCodeRecord(
+                codeHash: "h", grantId: "grant-1", clientId: "client-1", userId: user.id, redirectURI: "http://127.0.0.1/cb",
+                codeChallenge: "c", resource: "http://x/mcp", scope: "mail.read", createdAt: now, expiresAt: now + 60))
+        return user
+    }
+
+    static func responder(_ database: Database, audit: any AuditRecorder) -> IncidentResponder {
+        let users = SQLUserStore(database: database)
+        let oauth = SQLOAuthStore(database: database)
+        return IncidentResponder(
+            users: users, audit: audit,
+            revoker: StoreAccessRevoker(oauth: oauth, browserSessions: SQLBrowserSessionStore(database: database)),
+            eraser: VaultTokenEraser(users: users, blobs: SQLTokenBlobStore(database: database)),
+            lister: GrantSessionLister(oauth: oauth), logger: Logger(label: "incident"))
+    }
+
+    @Test("revoke deletes Microsoft token blobs and revokes every grant, and is audited",
+        arguments: TestDatabases.backends)
+    func revoke(backend: Database.Backend) async throws {
+        try await TestDatabases.withDatabase(backend) { database in
+            let user = try await Self.seedUser(database)
+            let audit = AuditLog(store: SQLAuditStore(database: database), logger: Logger(label: "a"))
+            let responder = Self.responder(database, audit: audit)
+            #expect(try await responder.resolve("adele@contoso.com").id == user.id)
+            #expect(try await responder.sessions(userId: user.id, actor: "test").map(\.id) == ["grant-1"])
+
+            let report = try await responder.revoke(userId: user.id, reason: "incident", actor: "admin@contoso.com")
+            #expect(report.failures.isEmpty)
+            #expect(report.grantsRevoked == 1 && report.accountsErased == 1)
+            let accounts = try await SQLUserStore(database: database).accounts(userId: user.id)
+            let account = try #require(accounts.first)
+            #expect(try await SQLTokenBlobStore(database: database).blobs(accountId: account.id).isEmpty)
+            #expect(try await SQLOAuthStore(database: database).grants(userId: user.id, includeRevoked: false).isEmpty)
+            #expect(try await responder.sessions(userId: user.id, actor: "test").isEmpty)
+
+            let rows = try await SQLAuditStore(database: database).recent(userId: user.id, limit: 10)
+            let revoke = try #require(rows.first { $0.eventType == "admin.revoke" })
+            #expect(revoke.outcome == "success")
+            #expect(!revoke.details.contains("admin@contoso.com"), "addresses are redacted in audit details")
+            #expect(try await AuditVerifier(store: SQLAuditStore(database: database), key: nil).verify().isIntact)
+        }
+    }
+
+    @Test("block, then unblock; a blocked user is refused with 403 on every path", arguments: TestDatabases.backends)
+    func blockAndUnblock(backend: Database.Backend) async throws {
+        try await TestDatabases.withDatabase(backend) { database in
+            let user = try await Self.seedUser(database)
+            let audit = MemoryAudit()
+            let responder = Self.responder(database, audit: audit)
+            let block = try await responder.block(userId: user.id, for: .seconds(3600), reason: "test", actor: "ops")
+            #expect(block.blockedUntil != nil)
+            #expect(await responder.activeBlock(subject: Block.userSubject(user.id)) != nil)
+
+            let keyPath = FileManager.default.temporaryDirectory.appendingPathComponent("gg-key-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: keyPath) }
+            let config = try GraphGateConfig.load(environment: ["GRAPHGATE_AUDIT_KEY": keyPath])
+            let http = HTTPClientHolder.shared
+            let security = try SecurityServices(
+                config: config, database: database, users: SQLUserStore(database: database), httpClient: http,
+                logger: Logger(label: "s"), rateLimiter: InMemoryRateLimiter())
+            for path in ["/mcp", "/oauth/callback", "/account"] {
+                let denied = await security.checkUser(userId: user.id, path: path)
+                #expect(denied?.status.code == 403)
+            }
+            #expect(await security.checkToolCall(userId: user.id, clientId: "client-1")?.status.code == 403)
+
+            #expect(try await responder.unblock(userId: user.id, actor: "ops"))
+            #expect(await security.checkUser(userId: user.id, path: "/mcp") == nil)
+            #expect(await security.checkToolCall(userId: user.id, clientId: "client-1") == nil)
+            #expect(await audit.events.map(\.type) == ["admin.block", "admin.unblock"])
+        }
+    }
+
+    @Test("durations read as admins write them")
+    func durations() throws {
+        #expect(try IncidentResponder.parseDuration("30m") == .seconds(1800))
+        #expect(try IncidentResponder.parseDuration("2h") == .seconds(7200))
+        #expect(try IncidentResponder.parseDuration("7d") == .seconds(604_800))
+        #expect(throws: SecurityError.self) { try IncidentResponder.parseDuration("soon") }
+    }
+}
+
+import AsyncHTTPClient
+
+/// One HTTP client for tests that need one but never use it.
+enum HTTPClientHolder {
+    static let shared = HTTPClient(eventLoopGroupProvider: .singleton)
+}

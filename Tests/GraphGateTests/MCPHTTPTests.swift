@@ -1,0 +1,255 @@
+import Authorization
+import Foundation
+import Logging
+import MCP
+import MCPGateway
+import Storage
+import Testing
+
+/// `/mcp` over HTTP: authentication before any MCP object, audience and scope, sessions bound to users.
+@Suite("MCP over HTTP")
+struct MCPHTTPTests {
+    /// Inserts a grant and an access token of ours directly (for audiences and scopes the flow never issues).
+    static func plantToken(server: TestServer, audience: String, scope: String) async throws -> String {
+        let database = try await Database.open(server.config.database, logger: Logger(label: "test"))
+        return try await database.withRunning {
+            let user = try await SQLUserStore(database: database).upsertUser(
+                tenantId: "t-planted", objectId: UUID().uuidString, username: "planted@example.test", displayName: "Planted")
+            let store = SQLOAuthStore(database: database)
+            let now = Timestamp.now
+            let grant = OAuthGrantRecord(
+                id: UUID().uuidString, userId: user.id, clientId: "planted", scope: scope, resource: audience, createdAt: now)
+            try await store.insertGrant(
+                grant,
+                code: OAuthCodeRecord(
+                    codeHash: UUID().uuidString, grantId: grant.id, clientId: "planted", userId: user.id,
+                    redirectURI: "x", codeChallenge: "x", resource: audience, scope: scope, createdAt: now, expiresAt: now))
+            let token = OpaqueSecret.generate(prefix: OpaqueSecret.accessTokenPrefix)
+            _ = try await store.insertTokens(
+                [
+                    OAuthTokenRecord(
+                        tokenHash: OpaqueSecret.hash(token), kind: .access, grantId: grant.id, userId: user.id,
+                        clientId: "planted", scope: scope, audience: audience, createdAt: now, expiresAt: now + 600)
+                ], now: now)
+            return token
+        }
+    }
+
+    @Test("401 without a token: WWW-Authenticate names the resource metadata; a bad token adds invalid_token")
+    func unauthorizedShape() async throws {
+        try await OAuthFlowTests.withServer { server, browser in
+            let mcp = MCPTestClient(base: server.baseURL, browser: browser)
+            let none = try await mcp.post(MCPTestClient.initialize, token: nil)
+            #expect(none.status == 401)
+            let challenge = try #require(none.headers.first(name: "www-authenticate"))
+            #expect(challenge.hasPrefix("Bearer "))
+            #expect(challenge.contains(#"resource_metadata="\#(server.baseURL)/.well-known/oauth-protected-resource/mcp""#))
+            #expect(!challenge.contains("error="))
+            // The metadata it names is served.
+            #expect(try await browser.get(server.url("/.well-known/oauth-protected-resource/mcp")).status == 200)
+
+            let bogus = "gga_" + String(repeating: "x", count: 43)
+            for header in ["Bearer " + bogus, "Bearer not-ours", "Bearer "] {
+                let page = try await browser.postJSON(
+                    server.url("/mcp"), json: MCPTestClient.initialize,
+                    headers: [("Authorization", header), ("Accept", "application/json, text/event-stream")])
+                #expect(page.status == 401)
+                let value = page.headers.first(name: "www-authenticate") ?? ""
+                #expect(value.contains("resource_metadata="))
+                #expect(value.contains(#"error="invalid_token""#) || value.contains(#"error="invalid_request""#))
+                #expect(!page.body.contains(bogus))
+            }
+            let basic = try await browser.postJSON(
+                server.url("/mcp"), json: MCPTestClient.initialize, headers: [("Authorization", "Basic dTpw")])
+            #expect(basic.status == 401)
+            // GET and DELETE are authenticated the same way.
+            let get = try await browser.get(server.url("/mcp"), headers: [("Accept", "text/event-stream")])
+            #expect(get.status == 401)
+        }
+    }
+
+    @Test("foreign tokens, tokens for another audience, refresh tokens and Microsoft's tokens are refused")
+    func audienceAndForeignTokens() async throws {
+        try await OAuthFlowTests.withServer { server, browser in
+            let mcp = MCPTestClient(base: server.baseURL, browser: browser)
+            let otherAudience = try await Self.plantToken(
+                server: server, audience: "https://other.example/mcp", scope: "mcp mcp:write")
+            let page = try await mcp.post(MCPTestClient.initialize, token: otherAudience)
+            #expect(page.status == 401)
+            #expect(page.headers.first(name: "www-authenticate")?.contains(#"error="invalid_token""#) == true)
+            // The same kind of token for our audience works (the check above is the audience, nothing else).
+            let ours = try await Self.plantToken(server: server, audience: server.baseURL + "/mcp", scope: "mcp")
+            #expect(try await mcp.post(MCPTestClient.initialize, token: ours).status == 200)
+
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let tokens = try await client.tokens(userIndex: 0)
+            #expect(try await mcp.post(MCPTestClient.initialize, token: tokens.refresh).status == 401)
+            // A JWT-shaped token (what Microsoft issues) is not ours, whatever it says.
+            let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwOi8vMTI3LjAuMC4xL21jcCJ9.c2ln"
+            #expect(try await mcp.post(MCPTestClient.initialize, token: jwt).status == 401)
+            #expect(try await mcp.post(MCPTestClient.initialize, token: tokens.access).status == 200)
+        }
+    }
+
+    @Test("a token without the mcp scope gets 403 insufficient_scope; a blocked user gets 403")
+    func scopeAndBlock() async throws {
+        try await OAuthFlowTests.withServer { server, browser in
+            let mcp = MCPTestClient(base: server.baseURL, browser: browser)
+            let writeOnly = try await Self.plantToken(server: server, audience: server.baseURL + "/mcp", scope: "mcp:write")
+            let page = try await mcp.post(MCPTestClient.initialize, token: writeOnly)
+            #expect(page.status == 403)
+            let challenge = page.headers.first(name: "www-authenticate") ?? ""
+            #expect(challenge.contains(#"error="insufficient_scope""#) && challenge.contains(#"scope="mcp""#))
+
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let tokens = try await client.tokens(userIndex: 0)
+            #expect(try await mcp.post(MCPTestClient.initialize, token: tokens.access).status == 200)
+            let database = try await Database.open(server.config.database, logger: Logger(label: "test"))
+            try await database.withRunning {
+                let users = SQLUserStore(database: database)
+                for user in try await users.allUsers(limit: 10) {
+                    try await users.block(
+                        Block(subject: Block.userSubject(user.id), blockedUntil: nil, reason: "test", createdBy: "test",
+                            createdAt: Timestamp.now))
+                }
+            }
+            let blocked = try await mcp.post(MCPTestClient.initialize, token: tokens.access)
+            #expect(blocked.status == 403)
+            #expect(blocked.body.contains("blocked"))
+        }
+    }
+
+    @Test("a session belongs to its user: A's session id with B's token is 404; revoking A closes it",
+        arguments: TestDatabases.backends)
+    func sessionBinding(backend: Database.Backend) async throws {
+        try await OAuthFlowTests.withServer(backend: backend) { server, browser in
+            let mcp = MCPTestClient(base: server.baseURL, browser: browser)
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let alice = try await client.tokens(userIndex: 0)
+            browser.clearCookies()
+            let bob = try await client.tokens(userIndex: 1)
+            let session = try await mcp.open(token: alice.access)
+            let list = #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#
+            let mine = try await mcp.post(list, token: alice.access, session: session)
+            #expect(mine.status == 200)
+            #expect(mine.body.contains("get_profile"))
+
+            let stolen = try await mcp.post(list, token: bob.access, session: session)
+            #expect(stolen.status == 404)
+            #expect(!stolen.body.contains("get_profile"))
+            let stolenDelete = try await browser.send(
+                server.url("/mcp"), method: .DELETE,
+                headers: [("Authorization", "Bearer \(bob.access)"), ("Mcp-Session-Id", session)], body: nil)
+            #expect(stolenDelete.status == 404)
+            // Still alive for Alice.
+            #expect(try await mcp.post(list, token: alice.access, session: session).status == 200)
+            // A new login of Alice (another grant) does not inherit the session either.
+            browser.clearCookies()
+            let aliceAgain = try await client.tokens(userIndex: 0)
+            #expect(try await mcp.post(list, token: aliceAgain.access, session: session).status == 404)
+
+            // Revoking Alice's first grant (her refresh token, RFC 7009) ends the session and the token.
+            let revoke = try await browser.post(
+                server.url("/oauth/revoke"), form: [("token", alice.refresh), ("client_id", client.clientId)])
+            #expect(revoke.status == 200)
+            #expect(try await mcp.post(list, token: alice.access, session: session).status == 401)
+            #expect(try await mcp.post(list, token: aliceAgain.access, session: session).status == 404)
+            // Bob is untouched.
+            let bobSession = try await mcp.open(token: bob.access)
+            #expect(try await mcp.post(list, token: bob.access, session: bobSession).status == 200)
+        }
+    }
+
+    @Test("Origin from another site is refused before authentication; unsupported protocol version is 400")
+    func originAndVersion() async throws {
+        try await OAuthFlowTests.withServer { server, browser in
+            let mcp = MCPTestClient(base: server.baseURL, browser: browser)
+            let evil = try await mcp.post(MCPTestClient.initialize, token: nil, extra: [("Origin", "http://evil.example")])
+            #expect(evil.status == 403)
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let tokens = try await client.tokens(userIndex: 0)
+            let rebinding = try await mcp.post(
+                MCPTestClient.initialize, token: tokens.access, extra: [("Origin", "http://127.0.0.1.evil.example")])
+            #expect(rebinding.status == 403)
+            let same = try await mcp.post(MCPTestClient.initialize, token: tokens.access, extra: [("Origin", server.baseURL)])
+            #expect(same.status == 200)
+            let session = try #require(same.headers.first(name: "mcp-session-id"))
+            let version = try await mcp.post(
+                #"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#, token: tokens.access, session: session,
+                extra: [("MCP-Protocol-Version", "1999-01-01")])
+            #expect(version.status == 400)
+            let tooBig = try await mcp.post(
+                #"{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"x":""# + String(repeating: "a", count: 600_000) + "\"}}",
+                token: tokens.access, session: session)
+            #expect(tooBig.status == 413)
+            // Without a session id, anything but initialize is refused.
+            let noSession = try await mcp.post(#"{"jsonrpc":"2.0","id":5,"method":"tools/list"}"#, token: tokens.access)
+            #expect(noSession.status == 400)
+        }
+    }
+
+    @Test("stateless mode: every request gets its own server; users never share one")
+    func statelessMode() async throws {
+        try await OAuthFlowTests.withServer(environment: ["GRAPHGATE_MCP_STATELESS": "1"]) { server, browser in
+            let mcp = MCPTestClient(base: server.baseURL, browser: browser)
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let alice = try await client.tokens(userIndex: 0)
+            browser.clearCookies()
+            let bob = try await client.tokens(userIndex: 1)
+            let call = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_profile","arguments":{}}}"#
+            async let a = mcp.post(call, token: alice.access, extra: [("Accept", "application/json")])
+            async let b = mcp.post(call, token: bob.access, extra: [("Accept", "application/json")])
+            let (pa, pb) = try await (a, b)
+            #expect(pa.status == 200 && pb.status == 200)
+            #expect(pa.headers.first(name: "mcp-session-id") == nil)
+            #expect(pa.body != pb.body)
+            #expect(pa.body.contains("\"id\":7") && pb.body.contains("\"id\":7"))
+            #expect(try await mcp.post(call, token: nil).status == 401)
+        }
+    }
+}
+
+/// The session manager on its own: per-user cap and idle reaping.
+@Suite("MCP session manager")
+struct MCPHTTPSessionManagerTests {
+    static func initialize(_ manager: MCPSessionManager, _ principal: MCPPrincipal) async -> MCP.HTTPResponse {
+        await manager.handle(
+            MCP.HTTPRequest(
+                method: "POST",
+                headers: ["Accept": "application/json, text/event-stream", "Content-Type": "application/json"],
+                body: Data(MCPTestClient.initialize.utf8), path: "/mcp"),
+            principal: principal)
+    }
+
+    @Test("a user's sessions are capped (oldest closed) and idle sessions are reaped")
+    func capAndReap() async throws {
+        var configuration = MCPSessionConfiguration()
+        configuration.maxSessionsPerUser = 2
+        configuration.idleTimeout = .seconds(60)
+        let manager = MCPSessionManager(configuration: configuration, logger: Logger(label: "test")) { _, _ in }
+        let alice = MCPPrincipal(userId: "alice", clientId: "c", grantId: "g1", scopes: ["mcp"])
+        let bob = MCPPrincipal(userId: "bob", clientId: "c", grantId: "g2", scopes: ["mcp"])
+        var ids: [String] = []
+        for _ in 0..<3 {
+            let response = await Self.initialize(manager, alice)
+            #expect(response.statusCode == 200)
+            ids.append(try #require(response.headers[HTTPHeaderName.sessionID]))
+        }
+        #expect(Set(ids).count == 3 && ids.allSatisfy { $0.count == 43 })
+        _ = await Self.initialize(manager, bob)
+        #expect(await manager.sessionCount(userId: "alice") == 2)
+        #expect(await manager.count == 3)
+        // The first (oldest) of Alice's sessions was closed.
+        let closed = await manager.handle(
+            MCP.HTTPRequest(
+                method: "POST", headers: ["Mcp-Session-Id": ids[0], "Accept": "application/json, text/event-stream",
+                    "Content-Type": "application/json"],
+                body: Data(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#.utf8)),
+            principal: alice)
+        #expect(closed.statusCode == 404)
+        #expect(await manager.reapIdle(now: .now + .seconds(30)) == 0)
+        #expect(await manager.reapIdle(now: .now + .seconds(120)) == 3)
+        #expect(await manager.count == 0)
+        await manager.closeAllSessions()
+    }
+}

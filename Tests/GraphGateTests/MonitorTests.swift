@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import Foundation
+import GraphGateApp
+import Hummingbird
+import Logging
+import NIOCore
+import Security
+import Storage
+import Synchronization
+import Testing
+
+/// A local webhook receiver: a tiny Hummingbird app on a free loopback port that records every POST body and
+/// can refuse the first `failFirst` of them with 503.
+struct WebhookReceiver: Sendable {
+    final class State: Sendable {
+        let bodies = Mutex<[String]>([])
+        let refusals = Mutex<Int>(0)
+    }
+
+    static func with<R: Sendable>(
+        failFirst: Int = 0, _ body: @escaping @Sendable (String, State) async throws -> R
+    ) async throws -> R {
+        let state = State()
+        state.refusals.withLock { $0 = failFirst }
+        let router = Router()
+        router.post("/hook") { request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 20)
+            let refuse = state.refusals.withLock { left -> Bool in
+                if left > 0 { left -= 1; return true }
+                return false
+            }
+            state.bodies.withLock { $0.append(String(buffer: buffer)) }
+            return Response(status: refuse ? .serviceUnavailable : .noContent)
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+        return try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask {
+                try await app.runService(gracefulShutdownSignals: [])
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw StorageError.unavailable("receiver did not start") }
+            defer { group.cancelAll() }
+            return try await body("http://127.0.0.1:\(port)/hook", state)
+        }
+    }
+}
+
+/// Records audit events in memory.
+actor MemoryAudit: AuditRecorder {
+    var events: [AuditEvent] = []
+    func record(_ event: AuditEvent) async { events.append(event) }
+}
+
+@Suite("Security monitor")
+struct MonitorTests {
+    @Test("crossing a threshold fires the webhook exactly once per window, audits, and blocks",
+        arguments: TestDatabases.backends)
+    func thresholdFiresOnce(backend: Database.Backend) async throws {
+        try await TestDatabases.withDatabase(backend) { database in
+            try await WebhookReceiver.with { url, state in
+                let http = HTTPClient(eventLoopGroupProvider: .singleton)
+                defer { _ = http.shutdown() }
+                let webhook = AlertWebhook(
+                    url: url, httpClient: http, logger: Logger(label: "hook"), backoff: .milliseconds(10))
+                let audit = MemoryAudit()
+                let now = Mutex<Int64>(1_800_000_000)
+                let users = SQLUserStore(database: database)
+                let rule = MonitorRule(signal: .failedAuth, threshold: 5, window: .seconds(300), blockFor: .seconds(600))
+                // Two monitors on one database stand for two instances.
+                let monitors = (0..<2).map { _ in
+                    SecurityMonitor(
+                        store: SQLAlertStore(database: database), users: users, audit: audit, webhook: webhook,
+                        rules: [rule], logger: Logger(label: "monitor"), clock: { now.withLock { $0 } })
+                }
+                let delivery = Task { await webhook.run() }
+                defer { delivery.cancel() }
+
+                var fired: [SecurityAlert] = []
+                for index in 0..<20 {
+                    fired += await monitors[index % 2].report(.failedAuth, subjects: ["ip:192.0.2.7"])
+                }
+                #expect(fired.count == 1)
+                #expect(fired.first?.count == 5)
+                // The next window fires once more.
+                now.withLock { $0 += 300 }
+                for index in 0..<12 {
+                    fired += await monitors[index % 2].report(.failedAuth, subjects: ["ip:192.0.2.7"])
+                }
+                #expect(fired.count == 2)
+
+                // Wait for delivery (bounded).
+                for _ in 0..<100 where state.bodies.withLock({ $0.count }) < 2 {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let bodies = state.bodies.withLock { $0 }
+                #expect(bodies.count == 2)
+                let decoded = try bodies.map { try JSONDecoder().decode(SecurityAlert.self, from: Data($0.utf8)) }
+                #expect(Set(decoded.map(\.id)).count == 2)
+                #expect(decoded.allSatisfy { $0.rule == "failed_auth" && $0.subject == "ip:192.0.2.7" })
+
+                let block = try await users.activeBlock(subject: "ip:192.0.2.7")
+                #expect(block?.createdBy == "monitor")
+                let types = await audit.events.map(\.type)
+                #expect(types.filter { $0 == "security.alert" }.count == 2)
+                #expect(types.contains("security.auto_block"))
+            }
+        }
+    }
+
+    @Test("one cross-user attempt alerts at once; a refused delivery is retried with the same id")
+    func crossUserRetried() async throws {
+        try await TestDatabases.withDatabase(.sqlite) { database in
+            try await WebhookReceiver.with(failFirst: 2) { url, state in
+                let http = HTTPClient(eventLoopGroupProvider: .singleton)
+                defer { _ = http.shutdown() }
+                let webhook = AlertWebhook(
+                    url: url, httpClient: http, logger: Logger(label: "hook"), backoff: .milliseconds(10))
+                let monitor = SecurityMonitor(
+                    store: SQLAlertStore(database: database), users: SQLUserStore(database: database),
+                    audit: MemoryAudit(), webhook: nil, logger: Logger(label: "monitor"))
+                let alerts = await monitor.report(.crossUserAccess, subjects: ["user:u-1"])
+                let alert = try #require(alerts.first)
+                #expect(await webhook.deliver(alert))
+                let bodies = state.bodies.withLock { $0 }
+                #expect(bodies.count == 3)
+                #expect(Set(bodies).count == 1, "retries carry the same alert")
+                #expect(!bodies[0].contains("token"))
+            }
+        }
+    }
+
+    @Test("thresholds are configurable from GRAPHGATE_ALERT_THRESHOLDS")
+    func configuredThresholds() throws {
+        let config = try GraphGateConfigProbe.load(["GRAPHGATE_ALERT_THRESHOLDS": "failed_auth=3/1m/block5m,send=7/1h"])
+        let failed = try #require(config.first { $0.signal == .failedAuth })
+        #expect(failed.threshold == 3 && failed.window == .seconds(60) && failed.blockFor == .seconds(300))
+        #expect(config.first { $0.signal == .send }?.threshold == 7)
+        #expect(throws: (any Error).self) { try GraphGateConfigProbe.load(["GRAPHGATE_ALERT_THRESHOLDS": "nope=1"]) }
+    }
+}
+
+/// Loads the monitor rules the way `serve` does, from environment variables only.
+enum GraphGateConfigProbe {
+    static func load(_ environment: [String: String]) throws -> [MonitorRule] {
+        try GraphGateConfig.load(environment: environment).security.rules
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import MCP
+import MCPGateway
+import MicrosoftGraph
+import Testing
+
+/// tools/list over real MCP: schemas, annotations, policy filtering, catalogue size.
+@Suite("Tools: catalogue and policy", .serialized)
+struct ToolsCatalogueTests {
+    static let writeTools: Set<String> = [
+        "create_draft", "send_draft", "send_message", "reply_to_message", "forward_message", "move_message",
+        "update_message", "delete_message", "create_event", "update_event", "delete_event", "respond_to_event",
+        "create_contact",
+    ]
+    static let readTools: Set<String> = [
+        "list_mail_folders", "list_messages", "search_messages", "get_message", "list_attachments", "get_attachment",
+        "list_events", "get_event", "list_contacts", "get_contact", "get_profile",
+    ]
+
+    @Test("every tool has a strict input schema, an output schema and annotations; size measured")
+    func listing() async throws {
+        try await ToolSession.with { session in
+            let (tools, _) = try await session.client.listTools()
+            #expect(Set(tools.map(\.name)) == Self.readTools.union(Self.writeTools))
+            for tool in tools {
+                let schema = try #require(tool.inputSchema.objectValue)
+                #expect(schema["type"] == "object", "\(tool.name)")
+                #expect(schema["additionalProperties"] == false, "\(tool.name) rejects unknown fields")
+                #expect(tool.outputSchema?.objectValue?["type"] == "object", "\(tool.name) has an output schema")
+                #expect(tool.annotations.title != nil)
+                #expect(tool.annotations.readOnlyHint == !Self.writeTools.contains(tool.name), "\(tool.name)")
+                #expect(tool.annotations.destructiveHint != nil && tool.annotations.idempotentHint != nil)
+                #expect(tool.annotations.openWorldHint != nil)
+                #expect((tool.description ?? "").count <= 120, "\(tool.name): keep descriptions short")
+            }
+            for name in ["send_message", "send_draft", "forward_message", "delete_message", "delete_event"] {
+                #expect(tools.first { $0.name == name }?.annotations.destructiveHint == true, "\(name)")
+            }
+            let bytes = try JSONEncoder().encode(ListTools.Result(tools: tools)).count
+            print("tool catalogue: \(tools.count) tools, \(bytes) bytes of tools/list JSON, ~\(bytes / 4) tokens")
+            #expect(bytes / 4 < 9000, "the catalogue stays cheap in context tokens")
+        }
+    }
+
+    @Test("read-only mode lists no write tool, refuses them, and asks for no write scope")
+    func readOnly() async throws {
+        try await ToolSession.with(policy: ToolPolicy(readOnly: true)) { session in
+            let (tools, _) = try await session.client.listTools()
+            #expect(Set(tools.map(\.name)) == Self.readTools)
+            #expect(session.catalogue.writeScopes.isEmpty)
+            await #expect(throws: MCPError.self) {
+                _ = try await session.call("send_message", ["to": ["a@contoso.sandbox"], "subject": "x", "body": "y"])
+            }
+            let log = try await session.env.control(.GET, "outbound")
+            #expect(!String(decoding: log, as: UTF8.self).contains("a@contoso.sandbox"))
+        }
+        let full = ToolCatalogue(
+            policy: ToolPolicy(), graph: ClosureGraphClientSource(client: { _, _ in throw ToolError.invalidCursor }),
+            audit: MemoryAuditRecorder(), logger: Logger(label: "t"))
+        #expect(Set(full.writeScopes) == Set(["Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite", "Contacts.ReadWrite"]))
+    }
+
+    @Test("GRAPHGATE_TOOLS globs choose the tools")
+    func globs() async throws {
+        try await ToolSession.with(policy: ToolPolicy(toolPatterns: ["list_*", "get_message"])) { session in
+            let names = Set(try await session.client.listTools().tools.map(\.name))
+            #expect(names == ["list_mail_folders", "list_messages", "list_attachments", "list_events", "list_contacts", "get_message"])
+        }
+    }
+}

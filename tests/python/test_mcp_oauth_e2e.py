@@ -1,0 +1,255 @@
+"""The official MCP Python SDK against graphgate: OAuth discovery, dynamic registration, PKCE, sign-in through the
+emulated Microsoft tenant, graphgate's consent form, tool calls as two different users, refresh, revocation.
+
+The SDK's `OAuthClientProvider` is driven headless: its redirect handler gets graphgate's authorize URL and this
+test plays the browser with httpx (graphgate → emulated tenant's sign-in page → graphgate's consent page →
+the client's redirect URI), then hands code and state to the SDK's callback handler.
+"""
+import asyncio
+import html
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+import httpx
+import pytest
+from mcp import ClientSession
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.streamable_http import streamablehttp_client
+from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+
+from conftest import graphgate_bin, stop
+
+REDIRECT_URI = "http://127.0.0.1:33418/callback"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def graphgate():
+    """`graphgate serve` in sandbox mode on a free port with a fresh SQLite file; yields its base URL."""
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="gg-e2e-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHGATE_") or k.startswith("GRAPHGATE_TEST_")}
+    proc = subprocess.Popen(
+        [graphgate_bin(), "serve", "--port", str(port), "--database-url", f"sqlite:{workdir}/graphgate.sqlite"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=workdir)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"graphgate exited: {proc.stderr.read()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    else:
+        stop(proc)
+        raise RuntimeError("graphgate did not become healthy")
+    try:
+        yield base
+    finally:
+        code = stop(proc)
+        assert code == 0, f"graphgate exited with {code}"
+
+
+class MemoryStorage(TokenStorage):
+    def __init__(self):
+        self.tokens: OAuthToken | None = None
+        self.client_info: OAuthClientInformationFull | None = None
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client_info
+
+    async def set_client_info(self, client_info):
+        self.client_info = client_info
+
+
+def hidden(page: str, name: str) -> str:
+    m = re.search(r'name="%s" value="([^"]*)"' % re.escape(name), page)
+    assert m, f"no hidden {name} in page: {page[:400]}"
+    return html.unescape(m.group(1))
+
+
+def play_browser(authorize_url: str, user_index: int, decision: str = "allow") -> dict:
+    """Follows graphgate's authorize URL like a person: picks the `user_index`-th user at the emulated tenant,
+    accepts its consent, then answers graphgate's consent form. Returns the client redirect's query."""
+    seen = {"consent_page": False, "upn": None}
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        r = browser.get(authorize_url)
+        for _ in range(12):
+            if r.status_code in (301, 302, 303):
+                location = urllib.parse.urljoin(str(r.request.url), r.headers["location"])
+                if location.startswith(REDIRECT_URI):
+                    query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(location).query))
+                    query["_consent_page_seen"] = seen["consent_page"]
+                    query["_upn"] = seen["upn"]
+                    return query
+                r = browser.get(location)
+                continue
+            assert r.status_code == 200, f"{r.status_code} at {r.request.url}: {r.text[:500]}"
+            page = r.text
+            url = str(r.request.url)
+            if "/login/select" in page:
+                users = re.findall(r'name="user" value="([0-9a-f-]{36})" data-upn="([^"]+)"', page, re.I)
+                oid, seen["upn"] = users[user_index][0], html.unescape(users[user_index][1])
+                action = html.unescape(re.search(r'action="([^"]+/login/select)"', page).group(1))
+                r = browser.post(urllib.parse.urljoin(url, action), data={"user": oid, "return_to": hidden(page, "return_to")})
+            elif "/login/consent" in page:
+                action = html.unescape(re.search(r'action="([^"]+/login/consent)"', page).group(1))
+                r = browser.post(urllib.parse.urljoin(url, action),
+                                 data={"decision": "accept", "return_to": hidden(page, "return_to")})
+            elif 'action="/oauth/consent"' in page:
+                seen["consent_page"] = True
+                # graphgate's consent page must not be frameable and must carry a CSRF token.
+                assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+                assert r.headers["x-frame-options"] == "DENY"
+                r = browser.post(urllib.parse.urljoin(url, "/oauth/consent"), data={
+                    "request": hidden(page, "request"), "csrf": hidden(page, "csrf"), "decision": decision,
+                    "remember": "1"})
+            else:
+                raise AssertionError(f"unexpected page at {url}: {page[:500]}")
+    raise AssertionError("the sign-in did not come back to the client")
+
+
+class HeadlessUser:
+    """The SDK's redirect/callback handlers, answered by `play_browser` for one user."""
+
+    def __init__(self, user_index: int):
+        self.user_index = user_index
+        self.result: dict | None = None
+        self.authorizations = 0
+        self.refuse = False
+
+    async def redirect_handler(self, url: str) -> None:
+        self.authorizations += 1
+        if self.refuse:
+            raise RuntimeError("re-authorization was requested after revocation")
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+        assert query["code_challenge_method"] == ["S256"]
+        self.result = await asyncio.to_thread(play_browser, url, self.user_index)
+
+    async def callback_handler(self) -> tuple[str, str | None]:
+        assert self.result and "code" in self.result, self.result
+        return self.result["code"], self.result.get("state")
+
+
+def provider_for(base: str, user: HeadlessUser, storage: MemoryStorage) -> OAuthClientProvider:
+    return OAuthClientProvider(
+        server_url=f"{base}/mcp",
+        client_metadata=OAuthClientMetadata(
+            client_name="graphgate e2e (MCP Python SDK)", redirect_uris=[REDIRECT_URI],
+            grant_types=["authorization_code", "refresh_token"], response_types=["code"],
+            token_endpoint_auth_method="none"),
+        storage=storage, redirect_handler=user.redirect_handler, callback_handler=user.callback_handler)
+
+
+async def call_profile(base: str, provider: OAuthClientProvider) -> tuple[list[str], str]:
+    async with streamablehttp_client(f"{base}/mcp", auth=provider) as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            tools = [t.name for t in (await session.list_tools()).tools]
+            result = await session.call_tool("get_profile", {})
+            assert not result.isError, result
+            text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
+            return tools, text
+
+
+def test_two_users_call_tools_refresh_and_are_refused_after_revocation(graphgate):
+    async def scenario():
+        alice, bob = HeadlessUser(0), HeadlessUser(1)
+        alice_store, bob_store = MemoryStorage(), MemoryStorage()
+        alice_provider = provider_for(graphgate, alice, alice_store)
+        bob_provider = provider_for(graphgate, bob, bob_store)
+
+        tools, alice_profile = await call_profile(graphgate, alice_provider)
+        assert "get_profile" in tools
+        assert alice.authorizations == 1 and alice.result["_consent_page_seen"]
+        assert alice.result["iss"] == graphgate  # RFC 9207
+        _, bob_profile = await call_profile(graphgate, bob_provider)
+        assert bob.authorizations == 1
+        # Each user sees exactly their own mailbox identity.
+        assert alice.result["_upn"] != bob.result["_upn"]
+        assert alice.result["_upn"] in alice_profile and bob.result["_upn"] not in alice_profile
+        assert bob.result["_upn"] in bob_profile and alice.result["_upn"] not in bob_profile
+        assert alice_store.client_info.client_id != bob_store.client_info.client_id
+
+        # Our tokens are opaque (prefixed random strings), never Microsoft's.
+        first_access = alice_store.tokens.access_token
+        first_refresh = alice_store.tokens.refresh_token
+        assert first_access.startswith("gga_") and first_refresh.startswith("ggr_")
+
+        # Refresh through the SDK: make its token look expired; the next request refreshes (rotation).
+        alice_provider.context.token_expiry_time = time.time() - 1
+        _, again = await call_profile(graphgate, alice_provider)
+        assert again == alice_profile
+        assert alice.authorizations == 1, "a refresh must not need the browser"
+        assert alice_store.tokens.access_token != first_access
+        assert alice_store.tokens.refresh_token != first_refresh
+
+        # Presenting the rotated refresh token again is refused, and revokes the whole grant: even the newest
+        # access token stops working.
+        async with httpx.AsyncClient(timeout=30) as http:
+            reuse = await http.post(f"{graphgate}/oauth/token", data={
+                "grant_type": "refresh_token", "refresh_token": first_refresh,
+                "client_id": alice_store.client_info.client_id})
+            assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+            assert first_refresh not in reuse.text
+            after_reuse = await http.post(f"{graphgate}/mcp", headers={
+                "Authorization": f"Bearer {alice_store.tokens.access_token}", "Accept": "application/json, text/event-stream",
+                "Content-Type": "application/json"}, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+            assert after_reuse.status_code == 401
+            assert 'error="invalid_token"' in after_reuse.headers["www-authenticate"]
+
+            # Bob revokes his refresh token (RFC 7009): his grant ends, his access token is refused.
+            revoked = await http.post(f"{graphgate}/oauth/revoke", data={
+                "token": bob_store.tokens.refresh_token, "client_id": bob_store.client_info.client_id})
+            assert revoked.status_code == 200
+            refused = await http.post(f"{graphgate}/mcp", headers={
+                "Authorization": f"Bearer {bob_store.tokens.access_token}", "Accept": "application/json, text/event-stream",
+                "Content-Type": "application/json"}, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+            assert refused.status_code == 401
+            assert "resource_metadata=" in refused.headers["www-authenticate"]
+
+        # The SDK itself is refused too: it gets 401 and would have to send the person through sign-in again.
+        bob.refuse = True
+        with pytest.raises(BaseException):
+            await call_profile(graphgate, bob_provider)
+        assert bob.authorizations == 2
+
+    asyncio.run(scenario())
+
+
+def test_deny_on_the_consent_page_returns_access_denied(graphgate):
+    async def scenario():
+        async with httpx.AsyncClient(timeout=30) as http:
+            reg = await http.post(f"{graphgate}/oauth/register", json={
+                "client_name": "deny test", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none"})
+            assert reg.status_code == 201, reg.text
+            client_id = reg.json()["client_id"]
+        query = urllib.parse.urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI, "state": "s t+a&te",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256",
+            "resource": f"{graphgate}/mcp"})
+        result = await asyncio.to_thread(play_browser, f"{graphgate}/oauth/authorize?{query}", 0, "deny")
+        assert result["error"] == "access_denied"
+        assert result["state"] == "s t+a&te"
+        assert "code" not in result
+
+    asyncio.run(scenario())
