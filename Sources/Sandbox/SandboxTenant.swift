@@ -29,7 +29,10 @@ public final class SandboxTenant: Service, Sendable {
         public let description: String
     }
 
-    public init(configuration: SandboxConfiguration = SandboxConfiguration(), logger: Logger = Logger(label: "graphgate.sandbox")) {
+    public init(
+        configuration: SandboxConfiguration = SandboxConfiguration(),
+        logger: Logger = Logger(label: "graphgate.sandbox")
+    ) {
         self.configuration = configuration
         self.logger = logger
         core = TenantCore(configuration: configuration, logger: logger)
@@ -52,7 +55,8 @@ public final class SandboxTenant: Service, Sendable {
             responder: SandboxResponder(core: core),
             server: server,
             configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "Microsoft-HTTPAPI/2.0 (sandbox)"),
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "Microsoft-HTTPAPI/2.0 (sandbox)"),
             onServerRunning: { [self] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
@@ -74,7 +78,8 @@ public final class SandboxTenant: Service, Sendable {
         }
         let chain = try NIOSSLCertificate.fromPEMFile(certPath)
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         return (try .tls(.http1(), tlsConfiguration: tls), "https")
     }

@@ -27,27 +27,34 @@ public final class TokenVault: Sendable {
     public static let consentPath = "/account/consent"
     /// Path of the web route that starts a plain sign-in.
     public static let signInPath = "/account/signin"
+    /// Who may sign in, decided on the verified id_token before anything is stored (nil: anyone).
+    let admit: (@Sendable (IDTokenClaims) -> Bool)?
     /// Lifetime of a pending sign-in's `state`.
     public static let signInLifetime: Int64 = 600
 
     /// - Parameters:
+    ///   - admit: the sign-in access policy (allowed tenants/users), applied to the verified id_token.
     ///   - refreshMargin: refresh when less than this is left of an access token (5 minutes).
     ///   - cacheCapacity: accounts whose access token is kept in memory.
     public convenience init(
         database: Database, users: any UserStore, keyring: Keyring, identity: IdentityClient, audit: any AuditRecorder,
-        logger: Logger, publicURL: URL? = nil, refreshMargin: TimeInterval = 300, cacheCapacity: Int = 10_000
+        logger: Logger, publicURL: URL? = nil, admit: (@Sendable (IDTokenClaims) -> Bool)? = nil,
+        refreshMargin: TimeInterval = 300, cacheCapacity: Int = 10_000
     ) {
         self.init(
             users: users, blobs: SQLTokenBlobStore(database: database),
             pending: SQLPendingSignInStore(database: database), keyring: keyring, identity: identity, audit: audit,
-            logger: logger, publicURL: publicURL, refreshMargin: refreshMargin, cacheCapacity: cacheCapacity)
+            logger: logger, publicURL: publicURL, admit: admit, refreshMargin: refreshMargin,
+            cacheCapacity: cacheCapacity)
     }
 
     public init(
         users: any UserStore, blobs: any TokenBlobStore, pending: any PendingSignInStore, keyring: Keyring,
         identity: IdentityClient, audit: any AuditRecorder, logger: Logger, publicURL: URL? = nil,
-        refreshMargin: TimeInterval = 300, cacheCapacity: Int = 10_000
+        admit: (@Sendable (IDTokenClaims) -> Bool)? = nil, refreshMargin: TimeInterval = 300,
+        cacheCapacity: Int = 10_000
     ) {
+        self.admit = admit
         self.users = users
         self.blobs = blobs
         self.pending = pending

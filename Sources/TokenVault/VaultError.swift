@@ -33,6 +33,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case signInStateExpired
     case signInDeclined
     case signInFailed(String)
+    /// The access policy (allowed tenants / users) does not admit this Microsoft account; nothing was stored.
+    case signInNotAllowed
     case invalidRequest(String)
 
     // Keyring and envelopes
@@ -59,6 +61,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .signInStateExpired: "this sign-in took longer than 10 minutes; start the sign-in again"
         case .signInDeclined: "the Microsoft sign-in was declined"
         case .signInFailed(let why): "the Microsoft sign-in failed: \(why)"
+        case .signInNotAllowed: "this Microsoft account is not allowed to use this graphgate server"
         case .invalidRequest(let why): "invalid sign-in request: \(why)"
         case .keyringMissing(let why): "no keyring: \(why)"
         case .keyringUnreadable(let why): "the keyring cannot be read: \(why)"

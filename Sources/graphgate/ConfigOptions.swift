@@ -33,6 +33,12 @@ struct ConfigOptions: ParsableArguments {
     var readOnly: String?
     @Option(help: "Tool names or globs to expose, comma-separated. [GRAPHGATE_TOOLS]")
     var tools: String?
+    @Option(help: "Recipient domains mail may go to, comma-separated. [GRAPHGATE_SEND_ALLOWED_DOMAINS]")
+    var sendAllowedDomains: String?
+    @Option(help: "Sends per user per hour. [GRAPHGATE_SEND_CAP, default 30]")
+    var sendCap: String?
+    @Option(help: "1 to confirm each send with the user (MCP elicitation). [GRAPHGATE_CONFIRM_SENDS]")
+    var confirmSends: String?
     @Option(help: "Usernames with the admin role, comma-separated. [GRAPHGATE_ADMINS]")
     var admins: String?
     @Option(help: "Tool calls per user per minute. [GRAPHGATE_RATE_LIMIT, default 120]")
@@ -50,7 +56,8 @@ struct ConfigOptions: ParsableArguments {
             ("GRAPHGATE_MS_CLIENT_ID", msClientId), ("GRAPHGATE_MS_CLIENT_SECRET", msClientSecret),
             ("GRAPHGATE_MS_TENANT", msTenant), ("GRAPHGATE_MS_AUTHORITY", msAuthority),
             ("GRAPHGATE_GRAPH_URL", graphURL), ("GRAPHGATE_SANDBOX", sandbox), ("GRAPHGATE_READ_ONLY", readOnly),
-            ("GRAPHGATE_TOOLS", tools), ("GRAPHGATE_ADMINS", admins), ("GRAPHGATE_RATE_LIMIT", rateLimit),
+            ("GRAPHGATE_TOOLS", tools), ("GRAPHGATE_SEND_ALLOWED_DOMAINS", sendAllowedDomains),
+            ("GRAPHGATE_SEND_CAP", sendCap), ("GRAPHGATE_CONFIRM_SENDS", confirmSends), ("GRAPHGATE_ADMINS", admins), ("GRAPHGATE_RATE_LIMIT", rateLimit),
             ("GRAPHGATE_MCP_STATELESS", mcpStateless),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphGateApp
+import Storage
 
 /// `graphgate keys`: the keyring that encrypts Microsoft's tokens at rest.
 struct KeysCommand: AsyncParsableCommand {
@@ -11,7 +12,7 @@ struct KeysCommand: AsyncParsableCommand {
             Rotation: `keys rotate` (new primary), restart every instance, `keys rewrap` (re-encrypt stored tokens \
             under the primary), then `keys disable ID` for the old key. `keys status` shows what still uses each key.
             """,
-        subcommands: [Init.self, Rotate.self, Rewrap.self, Disable.self, Status.self])
+        subcommands: [Init.self, Rotate.self, Rewrap.self, Disable.self, Status.self, Bench.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -107,6 +108,28 @@ struct KeysCommand: AsyncParsableCommand {
                         "\(String(line.id).padding(toLength: 4, withPad: " ", startingAt: 0))"
                             + "\(line.status.padding(toLength: 14, withPad: " ", startingAt: 0))"
                             + "\(String(line.tokens).padding(toLength: 8, withPad: " ", startingAt: 0))\(line.pendingSignIns)")
+                }
+            } catch {
+                fail(String(describing: error))
+            }
+        }
+    }
+
+    /// `scripts/bench-vault`: prints envelope and token-path costs (not part of the test run).
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Benchmark the token vault (envelope, cached, cold and refresh paths).", shouldDisplay: false)
+        @Option(help: "Envelope and cached-path operations.") var operations = 100_000
+        @Option(help: "Refresh-path runs.") var refreshes = 200
+        @Option(help: "postgres://… to measure on PostgreSQL (default: a temporary SQLite file).") var databaseURL: String?
+
+        func run() async throws {
+            do {
+                let location = try databaseURL.map { try DatabaseLocation(parsing: $0) }
+                for line in try await VaultBenchmark.run(
+                    operations: operations, refreshes: refreshes, database: location, logger: CLILogging.logger())
+                {
+                    print(line)
                 }
             } catch {
                 fail(String(describing: error))

@@ -38,7 +38,9 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard users >= 0, users <= 100_000 else { throw ValidationError("--users must be 0...100000") }
-        guard lifetimeRange != nil else { throw ValidationError("--access-token-lifetime must be N or MIN-MAX seconds") }
+        guard lifetimeRange != nil else {
+            throw ValidationError("--access-token-lifetime must be N or MIN-MAX seconds")
+        }
     }
 
     private var lifetimeRange: ClosedRange<Int>? {

@@ -110,6 +110,20 @@ struct IdentitySignInTests {
         }
     }
 
+    @Test(arguments: TestDatabases.backends)
+    func accessPolicyRefusesBeforeAnythingIsStored(_ backend: Database.Backend) async throws {
+        try await VaultEnvironment.with(backend) { env in
+            let refusing = TokenVault(
+                database: env.database, users: env.users, keyring: env.keyring, identity: env.identity, audit: env.audit,
+                logger: env.logs.logger(), admit: { $0.username.hasPrefix("AdeleV") })
+            await #expect(throws: VaultError.signInNotAllowed) { _ = try await env.signIn(vault: refusing) }
+            #expect(try await env.users.allUsers(limit: 10).isEmpty)
+            #expect(env.audit.all.contains { $0.type == "login.microsoft" && $0.details["reason"] == "not_allowed" })
+            let allowed = try await env.signIn("AdeleV@contoso.sandbox", vault: refusing)
+            #expect(allowed.user.username.hasPrefix("AdeleV"))
+        }
+    }
+
     @Test func idTokenVerificationChecksSignatureAudienceIssuerNonceAndKey() async throws {
         try await VaultEnvironment.with(.sqlite) { env in
             let verifier = PKCE()
@@ -141,8 +155,8 @@ struct IdentitySignInTests {
             let badSignature = [parts[0], parts[1], String(parts[2].reversed())].joined(separator: ".")
             await #expect(throws: IdentityError.self) { _ = try await env.identity.verifyIDToken(badSignature, nonce: .none) }
             // Unknown key id: refetched once, then refused.
-            var header = try #require(
-                try JSONSerialization.jsonObject(with: try #require(Base64URL.decode(parts[0]))) as? [String: Any])
+            let headerData = try #require(Base64URL.decode(parts[0]))
+            var header = try #require(try JSONSerialization.jsonObject(with: headerData) as? [String: Any])
             header["kid"] = "no-such-key"
             let unknownKid = [Base64URL.encode(try JSONSerialization.data(withJSONObject: header)), parts[1], parts[2]]
                 .joined(separator: ".")

@@ -11,6 +11,19 @@ import Testing
 struct MCPHTTPTests {
     /// Inserts a grant and an access token of ours directly (for audiences and scopes the flow never issues).
     static func plantToken(server: TestServer, audience: String, scope: String) async throws -> String {
+        // A second connection to the server's store; SQLite may be busy for a moment under parallel tests.
+        for attempt in 1...10 {
+            do {
+                return try await plantTokenOnce(server: server, audience: audience, scope: scope)
+            } catch StorageError.unavailable(let why) where attempt < 10 {
+                _ = why
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        throw StorageError.unavailable("could not plant a token")
+    }
+
+    static func plantTokenOnce(server: TestServer, audience: String, scope: String) async throws -> String {
         let database = try await Database.open(server.config.database, logger: Logger(label: "test"))
         return try await database.withRunning {
             let user = try await SQLUserStore(database: database).upsertUser(

@@ -10,7 +10,8 @@ struct OAuthFlowTests {
         backend: Database.Backend = .sqlite, environment: [String: String] = [:],
         _ body: @escaping @Sendable (TestServer, OAuthBrowser) async throws -> R
     ) async throws -> R {
-        try await TestServer.with(environment: environment, backend: backend) { server in
+        let environment = ["GRAPHGATE_TRUSTED_PROXIES": "127.0.0.1"].merging(environment) { _, new in new }
+        return try await TestServer.with(environment: environment, backend: backend) { server in
             let browser = OAuthBrowser()
             do {
                 let result = try await body(server, browser)
@@ -123,7 +124,8 @@ struct OAuthFlowTests {
             var noChallenge = URLComponents(string: client.authorizeURL(challenge: challenge))!
             noChallenge.queryItems = noChallenge.queryItems?.filter { $0.name != "code_challenge" }
             let missing = try await browser.get(noChallenge.string!)
-            #expect(OAuthBrowser.query(try #require(missing.location))["error"] == "invalid_request")
+            let missingLocation = try #require(missing.location)
+            #expect(OAuthBrowser.query(missingLocation)["error"] == "invalid_request")
 
             // Verifier mismatch: refused, and the code is burnt (the right verifier afterwards fails too).
             let login = try await client.login(userIndex: 0)

@@ -48,6 +48,9 @@ final class OAuthBrowser: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
+        // Each request comes from its own address (the test server trusts 127.0.0.1 as a proxy), so the per-IP
+        // rate limits, which are not under test here, never interfere.
+        request.headers.add(name: "X-Forwarded-For", value: "10.\(UInt8.random(in: 0...255)).\(UInt8.random(in: 0...255)).\(UInt8.random(in: 1...254))")
         let origin = Self.origin(of: url)
         let cookies = jar.withLock { $0[origin] ?? [:] }
         if !cookies.isEmpty {

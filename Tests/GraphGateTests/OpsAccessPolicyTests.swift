@@ -1,6 +1,8 @@
 import Authorization
 import Foundation
 import GraphGateApp
+import Sandbox
+import Storage
 import Testing
 
 @Suite("Ops: who may sign in")
@@ -74,6 +76,43 @@ struct OpsAccessPolicyTests {
         let allowed = try GraphGateConfig.load(environment: listed)
         await #expect { try await GraphGateServer.run(config: allowed, logger: .init(label: "t"), gracefulShutdownSignals: []) } throws: {
             !($0 is ConfigError)
+        }
+    }
+}
+
+@Suite("Ops: sign-in refused by the access policy")
+struct OpsAccessPolicySignInTests {
+    @Test("a user of a tenant that is not allowed is refused at the callback, and nothing is stored")
+    func tenantNotAllowed() async throws {
+        try await TestServer.with(environment: ["GRAPHGATE_ALLOWED_TENANTS": "cccccccc-0000-0000-0000-000000000003"]) {
+            server in
+            let browser = OAuthBrowser()
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let (_, challenge) = OAuthTestClient.pkce()
+            do {
+                _ = try await client.signIn(client.authorizeURL(challenge: challenge), userIndex: 0)
+                Issue.record("the sign-in reached the consent page")
+            } catch let failure as OAuthBrowser.Failure {
+                #expect(failure.description.contains("/oauth/callback"))
+                #expect(!failure.description.hasPrefix("200"))
+            }
+            guard case .sqlite(let path) = server.config.database else { return }
+            let database = try await Storage.Database.open(.sqlite(path: path), logger: .init(label: "t"))
+            let users = try await database.withRunning { try await SQLUserStore(database: database).allUsers(limit: 10) }
+            #expect(users.isEmpty)
+            await browser.shutdown()
+        }
+    }
+
+    @Test("the same sign-in reaches the consent page when the sandbox tenant is allowed")
+    func tenantAllowed() async throws {
+        try await TestServer.with(environment: ["GRAPHGATE_ALLOWED_TENANTS": SandboxConfiguration.tenantId]) { server in
+            let browser = OAuthBrowser()
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let (_, challenge) = OAuthTestClient.pkce()
+            let page = try await client.signIn(client.authorizeURL(challenge: challenge), userIndex: 0)
+            #expect(page.body.contains("action=\"/oauth/consent\""))
+            await browser.shutdown()
         }
     }
 }

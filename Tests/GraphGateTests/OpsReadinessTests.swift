@@ -36,3 +36,25 @@ struct OpsReadinessTests {
         }
     }
 }
+
+@Suite("Ops: home page")
+struct OpsHomePageTests {
+    @Test("/ shows the MCP URL and a snippet for each client, passes the CSP, and loads nothing external")
+    func home() async throws {
+        try await TestServer.with { server in
+            let response = try await server.http.fetch(server.url("/"))
+            #expect(response.status == 200)
+            #expect(response.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
+            let mcp = server.config.mcpResource
+            #expect(response.body.contains("<code id=\"mcp-url\">\(mcp)</code>"))
+            for client in ["Claude", "VS Code", "Cursor", "MCP Inspector"] { #expect(response.body.contains("<h2>\(client)</h2>")) }
+            #expect(response.body.contains("claude mcp add --transport http graphgate \(mcp)"))
+            #expect(response.body.contains("&quot;url&quot;: &quot;\(mcp)&quot;"))
+            #expect(response.body.contains("Sign in with Microsoft"))
+            #expect(!response.body.contains("<script"))
+            #expect(!response.body.contains(" style=\""))
+            #expect(!response.body.contains("http://") || !response.body.contains("src=\"http"))
+            #expect(response.headers.first(name: "content-security-policy")?.contains("default-src 'self'") == true)
+        }
+    }
+}

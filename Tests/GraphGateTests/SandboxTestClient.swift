@@ -35,10 +35,12 @@ struct SandboxTestClient: Sendable {
 
     /// Runs `body` against a fresh tenant.
     static func with(
-        _ configuration: SandboxConfiguration = SandboxConfiguration(), _ body: @Sendable (SandboxTestClient) async throws -> Void
+        _ configuration: SandboxConfiguration = SandboxConfiguration(),
+        _ body: @Sendable (SandboxTestClient) async throws -> Void
     ) async throws {
         try await SandboxTenant.withRunning(configuration) { url in
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+            let http = HTTPClient(
+                eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
             do {
                 try await body(SandboxTestClient(base: url.absoluteString, http: http))
             } catch {
@@ -49,7 +51,9 @@ struct SandboxTestClient: Sendable {
         }
     }
 
-    func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> Reply {
+    func send(
+        _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : base + path)
         request.method = method
         for (k, v) in headers { request.headers.add(name: k, value: v) }
@@ -59,10 +63,13 @@ struct SandboxTestClient: Sendable {
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView))
     }
 
-    func form(_ path: String, _ fields: [String: String], cookie: String? = nil, headers: [(String, String)] = []) async throws -> Reply {
+    func form(
+        _ path: String, _ fields: [String: String], cookie: String? = nil, headers: [(String, String)] = []
+    ) async throws -> Reply {
         var h = headers + [("Content-Type", "application/x-www-form-urlencoded")]
         if let cookie { h.append(("Cookie", cookie)) }
-        let text = fields.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
+        let text = fields.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(
+            separator: "&")
         return try await send(.POST, path, headers: h, body: Data(text.utf8))
     }
 
@@ -70,7 +77,9 @@ struct SandboxTestClient: Sendable {
         try await graph(token, .GET, path, headers: headers)
     }
 
-    func graph(_ token: String, _ method: HTTPMethod, _ path: String, json: Any? = nil, headers: [(String, String)] = [])
+    func graph(
+        _ token: String, _ method: HTTPMethod, _ path: String, json: Any? = nil, headers: [(String, String)] = []
+    )
         async throws -> Reply
     {
         var h = headers + [("Authorization", "Bearer \(token)")]
@@ -83,8 +92,9 @@ struct SandboxTestClient: Sendable {
     }
 
     func control(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> Reply {
-        try await send(method, "/_sandbox/" + path, headers: [("Content-Type", "application/json")],
-                       body: try json.map { try JSONSerialization.data(withJSONObject: $0) })
+        try await send(
+            method, "/_sandbox/" + path, headers: [("Content-Type", "application/json")],
+            body: try json.map { try JSONSerialization.data(withJSONObject: $0) })
     }
 
     static func encode(_ s: String) -> String {
@@ -123,33 +133,41 @@ struct SandboxTestClient: Sendable {
             "state": "st-123", "nonce": "n-456",
         ]
         for (k, v) in extra { params[k] = v }
-        let query = params.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encode($0.value))" }.joined(separator: "&")
+        let query = params.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encode($0.value))" }.joined(
+            separator: "&")
         var cookie = cookie
-        var reply = try await send(.GET, "/\(Self.tenant)/oauth2/v2.0/authorize?\(query)", headers: cookie.map { [("Cookie", $0)] } ?? [])
+        var reply = try await send(
+            .GET, "/\(Self.tenant)/oauth2/v2.0/authorize?\(query)", headers: cookie.map { [("Cookie", $0)] } ?? [])
         for _ in 0..<6 {
             if reply.status == 302, let location = reply.header("location") {
                 if location.hasPrefix(Self.redirect) { return (Self.query(location), cookie) }
                 reply = try await send(.GET, location, headers: cookie.map { [("Cookie", $0)] } ?? [])
                 continue
             }
-            guard reply.status == 200, let returnTo = Self.capture(#"name="return_to" value="([^"]*)""#, in: reply.text) else {
+            guard reply.status == 200, let returnTo = Self.capture(#"name="return_to" value="([^"]*)""#, in: reply.text)
+            else {
                 throw SandboxTestError.unexpected(reply.text)
             }
             if reply.text.contains("/login/select") {
                 guard let oid = Self.capture(#"value="([0-9a-f-]{36})" data-upn="\#(upn)""#, in: reply.text) else {
                     throw SandboxTestError.unexpected("no account \(upn)")
                 }
-                reply = try await form("/\(Self.tenant)/login/select", ["user": oid, "return_to": Self.unescape(returnTo)])
+                reply = try await form(
+                    "/\(Self.tenant)/login/select", ["user": oid, "return_to": Self.unescape(returnTo)])
                 if let setCookie = reply.header("set-cookie") { cookie = String(setCookie.split(separator: ";")[0]) }
             } else {
-                reply = try await form("/\(Self.tenant)/login/consent", ["decision": "accept", "return_to": Self.unescape(returnTo)], cookie: cookie)
+                reply = try await form(
+                    "/\(Self.tenant)/login/consent", ["decision": "accept", "return_to": Self.unescape(returnTo)],
+                    cookie: cookie)
             }
         }
         throw SandboxTestError.unexpected("sign-in did not finish")
     }
 
     /// Redeems a code at the token endpoint.
-    func redeem(code: String, verifier: String? = nil, secret: String = SandboxConfiguration.clientSecret) async throws -> Reply {
+    func redeem(
+        code: String, verifier: String? = nil, secret: String = SandboxConfiguration.clientSecret
+    ) async throws -> Reply {
         var fields = [
             "grant_type": "authorization_code", "client_id": SandboxConfiguration.clientId, "client_secret": secret,
             "code": code, "redirect_uri": Self.redirect,
@@ -168,11 +186,16 @@ struct SandboxTestClient: Sendable {
     }
 
     /// A full sign-in: authorize (with PKCE S256), consent, redeem.
-    func signIn(_ upn: String, scopes: String = "openid profile offline_access User.Read Mail.ReadWrite Mail.Send Calendars.ReadWrite Contacts.ReadWrite")
+    func signIn(
+        _ upn: String,
+        scopes: String =
+            "openid profile offline_access User.Read Mail.ReadWrite Mail.Send Calendars.ReadWrite Contacts.ReadWrite"
+    )
         async throws -> Tokens
     {
         let verifier = Self.verifier, challenge = Self.challenge
-        let (params, _) = try await authorize(upn: upn, scopes: scopes, extra: ["code_challenge": challenge, "code_challenge_method": "S256"])
+        let (params, _) = try await authorize(
+            upn: upn, scopes: scopes, extra: ["code_challenge": challenge, "code_challenge_method": "S256"])
         guard let code = params["code"] else { throw SandboxTestError.unexpected("no code: \(params)") }
         let reply = try await redeem(code: code, verifier: verifier)
         return try Self.tokens(reply)
@@ -180,9 +203,12 @@ struct SandboxTestClient: Sendable {
 
     static func tokens(_ reply: Reply) throws -> Tokens {
         let j = reply.json
-        guard reply.status == 200, let access = j["access_token"] as? String else { throw SandboxTestError.unexpected(reply.text) }
-        return Tokens(access: access, refresh: j["refresh_token"] as? String, idToken: j["id_token"] as? String,
-                      expiresIn: j["expires_in"] as? Int ?? 0, scope: j["scope"] as? String ?? "")
+        guard reply.status == 200, let access = j["access_token"] as? String else {
+            throw SandboxTestError.unexpected(reply.text)
+        }
+        return Tokens(
+            access: access, refresh: j["refresh_token"] as? String, idToken: j["id_token"] as? String,
+            expiresIn: j["expires_in"] as? Int ?? 0, scope: j["scope"] as? String ?? "")
     }
 
     /// The claims of a compact JWT (not verified).

@@ -59,7 +59,7 @@ struct ToolsCalendarContactsTests {
             #expect(!created.failed, "\(created.text)")
             let id = try #require(created["id"]?.stringValue)
             let read = try await session.call("get_event", ["id": .string(id), "time_zone": "UTC"])
-            #expect(!read.failed && read.text.contains("Sync with Sam") && read.text.contains("Room 18/2111"))
+            #expect(!read.failed && read.text.contains("Sync with Sam") && read.text.contains("Room 18/2111"), "\(read.text)")
             #expect(read["event"]?.objectValue?["start"]?.stringValue?.hasPrefix(String(start.prefix(13))) == true, "UTC times")
 
             let updated = try await session.call("update_event", ["id": .string(id), "subject": "Sync with Sam (moved)"])
@@ -68,7 +68,8 @@ struct ToolsCalendarContactsTests {
 
             let invite = Self.events(page).first { $0["response"]?.stringValue == "notResponded" }
                 ?? Self.events(page2).first { $0["response"]?.stringValue == "notResponded" }
-            if let inviteId = invite?["id"]?.stringValue {
+            do {
+                let inviteId = try #require(invite?["id"]?.stringValue, "the seeded calendar has invitations to answer")
                 let answer = try await session.call("respond_to_event", ["id": .string(inviteId), "response": "accept", "comment": "See you"])
                 #expect(!answer.failed, "\(answer.text)")
                 let after = try await session.call("get_event", ["id": .string(inviteId)])

@@ -91,6 +91,8 @@ def browser_sign_in(base, auth_uri, upn, browser):
             continue
         assert r.status_code == 200, r.text
         page = r.text
+        if f'action="{REDIRECT}"' in page:  # response_mode=form_post: the auto-submitting form
+            return {html.unescape(k): html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)}
         return_to = hidden(page, "return_to")
         if "/login/select" in page:
             oid = re.search(r'value="([0-9a-f-]{36})" data-upn="%s"' % re.escape(upn), page, re.I).group(1)
@@ -108,7 +110,7 @@ def msal_login(t, upn):
     app = msal.ConfidentialClientApplication(
         CLIENT_ID, client_credential=CLIENT_SECRET, authority=t.authority, validate_authority=False,
         instance_discovery=False, http_client=t.session())
-    flow = app.initiate_auth_code_flow(SCOPES, redirect_uri=REDIRECT, login_hint=upn)
+    flow = app.initiate_auth_code_flow(SCOPES, redirect_uri=REDIRECT, login_hint=upn, response_mode="form_post")
     with t.client() as browser:
         response = browser_sign_in(t.base, flow["auth_uri"], upn, browser)
     result = app.acquire_token_by_auth_code_flow(flow, response)

@@ -55,6 +55,15 @@ extension GraphGateConfig {
             name: "GRAPHGATE_TOOLS", flag: "tools", defaultValue: "(all)",
             help: "Comma-separated tool names or globs to expose, e.g. list_*,get_message."),
         Variable(
+            name: "GRAPHGATE_SEND_ALLOWED_DOMAINS", flag: "send-allowed-domains", defaultValue: "(any)",
+            help: "Comma-separated recipient domains mail may be sent to, e.g. contoso.com,*.contoso.com."),
+        Variable(
+            name: "GRAPHGATE_SEND_CAP", flag: "send-cap", defaultValue: "30",
+            help: "Sends (send, reply, forward, invitations) per user per hour."),
+        Variable(
+            name: "GRAPHGATE_CONFIRM_SENDS", flag: "confirm-sends", defaultValue: "0",
+            help: "1: ask the user to confirm each send (MCP elicitation) when the client supports it."),
+        Variable(
             name: "GRAPHGATE_ADMINS", flag: "admins", defaultValue: "(none)",
             help: "Comma-separated usernames (or user ids) with the admin role."),
         Variable(
@@ -145,8 +154,27 @@ extension GraphGateConfig {
             mcpStateless: try parseBool(value("GRAPHGATE_MCP_STATELESS"), variable: "GRAPHGATE_MCP_STATELESS") ?? false,
             operations: operations,
             security: try SecurityConfig.load(value: value),
-            keyringKey: value("GRAPHGATE_KEYRING_KEY")
+            keyringKey: value("GRAPHGATE_KEYRING_KEY"),
+            sendAllowedDomains: try parseDomains(value("GRAPHGATE_SEND_ALLOWED_DOMAINS")),
+            sendsPerHour: try parseSendCap(value("GRAPHGATE_SEND_CAP") ?? "30"),
+            confirmSends: try parseBool(value("GRAPHGATE_CONFIRM_SENDS"), variable: "GRAPHGATE_CONFIRM_SENDS") ?? false
         )
+    }
+
+    static func parseDomains(_ text: String?) throws(ConfigError) -> [String] {
+        let domains = parseList(text).map { $0.lowercased() }
+        for domain in domains
+        where domain.range(of: #"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"#, options: .regularExpression) == nil {
+            throw ConfigError("GRAPHGATE_SEND_ALLOWED_DOMAINS", "expected domains like contoso.com or *.contoso.com")
+        }
+        return domains
+    }
+
+    static func parseSendCap(_ text: String) throws(ConfigError) -> Int {
+        guard let n = Int(text), (0...100_000).contains(n) else {
+            throw ConfigError("GRAPHGATE_SEND_CAP", "expected a whole number of sends per user per hour (0 to 100000)")
+        }
+        return n
     }
 
     static func parsePort(_ text: String) throws(ConfigError) -> Int {

@@ -33,6 +33,12 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var security: SecurityConfig = SecurityConfig()
     /// Keyring in compact form (`ID:BASE64[,ID:BASE64…]`, first primary) for containers; wins over `keyringPath`.
     public var keyringKey: String? = nil
+    /// Recipient domains mail may be sent to (`*.example.com` allowed); empty allows all.
+    public var sendAllowedDomains: [String] = []
+    /// Sends (send, reply, forward, invitations) per user per hour.
+    public var sendsPerHour: Int = 30
+    /// Ask the user to confirm each send through MCP elicitation when the client supports it.
+    public var confirmSends: Bool = false
 
     /// Where sandbox keyrings and other generated files go: the SQLite file's directory, or the working directory.
     public var dataDirectory: String {

@@ -15,6 +15,7 @@ func buildApplication(
     let access = components.makeMCPAccess()
     access.addRoutes(to: router)
     components.addOperationsRoutes(to: router)
+    WebRoutes(components: components, browser: access.authorization.sessions).add(to: router)
 
     var services: [any Service] = []
     services += components.operationsServices()

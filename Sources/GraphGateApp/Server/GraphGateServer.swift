@@ -50,7 +50,13 @@ public enum GraphGateServer {
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: gracefulShutdownSignals,
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
     }
 
     /// Applies pending migrations (the `migrate` command). Returns the ids applied.
@@ -109,7 +115,10 @@ private struct MainService: Service {
                 identity: IdentityClient(
                     httpClient: httpClient, authority: authority, tenant: tenant, clientId: clientId,
                     clientSecret: clientSecret, logger: logger),
-                audit: security.audit, logger: logger, publicURL: config.publicURL))
+                audit: security.audit, logger: logger, publicURL: config.publicURL,
+                admit: { [policy = config.operations.accessPolicy(effectiveTenant: tenant)] claims in
+                    policy.allows(tenantId: claims.tenantId, username: claims.username).isAllowed
+                }))
         do {
             let app = try await buildApplication(components, onRunning: onRunning)
             try await app.run()

@@ -53,17 +53,23 @@ struct CalendarEvent: Sendable {
         if let r = recurrence {
             let z = TimeZones.zone(timeZone) ?? TimeZone(identifier: "UTC")!
             recurrenceJSON = .object([
-                ("pattern", .object([
-                    ("type", "weekly"), ("interval", 1), ("month", 0), ("dayOfMonth", 0),
-                    ("daysOfWeek", .array(r.daysOfWeek.map { .string(Self.days[$0 - 1]) })),
-                    ("firstDayOfWeek", "sunday"), ("index", "first"),
-                ])),
-                ("range", .object([
-                    ("type", "endDate"),
-                    ("startDate", .string(String(WireFormat.local(r.startDate, zone: z).prefix(10)))),
-                    ("endDate", .string(String(WireFormat.local(r.endDate, zone: z).prefix(10)))),
-                    ("recurrenceTimeZone", .string(timeZone)), ("numberOfOccurrences", 0),
-                ])),
+                (
+                    "pattern",
+                    .object([
+                        ("type", "weekly"), ("interval", 1), ("month", 0), ("dayOfMonth", 0),
+                        ("daysOfWeek", .array(r.daysOfWeek.map { .string(Self.days[$0 - 1]) })),
+                        ("firstDayOfWeek", "sunday"), ("index", "first"),
+                    ])
+                ),
+                (
+                    "range",
+                    .object([
+                        ("type", "endDate"),
+                        ("startDate", .string(String(WireFormat.local(r.startDate, zone: z).prefix(10)))),
+                        ("endDate", .string(String(WireFormat.local(r.endDate, zone: z).prefix(10)))),
+                        ("recurrenceTimeZone", .string(timeZone)), ("numberOfOccurrences", 0),
+                    ])
+                ),
             ])
         }
         return .object([
@@ -74,7 +80,12 @@ struct CalendarEvent: Sendable {
             ("categories", .array(categories.map(JSONValue.string))),
             ("originalStartTimeZone", .string(timeZone)),
             ("originalEndTimeZone", .string(timeZone)),
-            ("iCalUId", .string("040000008200E00074C5B7101A82E008\(String(format: "%016llx", SeededRandom.hash(seriesMasterKey ?? key)))")),
+            (
+                "iCalUId",
+                .string(
+                    "040000008200E00074C5B7101A82E008\(String(format: "%016llx", SeededRandom.hash(seriesMasterKey ?? key)))"
+                )
+            ),
             ("reminderMinutesBeforeStart", 15),
             ("isReminderOn", true),
             ("subject", .string(subject)),
@@ -88,24 +99,37 @@ struct CalendarEvent: Sendable {
             ("seriesMasterId", seriesMasterKey.map { .string(ids.eventId($0)) } ?? .null),
             ("showAs", .string(showAs)),
             ("type", .string(type)),
-            ("webLink", .string("https://outlook.office365.com/owa/?itemid=\(ids.eventId(key))&exvsurl=1&path=/calendar/item")),
+            (
+                "webLink",
+                .string("https://outlook.office365.com/owa/?itemid=\(ids.eventId(key))&exvsurl=1&path=/calendar/item")
+            ),
             ("isOnlineMeeting", .bool(isOnlineMeeting)),
             ("responseStatus", .object([("response", .string(response)), ("time", "0001-01-01T00:00:00Z")])),
-            ("body", .object([
-                ("contentType", .string(bodyAsText ? "text" : "html")),
-                ("content", .string(bodyAsText ? HTMLText.plainText(bodyHTML) : bodyHTML)),
-            ])),
+            (
+                "body",
+                .object([
+                    ("contentType", .string(bodyAsText ? "text" : "html")),
+                    ("content", .string(bodyAsText ? HTMLText.plainText(bodyHTML) : bodyHTML)),
+                ])
+            ),
             ("start", dt(start)),
             ("end", dt(end)),
             ("location", .object([("displayName", .string(location)), ("locationType", "default")])),
             ("recurrence", recurrenceJSON),
-            ("attendees", .array(attendees.map { a in
-                .object([
-                    ("type", .string(a.type)),
-                    ("status", .object([("response", .string(a.response)), ("time", "0001-01-01T00:00:00Z")])),
-                    ("emailAddress", .object([("name", .string(a.address.name)), ("address", .string(a.address.address))])),
-                ])
-            })),
+            (
+                "attendees",
+                .array(
+                    attendees.map { a in
+                        .object([
+                            ("type", .string(a.type)),
+                            ("status", .object([("response", .string(a.response)), ("time", "0001-01-01T00:00:00Z")])),
+                            (
+                                "emailAddress",
+                                .object([("name", .string(a.address.name)), ("address", .string(a.address.address))])
+                            ),
+                        ])
+                    })
+            ),
             ("organizer", organizer.json()),
         ])
     }

@@ -23,29 +23,34 @@ struct CalendarStore: Sendable {
         }
         func body(_ text: String) -> String { "<html><body><p>\(text)</p><p>(ref \(user.canary))</p></body></html>" }
         let standupStart = at(monthStart, 9, 30, "Pacific Standard Time")
-        add(CalendarEvent(
-            key: "standup", subject: "Daily stand-up", bodyHTML: body("Fifteen minutes, cameras optional."),
-            start: standupStart, end: standupStart.addingTimeInterval(900), timeZone: "Pacific Standard Time",
-            location: "Teams", organizer: colleagues[0].emailAddress,
-            attendees: colleagues.map { .init(address: $0.emailAddress, type: "required", response: "accepted") },
-            recurrence: .init(daysOfWeek: [2, 3, 4, 5, 6], startDate: monthStart, endDate: monthEnd),
-            response: user.index == 0 ? "organizer" : "accepted", isOnlineMeeting: true, created: monthStart,
-            modified: monthStart))
+        add(
+            CalendarEvent(
+                key: "standup", subject: "Daily stand-up", bodyHTML: body("Fifteen minutes, cameras optional."),
+                start: standupStart, end: standupStart.addingTimeInterval(900), timeZone: "Pacific Standard Time",
+                location: "Teams", organizer: colleagues[0].emailAddress,
+                attendees: colleagues.map { .init(address: $0.emailAddress, type: "required", response: "accepted") },
+                recurrence: .init(daysOfWeek: [2, 3, 4, 5, 6], startDate: monthStart, endDate: monthEnd),
+                response: user.index == 0 ? "organizer" : "accepted", isOnlineMeeting: true, created: monthStart,
+                modified: monthStart))
         let oneOnOneStart = at(monthStart, 14, 0, "W. Europe Standard Time")
         let peer = others.first ?? user
-        add(CalendarEvent(
-            key: "oneonone", subject: "1:1 \(user.givenName) / \(peer.givenName)", bodyHTML: body("Weekly check-in."),
-            start: oneOnOneStart, end: oneOnOneStart.addingTimeInterval(1800), timeZone: "W. Europe Standard Time",
-            location: "Room 18/2111", organizer: me,
-            attendees: [.init(address: peer.emailAddress, type: "required", response: "accepted")],
-            recurrence: .init(daysOfWeek: [3], startDate: monthStart, endDate: monthEnd), response: "organizer",
-            created: monthStart, modified: monthStart))
+        add(
+            CalendarEvent(
+                key: "oneonone", subject: "1:1 \(user.givenName) / \(peer.givenName)",
+                bodyHTML: body("Weekly check-in."),
+                start: oneOnOneStart, end: oneOnOneStart.addingTimeInterval(1800), timeZone: "W. Europe Standard Time",
+                location: "Room 18/2111", organizer: me,
+                attendees: [.init(address: peer.emailAddress, type: "required", response: "accepted")],
+                recurrence: .init(daysOfWeek: [3], startDate: monthStart, endDate: monthEnd), response: "organizer",
+                created: monthStart, modified: monthStart))
         let subjects = [
             "Contoso launch review", "Budget planning", "Customer call: Northwind", "Design critique", "Lunch & learn",
             "Vendor demo: Fabrikam", "Quarterly business review", "Interview: PM candidate", "Offsite planning",
             "Security briefing", "Partner sync (Tokyo)", "Board prep",
         ]
-        let zones = ["Pacific Standard Time", "Eastern Standard Time", "GMT Standard Time", "Tokyo Standard Time", "UTC"]
+        let zones = [
+            "Pacific Standard Time", "Eastern Standard Time", "GMT Standard Time", "Tokyo Standard Time", "UTC",
+        ]
         for i in 0..<18 {
             let day = monthStart.addingTimeInterval(Double(r.int(in: 0...34)) * 86_400)
             let zone = i == 10 ? "Tokyo Standard Time" : r.pick(zones)

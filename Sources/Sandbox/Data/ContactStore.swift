@@ -29,7 +29,10 @@ struct Contact: Sendable {
             ("businessPhones", .array(businessPhones.map(JSONValue.string))),
             ("mobilePhone", mobilePhone.json),
             ("personalNotes", .string(personalNotes)),
-            ("emailAddresses", .array(emailAddresses.map { .object([("name", .string($0.name)), ("address", .string($0.address))]) })),
+            (
+                "emailAddresses",
+                .array(emailAddresses.map { .object([("name", .string($0.name)), ("address", .string($0.address))]) })
+            ),
         ])
     }
 }
@@ -43,11 +46,12 @@ struct ContactStore: Sendable {
         var r = SeededRandom(seed, UInt64(user.index), 53)
         let created = Date(timeIntervalSince1970: 1_700_000_000)
         for c in colleagues where c.id != user.id {
-            add(Contact(
-                key: "c\(c.index)", givenName: c.givenName, surname: c.surname, displayName: c.displayName,
-                emailAddresses: [c.emailAddress], companyName: "Contoso", jobTitle: c.jobTitle,
-                businessPhones: ["+1 425 555 01\(String(format: "%02d", c.index))"], mobilePhone: c.mobilePhone,
-                personalNotes: "Colleague (ref \(user.canary))", created: created, modified: created))
+            add(
+                Contact(
+                    key: "c\(c.index)", givenName: c.givenName, surname: c.surname, displayName: c.displayName,
+                    emailAddresses: [c.emailAddress], companyName: "Contoso", jobTitle: c.jobTitle,
+                    businessPhones: ["+1 425 555 01\(String(format: "%02d", c.index))"], mobilePhone: c.mobilePhone,
+                    personalNotes: "Colleague (ref \(user.canary))", created: created, modified: created))
         }
         let given = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gita", "Hugo", "Ines", "Jun", "Kofi", "Lena"]
         let family = ["Ortiz", "Novak", "Haddad", "Khan", "Yilmaz", "Adeyemi", "Rao", "Martin", "Costa", "Tanaka"]
@@ -55,12 +59,16 @@ struct ContactStore: Sendable {
         for i in 0..<20 {
             let g = r.pick(given), s = r.pick(family), co = r.pick(companies)
             let domain = co.lowercased().replacingOccurrences(of: " ", with: "") + ".example"
-            add(Contact(
-                key: "x\(i)", givenName: g, surname: s, displayName: "\(g) \(s)",
-                emailAddresses: [EmailAddress(name: "\(g) \(s)", address: "\(g.lowercased()).\(s.lowercased())@\(domain)")],
-                companyName: co, jobTitle: r.pick(["Buyer", "Account Manager", "Engineer", "Consultant"]),
-                businessPhones: ["+1 206 555 \(1000 + i)"], mobilePhone: nil,
-                personalNotes: "Met at the partner summit (ref \(user.canary))", created: created, modified: created))
+            add(
+                Contact(
+                    key: "x\(i)", givenName: g, surname: s, displayName: "\(g) \(s)",
+                    emailAddresses: [
+                        EmailAddress(name: "\(g) \(s)", address: "\(g.lowercased()).\(s.lowercased())@\(domain)")
+                    ],
+                    companyName: co, jobTitle: r.pick(["Buyer", "Account Manager", "Engineer", "Consultant"]),
+                    businessPhones: ["+1 206 555 \(1000 + i)"], mobilePhone: nil,
+                    personalNotes: "Met at the partner summit (ref \(user.canary))", created: created, modified: created
+                ))
         }
     }
 
@@ -78,5 +86,9 @@ struct ContactStore: Sendable {
 
     mutating func remove(_ key: String) -> Bool { contacts.removeValue(forKey: key) != nil }
 
-    var sorted: [Contact] { contacts.values.sorted { $0.displayName < $1.displayName || ($0.displayName == $1.displayName && $0.key < $1.key) } }
+    var sorted: [Contact] {
+        contacts.values.sorted {
+            $0.displayName < $1.displayName || ($0.displayName == $1.displayName && $0.key < $1.key)
+        }
+    }
 }

@@ -62,7 +62,10 @@ struct MailMessage: Sendable {
             ("isReadReceiptRequested", false),
             ("isRead", .bool(isRead)),
             ("isDraft", .bool(isDraft)),
-            ("webLink", .string("https://outlook.office365.com/owa/?ItemID=\(ids.messageId(self))&viewmodel=ReadMessageItem")),
+            (
+                "webLink",
+                .string("https://outlook.office365.com/owa/?ItemID=\(ids.messageId(self))&viewmodel=ReadMessageItem")
+            ),
             ("inferenceClassification", .string(inferenceClassification)),
             ("body", body),
             ("sender", from.json()),
@@ -96,7 +99,10 @@ struct MailAttachment: Sendable {
 
     func json(includeContent: Bool) -> JSONValue {
         var o: [(String, JSONValue)] = [
-            ("@odata.type", .string(kind == .file ? "#microsoft.graph.fileAttachment" : "#microsoft.graph.itemAttachment")),
+            (
+                "@odata.type",
+                .string(kind == .file ? "#microsoft.graph.fileAttachment" : "#microsoft.graph.itemAttachment")
+            ),
             ("id", .string(id)),
             ("lastModifiedDateTime", .string(WireFormat.iso(lastModified))),
             ("name", .string(name)),
@@ -109,13 +115,17 @@ struct MailAttachment: Sendable {
             o.append(("contentLocation", .null))
             if includeContent { o.append(("contentBytes", .string(content.base64EncodedString()))) }
         } else if includeContent {
-            o.append(("item", .object([
-                ("@odata.type", "#microsoft.graph.message"),
-                ("id", .string(id + "-item")),
-                ("subject", itemSubject.json),
-                ("body", .object([("contentType", "html"), ("content", itemBody.json)])),
-                ("from", itemFrom?.json() ?? .null),
-            ])))
+            o.append(
+                (
+                    "item",
+                    .object([
+                        ("@odata.type", "#microsoft.graph.message"),
+                        ("id", .string(id + "-item")),
+                        ("subject", itemSubject.json),
+                        ("body", .object([("contentType", "html"), ("content", itemBody.json)])),
+                        ("from", itemFrom?.json() ?? .null),
+                    ])
+                ))
         }
         return .object(o)
     }
@@ -123,7 +133,8 @@ struct MailAttachment: Sendable {
     /// The raw bytes served by `/$value` (MIME text for item attachments).
     var rawValue: Data {
         if kind == .file { return content }
-        let mime = "From: \(itemFrom?.name ?? "") <\(itemFrom?.address ?? "")>\r\nSubject: \(itemSubject ?? "")\r\n"
+        let mime =
+            "From: \(itemFrom?.name ?? "") <\(itemFrom?.address ?? "")>\r\nSubject: \(itemSubject ?? "")\r\n"
             + "Content-Type: text/html; charset=utf-8\r\n\r\n\(itemBody ?? "")"
         return Data(mime.utf8)
     }

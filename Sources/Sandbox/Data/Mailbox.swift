@@ -50,12 +50,14 @@ struct Mailbox: Sendable {
     func message(key: String, generator: MailboxGenerator) -> MailMessage? {
         if let m = extras[key] { return m }
         guard !removed.contains(key), let (folder, i) = parseVirtual(key) else { return nil }
-        return overrides[key] ?? generator.message(user: user, folderKey: folder, index: i, count: virtualCounts[folder]!)
+        return overrides[key]
+            ?? generator.message(user: user, folderKey: folder, index: i, count: virtualCounts[folder]!)
     }
 
     /// Stores a changed or new message.
     mutating func put(_ m: MailMessage) {
-        if let (folder, _) = parseVirtual(m.key), !removed.contains(m.key), folder == m.folderKey, extras[m.key] == nil {
+        if let (folder, _) = parseVirtual(m.key), !removed.contains(m.key), folder == m.folderKey, extras[m.key] == nil
+        {
             overrides[m.key] = m
             return
         }
@@ -105,7 +107,9 @@ struct Mailbox: Sendable {
 
     /// One page in the default order (receivedDateTime desc) without materialising the folder.
     func page(folderKey: String, skip: Int, top: Int, generator: MailboxGenerator) -> [MailMessage] {
-        let extra = extras.values.filter { $0.folderKey == folderKey }.sorted { $0.receivedDateTime > $1.receivedDateTime }
+        let extra = extras.values.filter { $0.folderKey == folderKey }.sorted {
+            $0.receivedDateTime > $1.receivedDateTime
+        }
         let n = virtualCounts[folderKey] ?? 0
         var e = 0, v = 0, position = 0
         var out: [MailMessage] = []
@@ -113,15 +117,22 @@ struct Mailbox: Sendable {
             while v < n && removed.contains("v.\(folderKey).\(v)") { v += 1 }
             let vDate = v < n ? generator.receivedDate(folderKey: folderKey, index: v, count: n) : nil
             let takeExtra: Bool
-            if e < extra.count, let d = vDate { takeExtra = extra[e].receivedDateTime >= d } else if e < extra.count {
+            if e < extra.count, let d = vDate {
+                takeExtra = extra[e].receivedDateTime >= d
+            } else if e < extra.count {
                 takeExtra = true
-            } else if vDate != nil { takeExtra = false } else { break }
+            } else if vDate != nil {
+                takeExtra = false
+            } else {
+                break
+            }
             if position >= skip {
                 if takeExtra {
                     out.append(extra[e])
                 } else {
                     let key = "v.\(folderKey).\(v)"
-                    out.append(overrides[key] ?? generator.message(user: user, folderKey: folderKey, index: v, count: n))
+                    out.append(
+                        overrides[key] ?? generator.message(user: user, folderKey: folderKey, index: v, count: n))
                 }
             }
             if takeExtra { e += 1 } else { v += 1 }

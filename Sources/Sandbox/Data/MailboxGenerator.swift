@@ -84,7 +84,8 @@ struct MailboxGenerator: Sendable {
             sentDateTime: received.addingTimeInterval(-Double(r.int(in: 2...90))), createdDateTime: received,
             lastModifiedDateTime: received, isRead: outgoing || index >= 20 || r.chance(0.6),
             conversationId: conversationId(user: user, thread: thread),
-            internetMessageId: "<\(user.index).\(SeededRandom.hash(folderKey)).\(index)@mail.\(SandboxConfiguration.domain)>")
+            internetMessageId:
+                "<\(user.index).\(SeededRandom.hash(folderKey)).\(index)@mail.\(SandboxConfiguration.domain)>")
         m.isDraft = folderKey == "drafts"
         if index % 11 == 0 { m.importance = "high" } else if index % 29 == 0 { m.importance = "low" }
         if index % 13 == 0 { m.categories.append("Red category") }
@@ -138,7 +139,7 @@ struct MailboxGenerator: Sendable {
     }
 
     private func attachmentId(_ user: SandboxUser, _ index: Int, _ n: Int) -> String {
-        "AAMkAT" + Data("\(user.index)|\(index)|\(n)".utf8).base64EncodedString()
+        "AAMkAT" + Secrets.base64URL(Data("\(user.index)|\(index)|\(n)".utf8))
     }
 
     private func textAttachment(user: SandboxUser, index: Int, date: Date) -> MailAttachment {
@@ -150,7 +151,8 @@ struct MailboxGenerator: Sendable {
 
     private func fullAttachmentSet(user: SandboxUser, date: Date) -> [MailAttachment] {
         let i = Self.attachmentIndex
-        let pdf = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n% Northwind renewal terms \(user.canary)\n"
+        let pdf =
+            "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n% Northwind renewal terms \(user.canary)\n"
             + "2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
         return [
             textAttachment(user: user, index: i, date: date),

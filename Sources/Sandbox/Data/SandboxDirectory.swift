@@ -46,7 +46,9 @@ struct SandboxDirectory: Sendable {
         return added
     }
 
-    private func makeUser(index: Int, given: String, surname: String, alias: String, title: String, zone: String)
+    private func makeUser(
+        index: Int, given: String, surname: String, alias: String, title: String, zone: String
+    )
         -> SandboxUser
     {
         var r = SeededRandom(seed, 3, UInt64(index))

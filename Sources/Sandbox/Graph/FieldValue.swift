@@ -15,8 +15,10 @@ enum FieldValue: Sendable {
         switch (self, other) {
         case (.string(let a), .string(let b)): return a.lowercased().compare(b.lowercased())
         case (.bool(let a), .bool(let b)): return a == b ? .orderedSame : (!a ? .orderedAscending : .orderedDescending)
-        case (.number(let a), .number(let b)): return a == b ? .orderedSame : (a < b ? .orderedAscending : .orderedDescending)
-        case (.date(let a), .date(let b)): return a == b ? .orderedSame : (a < b ? .orderedAscending : .orderedDescending)
+        case (.number(let a), .number(let b)):
+            return a == b ? .orderedSame : (a < b ? .orderedAscending : .orderedDescending)
+        case (.date(let a), .date(let b)):
+            return a == b ? .orderedSame : (a < b ? .orderedAscending : .orderedDescending)
         case (.date, .string(let s)):
             guard let d = WireFormat.parseDate(s) else { return nil }
             return compare(.date(d))

@@ -11,15 +11,21 @@ struct GraphError: Error, Sendable {
 
     func json(requestId: String, clientRequestId: String) -> JSONValue {
         .object([
-            ("error", .object([
-                ("code", .string(code)),
-                ("message", .string(message)),
-                ("innerError", .object([
-                    ("date", .string(WireFormat.iso(Date()))),
-                    ("request-id", .string(requestId)),
-                    ("client-request-id", .string(clientRequestId)),
-                ])),
-            ]))
+            (
+                "error",
+                .object([
+                    ("code", .string(code)),
+                    ("message", .string(message)),
+                    (
+                        "innerError",
+                        .object([
+                            ("date", .string(WireFormat.iso(Date()))),
+                            ("request-id", .string(requestId)),
+                            ("client-request-id", .string(clientRequestId)),
+                        ])
+                    ),
+                ])
+            )
         ])
     }
 

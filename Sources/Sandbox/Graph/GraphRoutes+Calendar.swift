@@ -10,11 +10,16 @@ extension GraphRoutes {
             r.removeFirst()
             guard !r.isEmpty else {
                 try call.require(Self.calendarRead)
-                return HTTPReply.json(200, .object([
-                    ("id", .string(call.ids.folderId("calendar"))), ("name", "Calendar"), ("color", "auto"),
-                    ("isDefaultCalendar", true), ("canEdit", true),
-                    ("owner", .object([("name", .string(call.user.displayName)), ("address", .string(call.user.mail))])),
-                ]))
+                return HTTPReply.json(
+                    200,
+                    .object([
+                        ("id", .string(call.ids.folderId("calendar"))), ("name", "Calendar"), ("color", "auto"),
+                        ("isDefaultCalendar", true), ("canEdit", true),
+                        (
+                            "owner",
+                            .object([("name", .string(call.user.displayName)), ("address", .string(call.user.mail))])
+                        ),
+                    ]))
             }
         }
         let ctx = "users('\(call.user.id)')/events"
@@ -25,13 +30,18 @@ extension GraphRoutes {
             guard let s = q.first(where: { $0.key.lowercased() == "startdatetime" })?.value,
                 let e = q.first(where: { $0.key.lowercased() == "enddatetime" })?.value
             else {
-                throw GraphError.badRequest("This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.", code: "ErrorInvalidParameter")
+                throw GraphError.badRequest(
+                    "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+                    code: "ErrorInvalidParameter")
             }
             guard let start = WireFormat.parseDate(s), let end = WireFormat.parseDate(e) else {
-                throw GraphError.badRequest("The value '\(s)' of parameter 'StartDateTime' is invalid.", code: "ErrorInvalidParameter")
+                throw GraphError.badRequest(
+                    "The value '\(s)' of parameter 'StartDateTime' is invalid.", code: "ErrorInvalidParameter")
             }
             let events = state.withCalendar(call.user.index) { $0.view(from: start, to: end) }
-            let json = events.map { $0.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText) }
+            let json = events.map {
+                $0.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText)
+            }
             let all = try Listing.apply(json, query: call.query, type: "event", defaultOrder: [])
             return try Listing.respond(call, base: core.baseURL, context: ctx, all: all, type: "event")
         }
@@ -41,7 +51,9 @@ extension GraphRoutes {
             guard call.method == .get else { throw GraphError.methodNotAllowed }
             try call.require(Self.calendarRead)
             let events = state.withCalendar(call.user.index) { $0.listed }
-            let json = events.map { $0.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText) }
+            let json = events.map {
+                $0.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText)
+            }
             let all = try Listing.apply(json, query: call.query, type: "event", defaultOrder: [])
             return try Listing.respond(call, base: core.baseURL, context: ctx, all: all, type: "event")
         }
@@ -53,7 +65,8 @@ extension GraphRoutes {
             switch call.method {
             case .get:
                 try call.require(Self.calendarRead)
-                let json = event.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText)
+                let json = event.json(
+                    ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText)
                 try json.validateSelect(call.query.select, type: "event")
                 return HTTPReply.json(200, json.selecting(call.query.select))
             case .patch:
@@ -63,7 +76,10 @@ extension GraphRoutes {
                 e.modified = Date()
                 let updated = e
                 state.withCalendar(call.user.index) { $0.update(updated) }
-                return HTTPReply.json(200, updated.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText))
+                return HTTPReply.json(
+                    200,
+                    updated.json(
+                        ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText))
             case .delete:
                 try call.require("Calendars.ReadWrite")
                 _ = state.withCalendar(call.user.index) { $0.remove(event.seriesMasterKey ?? event.key) }
@@ -81,7 +97,9 @@ extension GraphRoutes {
         }
         try call.require("Calendars.ReadWrite")
         guard event.response != "organizer" else {
-            throw GraphError.badRequest("Your request can't be completed. You can't respond to a meeting you organized.", code: "ErrorInvalidRequest")
+            throw GraphError.badRequest(
+                "Your request can't be completed. You can't respond to a meeting you organized.",
+                code: "ErrorInvalidRequest")
         }
         state.withCalendar(call.user.index) { cal in
             // An answer to one occurrence is recorded on its series (the sandbox keeps no per-occurrence exceptions).
@@ -102,28 +120,36 @@ extension GraphRoutes {
             location: "", organizer: call.user.emailAddress, attendees: [], response: "organizer", created: now,
             modified: now)
         guard body["start"] != nil, body["end"] != nil else {
-            throw GraphError.badRequest("Your request can't be completed. The start and end times are required.", code: "ErrorInvalidRequest")
+            throw GraphError.badRequest(
+                "Your request can't be completed. The start and end times are required.", code: "ErrorInvalidRequest")
         }
         try applyEventFields(&e, body)
         let created = state.withCalendar(call.user.index) { $0.insert(e) }
-        return HTTPReply.json(201, created.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText))
+        return HTTPReply.json(
+            201,
+            created.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText))
     }
 
     private func applyEventFields(_ e: inout CalendarEvent, _ body: JSONValue) throws(GraphError) {
         func time(_ v: JSONValue) throws(GraphError) -> (Date, String) {
             let zoneName = v["timeZone"]?.stringValue ?? "UTC"
             guard let zone = TimeZones.zone(zoneName) else {
-                throw GraphError.badRequest("A valid TimeZone value must be specified.", code: "TimeZoneNotSupportedException")
+                throw GraphError.badRequest(
+                    "A valid TimeZone value must be specified.", code: "TimeZoneNotSupportedException")
             }
             guard let s = v["dateTime"]?.stringValue, let d = WireFormat.parseDate(s, zone: zone) else {
-                throw GraphError.badRequest("Cannot convert the literal to the expected type 'Edm.DateTimeOffset'.", code: "UnableToDeserializePostBody")
+                throw GraphError.badRequest(
+                    "Cannot convert the literal to the expected type 'Edm.DateTimeOffset'.",
+                    code: "UnableToDeserializePostBody")
             }
             return (d, zoneName)
         }
         if let s = body["subject"]?.stringValue { e.subject = s }
         if let b = body["body"] {
             let content = b["content"]?.stringValue ?? ""
-            e.bodyHTML = b["contentType"]?.stringValue?.lowercased() == "html" ? content : "<html><body><p>\(WireFormat.html(content))</p></body></html>"
+            e.bodyHTML =
+                b["contentType"]?.stringValue?.lowercased() == "html"
+                ? content : "<html><body><p>\(WireFormat.html(content))</p></body></html>"
         }
         if let v = body["start"] { (e.start, e.timeZone) = try time(v) }
         if let v = body["end"] { e.end = try time(v).0 }
@@ -138,7 +164,9 @@ extension GraphRoutes {
         if let o = body["isOnlineMeeting"]?.boolValue { e.isOnlineMeeting = o }
         if let attendees = body["attendees"]?.arrayValue {
             e.attendees = attendees.compactMap { a in
-                EmailAddress(recipient: a).map { .init(address: $0, type: a["type"]?.stringValue ?? "required", response: "none") }
+                EmailAddress(recipient: a).map {
+                    .init(address: $0, type: a["type"]?.stringValue ?? "required", response: "none")
+                }
             }
         }
     }

@@ -9,7 +9,8 @@ extension GraphRoutes {
                 try call.require("Contacts.ReadWrite")
                 let now = Date()
                 var c = Contact(
-                    key: "", givenName: "", surname: "", displayName: "", emailAddresses: [], companyName: "", jobTitle: "",
+                    key: "", givenName: "", surname: "", displayName: "", emailAddresses: [], companyName: "",
+                    jobTitle: "",
                     businessPhones: [], mobilePhone: nil, personalNotes: "", created: now, modified: now)
                 try applyContactFields(&c, call.body ?? .object([]))
                 let created = state.withContacts(call.user.index) { $0.insert(c) }
@@ -19,10 +20,12 @@ extension GraphRoutes {
             try call.require("Contacts.Read", "Contacts.ReadWrite")
             let json = state.withContacts(call.user.index) { $0.sorted }.map { $0.json(ids: call.ids) }
             let all = try Listing.apply(json, query: call.query, type: "contact", defaultOrder: [])
-            return try Listing.respond(call, base: core.baseURL, context: "users('\(call.user.id)')/contacts", all: all, type: "contact")
+            return try Listing.respond(
+                call, base: core.baseURL, context: "users('\(call.user.id)')/contacts", all: all, type: "contact")
         }
         guard let decoded = call.ids.decode(r[1]) else { throw GraphError.idMalformed }
-        guard case .contact(let key) = decoded, let contact = state.withContacts(call.user.index, { $0.contacts[key] }) else {
+        guard case .contact(let key) = decoded, let contact = state.withContacts(call.user.index, { $0.contacts[key] })
+        else {
             throw GraphError.itemNotFound
         }
         guard r.count == 2 else { throw GraphError.segmentNotFound(r[2]) }
@@ -49,7 +52,9 @@ extension GraphRoutes {
     }
 
     private func applyContactFields(_ c: inout Contact, _ body: JSONValue) throws(GraphError) {
-        guard case .object(let pairs) = body else { throw GraphError.badRequest("Empty Payload. JSON content expected.") }
+        guard case .object(let pairs) = body else {
+            throw GraphError.badRequest("Empty Payload. JSON content expected.")
+        }
         for (k, v) in pairs {
             switch k {
             case "givenName": c.givenName = v.stringValue ?? ""
@@ -66,9 +71,13 @@ extension GraphRoutes {
                 }
             case "@odata.type", "@odata.etag": continue
             default:
-                throw GraphError.badRequest("The property '\(k)' does not exist on type 'microsoft.graph.contact'. Make sure to only use property names that are defined by the type or mark the type as open type.")
+                throw GraphError.badRequest(
+                    "The property '\(k)' does not exist on type 'microsoft.graph.contact'. Make sure to only use property names that are defined by the type or mark the type as open type."
+                )
             }
         }
-        if c.displayName.isEmpty { c.displayName = [c.givenName, c.surname].filter { !$0.isEmpty }.joined(separator: " ") }
+        if c.displayName.isEmpty {
+            c.displayName = [c.givenName, c.surname].filter { !$0.isEmpty }.joined(separator: " ")
+        }
     }
 }

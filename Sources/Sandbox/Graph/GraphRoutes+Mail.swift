@@ -53,19 +53,25 @@ extension GraphRoutes {
         if let wellKnown, wellKnown.wellKnownName != nil { return wellKnown }
         switch call.ids.decode(idOrName) {
         case .folder(let key)?:
-            guard let f = state.withMailbox(call.user.index, { mb, _ in mb.folder(key) }) else { throw GraphError.itemNotFound }
+            guard let f = state.withMailbox(call.user.index, { mb, _ in mb.folder(key) }) else {
+                throw GraphError.itemNotFound
+            }
             return f
         case .foreign?, .message?, .event?, .contact?: throw GraphError.itemNotFound
         case nil:
-            if MailFolderInfo.defaults.contains(where: { $0.0.key == idOrName.lowercased() }) { throw GraphError.itemNotFound }
+            if MailFolderInfo.defaults.contains(where: { $0.0.key == idOrName.lowercased() }) {
+                throw GraphError.itemNotFound
+            }
             throw GraphError.idMalformed
         }
     }
 
     func folderJSON(_ call: GraphCall, _ f: MailFolderInfo) -> JSONValue {
         let (total, unread, children) = state.withMailbox(call.user.index) { mb, gen in
-            (mb.count(folderKey: f.key), mb.unreadCount(folderKey: f.key, generator: gen),
-             mb.folders.filter { $0.parentKey == f.key }.count)
+            (
+                mb.count(folderKey: f.key), mb.unreadCount(folderKey: f.key, generator: gen),
+                mb.folders.filter { $0.parentKey == f.key }.count
+            )
         }
         return .object([
             ("id", .string(call.ids.folderId(f.key))),
@@ -82,8 +88,10 @@ extension GraphRoutes {
     private func listFolders(_ call: GraphCall, parent: String) throws -> Response {
         try call.require(Self.read)
         let folders = state.withMailbox(call.user.index) { mb, _ in mb.folders.filter { $0.parentKey == parent } }
-        let all = try Listing.apply(folders.map { folderJSON(call, $0) }, query: call.query, type: "mailFolder", defaultOrder: [])
-        return try Listing.respond(call, base: core.baseURL, context: "users('\(call.user.id)')/mailFolders", all: all, type: "mailFolder")
+        let all = try Listing.apply(
+            folders.map { folderJSON(call, $0) }, query: call.query, type: "mailFolder", defaultOrder: [])
+        return try Listing.respond(
+            call, base: core.baseURL, context: "users('\(call.user.id)')/mailFolders", all: all, type: "mailFolder")
     }
 
     private func createFolder(_ call: GraphCall, parent: String) throws -> Response {
@@ -95,7 +103,8 @@ extension GraphRoutes {
             mb.folders.contains { $0.parentKey == parent && $0.displayName.lowercased() == name.lowercased() }
         }
         if exists {
-            throw GraphError(status: 409, code: "ErrorFolderExists", message: "A folder with the specified name already exists.")
+            throw GraphError(
+                status: 409, code: "ErrorFolderExists", message: "A folder with the specified name already exists.")
         }
         let f = state.withMailbox(call.user.index) { mb, _ in mb.addFolder(displayName: name, parentKey: parent) }
         return HTTPReply.json(201, folderJSON(call, f))
@@ -108,7 +117,10 @@ extension GraphRoutes {
         let q = call.query
         let size = q.top ?? 10
         let context = "users('\(call.user.id)')/messages"
-        let plainOrder = q.orderBy.isEmpty || (q.orderBy.count == 1 && q.orderBy[0].field.lowercased() == "receiveddatetime" && q.orderBy[0].descending)
+        let plainOrder =
+            q.orderBy.isEmpty
+            || (q.orderBy.count == 1 && q.orderBy[0].field.lowercased() == "receiveddatetime"
+                && q.orderBy[0].descending)
         if let folderKey, q.filter == nil, q.search == nil, plainOrder {
             let (items, total) = state.withMailbox(call.user.index) { mb, gen in
                 (mb.page(folderKey: folderKey, skip: q.skip, top: size, generator: gen), mb.count(folderKey: folderKey))
@@ -216,12 +228,16 @@ extension GraphRoutes {
             case "inferenceClassification": m.inferenceClassification = v.stringValue ?? m.inferenceClassification
             case "subject", "body", "toRecipients", "ccRecipients", "bccRecipients", "replyTo":
                 guard m.isDraft || k == "subject" else {
-                    throw GraphError.badRequest("The property '\(k)' can only be updated on draft messages.", code: "ErrorInvalidPropertyUpdateSentMessage")
+                    throw GraphError.badRequest(
+                        "The property '\(k)' can only be updated on draft messages.",
+                        code: "ErrorInvalidPropertyUpdateSentMessage")
                 }
                 try applyDraftField(&m, k, v)
             case "@odata.type", "@odata.etag": continue
             default:
-                throw GraphError.badRequest("The property '\(k)' does not exist on type 'microsoft.graph.message'. Make sure to only use property names that are defined by the type or mark the type as open type.")
+                throw GraphError.badRequest(
+                    "The property '\(k)' does not exist on type 'microsoft.graph.message'. Make sure to only use property names that are defined by the type or mark the type as open type."
+                )
             }
         }
         m.lastModifiedDateTime = Date()
@@ -236,7 +252,11 @@ extension GraphRoutes {
             var out: [EmailAddress] = []
             for item in a {
                 guard let e = EmailAddress(recipient: item) else {
-                    throw GraphError(status: 400, code: "ErrorInvalidRecipients", message: "At least one recipient is not valid., Recipient is not resolved. All recipients must be resolved before a message can be submitted.")
+                    throw GraphError(
+                        status: 400, code: "ErrorInvalidRecipients",
+                        message:
+                            "At least one recipient is not valid., Recipient is not resolved. All recipients must be resolved before a message can be submitted."
+                    )
                 }
                 out.append(e)
             }
@@ -246,8 +266,10 @@ extension GraphRoutes {
         case "subject": m.subject = v.stringValue ?? ""
         case "body":
             let content = v["content"]?.stringValue ?? ""
-            m.bodyHTML = v["contentType"]?.stringValue?.lowercased() == "html"
-                ? content : "<html><body><p>\(WireFormat.html(content).replacingOccurrences(of: "\n", with: "<br>"))</p></body></html>"
+            m.bodyHTML =
+                v["contentType"]?.stringValue?.lowercased() == "html"
+                ? content
+                : "<html><body><p>\(WireFormat.html(content).replacingOccurrences(of: "\n", with: "<br>"))</p></body></html>"
         case "toRecipients": m.toRecipients = try recipients(v)
         case "ccRecipients": m.ccRecipients = try recipients(v)
         case "bccRecipients": m.bccRecipients = try recipients(v)

@@ -46,7 +46,8 @@ extension GraphRoutes {
             for (k, v) in pairs where k != "attachments" { try applyDraftField(&m, k, v) }
         }
         let comment = call.body?["comment"]?.stringValue ?? ""
-        let quoted = "<hr><p><b>From:</b> \(WireFormat.html(original.from.name)) &lt;\(WireFormat.html(original.from.address))&gt;<br>"
+        let quoted =
+            "<hr><p><b>From:</b> \(WireFormat.html(original.from.name)) &lt;\(WireFormat.html(original.from.address))&gt;<br>"
             + "<b>Subject:</b> \(WireFormat.html(original.subject))</p>\(original.bodyHTML)"
         m.bodyHTML = "<html><body><p>\(WireFormat.html(comment))</p>\(quoted)</body></html>"
         if draftOnly {
@@ -55,7 +56,8 @@ extension GraphRoutes {
             return HTTPReply.json(201, draft.json(ids: call.ids, bodyAsText: call.bodyAsText))
         }
         if kind == "forward" && m.toRecipients.isEmpty {
-            throw GraphError(status: 400, code: "ErrorInvalidRecipients", message: "At least one recipient is not valid.")
+            throw GraphError(
+                status: 400, code: "ErrorInvalidRecipients", message: "At least one recipient is not valid.")
         }
         try deliver(call, m, saveToSent: true)
         return HTTPReply.empty(202)
@@ -65,13 +67,17 @@ extension GraphRoutes {
     private func deliver(_ call: GraphCall, _ message: MailMessage, saveToSent: Bool) throws(GraphError) {
         let recipients = message.toRecipients + message.ccRecipients + message.bccRecipients
         guard !recipients.isEmpty else {
-            throw GraphError(status: 400, code: "ErrorInvalidRecipients", message: "At least one recipient is not valid., A message can't be sent because it contains no recipients.")
+            throw GraphError(
+                status: 400, code: "ErrorInvalidRecipients",
+                message:
+                    "At least one recipient is not valid., A message can't be sent because it contains no recipients.")
         }
         let now = Date()
         var sent = message
         sent.isDraft = false
         sent.isRead = true
         sent.folderKey = "sentitems"
+        sent.moveCount += 1  // a sent draft moves to Sent Items: new regular id, same immutable id
         sent.sentDateTime = now
         sent.receivedDateTime = now
         sent.lastModifiedDateTime = now
@@ -81,8 +87,9 @@ extension GraphRoutes {
             guard let target = state.withData({ $0.directory.user(address: r.address) }) else {
                 let copy = sent
                 state.withData { d in
-                    d.outbound.append(OutboundMessage(
-                        time: now, from: call.user.mail, to: r.address, subject: copy.subject, body: copy.bodyText))
+                    d.outbound.append(
+                        OutboundMessage(
+                            time: now, from: call.user.mail, to: r.address, subject: copy.subject, body: copy.bodyText))
                 }
                 continue
             }

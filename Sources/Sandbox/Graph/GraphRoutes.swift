@@ -14,12 +14,14 @@ struct GraphRoutes: Sendable {
         var headers = HTTPFields()
         headers[HTTPReply.name("request-id")] = requestId
         headers[HTTPReply.name("client-request-id")] = clientRequestId
-        headers[HTTPReply.name("x-ms-ags-diagnostic")] = "{\"ServerInfo\":{\"DataCenter\":\"Sandbox\",\"Slice\":\"E\",\"Ring\":\"1\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"SANDBOX\"}}"
+        headers[HTTPReply.name("x-ms-ags-diagnostic")] =
+            "{\"ServerInfo\":{\"DataCenter\":\"Sandbox\",\"Slice\":\"E\",\"Ring\":\"1\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"SANDBOX\"}}"
         func fail(_ e: GraphError) -> Response {
             var h = headers
             if let r = e.retryAfter { h[.retryAfter] = String(r) }
             if e.wwwAuthenticate {
-                h[.wwwAuthenticate] = "Bearer realm=\"\", authorization_uri=\"\(core.baseURL)/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""
+                h[.wwwAuthenticate] =
+                    "Bearer realm=\"\", authorization_uri=\"\(core.baseURL)/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""
             }
             return HTTPReply.json(e.status, e.json(requestId: requestId, clientRequestId: clientRequestId), headers: h)
         }
@@ -30,7 +32,9 @@ struct GraphRoutes: Sendable {
         let tokenText = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let token = state.withData({ $0.accessTokens[tokenText] }) else { return fail(.malformedToken) }
         guard token.expiresAt > Date() else { return fail(.expiredToken) }
-        guard let caller = state.withData({ $0.directory.user(index: token.userIndex) }) else { return fail(.malformedToken) }
+        guard let caller = state.withData({ $0.directory.user(index: token.userIndex) }) else {
+            return fail(.malformedToken)
+        }
 
         // Target mailbox.
         let segments = Array(request.pathSegments.dropFirst())
@@ -42,8 +46,16 @@ struct GraphRoutes: Sendable {
             prefix = "/v1.0/me"
         } else if segments.first?.lowercased() == "users", segments.count >= 2 {
             let id = segments[1]
-            guard let target = state.withData({ $0.directory.user(id: id.lowercased()) ?? $0.directory.user(address: id) }) else {
-                return fail(GraphError(status: 404, code: "Request_ResourceNotFound", message: "Resource '\(id)' does not exist or one of its queried reference-property objects are not present."))
+            guard
+                let target = state.withData({ $0.directory.user(id: id.lowercased()) ?? $0.directory.user(address: id) }
+                )
+            else {
+                return fail(
+                    GraphError(
+                        status: 404, code: "Request_ResourceNotFound",
+                        message:
+                            "Resource '\(id)' does not exist or one of its queried reference-property objects are not present."
+                    ))
             }
             mailbox = target
             rest = Array(segments.dropFirst(2))
@@ -75,10 +87,13 @@ struct GraphRoutes: Sendable {
             return nil
         }
         let entryIndex = state.withData { d -> Int in
-            d.requestLog.append(RequestLogEntry(
-                time: now, requestId: requestId, tokenUser: caller.id, mailbox: mailbox.id, clientId: token.clientId,
-                tokenFingerprint: String(Secrets.sha256Base64URL(tokenText).prefix(12)), method: request.method.rawValue,
-                path: request.uri.path, status: 0))
+            d.requestLog.append(
+                RequestLogEntry(
+                    time: now, requestId: requestId, tokenUser: caller.id, mailbox: mailbox.id,
+                    clientId: token.clientId,
+                    tokenFingerprint: String(Secrets.sha256Base64URL(tokenText).prefix(12)),
+                    method: request.method.rawValue,
+                    path: request.uri.path, status: 0))
             if d.requestLog.count > 200_000 { d.requestLog.removeFirst(d.requestLog.count - 200_000) }
             return d.requestLog.count - 1
         }
@@ -114,11 +129,15 @@ struct GraphRoutes: Sendable {
             var body: JSONValue? = nil
             if request.method == .post || request.method == .patch || request.method == .put {
                 guard let data = await request.bodyData() else {
-                    throw GraphError(status: 413, code: "ErrorRequestEntityTooLarge", message: "The request exceeds the maximum supported size.")
+                    throw GraphError(
+                        status: 413, code: "ErrorRequestEntityTooLarge",
+                        message: "The request exceeds the maximum supported size.")
                 }
                 if !data.isEmpty {
                     guard let parsed = JSONValue.parse(data) else {
-                        throw GraphError.badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+                        throw GraphError.badRequest(
+                            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."
+                        )
                     }
                     body = parsed
                 }
@@ -126,23 +145,28 @@ struct GraphRoutes: Sendable {
             let zoneName = prefer["outlook.timezone"]
             let zone = zoneName.flatMap(TimeZones.zone)
             if zoneName != nil && zone == nil {
-                throw GraphError.badRequest("The specified time zone '\(zoneName!)' is not supported.", code: "TimeZoneNotSupportedException")
+                throw GraphError.badRequest(
+                    "The specified time zone '\(zoneName!)' is not supported.", code: "TimeZoneNotSupportedException")
             }
             let call = GraphCall(
                 method: request.method, user: mailbox, token: token, rest: rest, prefix: prefix,
                 query: try ODataQuery(request.queryItems), body: body,
                 bodyAsText: prefer["outlook.body-content-type"]?.lowercased() == "text",
-                immutableIds: prefer["idtype"]?.lowercased() == "immutableid", timeZoneName: zone == nil ? nil : zoneName,
+                immutableIds: prefer["idtype"]?.lowercased() == "immutableid",
+                timeZoneName: zone == nil ? nil : zoneName,
                 timeZone: zone)
             var response = try dispatch(call)
             for field in headers { response.headers[field.name] = field.value }
             let applied = call.preferencesApplied
-            if !applied.isEmpty { response.headers[HTTPReply.name("Preference-Applied")] = applied.joined(separator: ",") }
+            if !applied.isEmpty {
+                response.headers[HTTPReply.name("Preference-Applied")] = applied.joined(separator: ",")
+            }
             return logged(response)
         } catch let e as GraphError {
             return logged(fail(e))
         } catch {
-            return logged(fail(GraphError(status: 500, code: "generalException", message: "An internal error occurred.")))
+            return logged(
+                fail(GraphError(status: 500, code: "generalException", message: "An internal error occurred.")))
         }
     }
 
@@ -175,7 +199,9 @@ extension JSONValue {
         guard let fields, case .object(let pairs) = self else { return }
         let known = Set(pairs.map { $0.0.lowercased() })
         for f in fields where !known.contains(f.lowercased()) {
-            throw GraphError.badRequest("Could not find a property named '\(f)' on type 'microsoft.graph.\(type)'.", code: "RequestBroker--ParseUri")
+            throw GraphError.badRequest(
+                "Could not find a property named '\(f)' on type 'microsoft.graph.\(type)'.",
+                code: "RequestBroker--ParseUri")
         }
     }
 }

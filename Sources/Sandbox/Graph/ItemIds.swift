@@ -26,7 +26,8 @@ struct ItemIds: Sendable {
     func contactId(_ key: String) -> String { encode("AAMkAC", "c|\(key)") }
 
     private func encode(_ prefix: String, _ payload: String) -> String {
-        prefix + Data("\(userIndex)|\(payload)".utf8).base64EncodedString()
+        prefix
+            + Data("\(userIndex)|\(payload)".utf8).base64EncodedString()
             .replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "+", with: "_")
     }
 

@@ -22,7 +22,9 @@ enum Listing {
     }
 
     /// Filters and orders JSON items per the query; unknown properties are 400s like Graph's.
-    static func apply(_ items: [JSONValue], query: ODataQuery, type: String, defaultOrder: [(String, Bool)]) throws(GraphError)
+    static func apply(
+        _ items: [JSONValue], query: ODataQuery, type: String, defaultOrder: [(String, Bool)]
+    ) throws(GraphError)
         -> [JSONValue]
     {
         var rows = items.map { ($0, fields($0)) }
@@ -32,7 +34,8 @@ enum Listing {
             for p in used {
                 let root = p.split(separator: "/").first.map { String($0).lowercased() } ?? ""
                 if !known.contains(root) {
-                    throw GraphError.badRequest("Could not find a property named '\(root)' on type 'microsoft.graph.\(type)'.")
+                    throw GraphError.badRequest(
+                        "Could not find a property named '\(root)' on type 'microsoft.graph.\(type)'.")
                 }
             }
         }
@@ -43,7 +46,9 @@ enum Listing {
         rows.sort { a, b in
             for (field, desc) in order {
                 let parts = field.split(separator: "/").map(String.init)[...]
-                guard let x = a.1.path(parts), let y = b.1.path(parts), let c = x.compare(y), c != .orderedSame else { continue }
+                guard let x = a.1.path(parts), let y = b.1.path(parts), let c = x.compare(y), c != .orderedSame else {
+                    continue
+                }
                 return desc ? c == .orderedDescending : c == .orderedAscending
             }
             return false
@@ -52,8 +57,12 @@ enum Listing {
     }
 
     /// The collection response for one page.
-    static func page(_ call: GraphCall, base: String, context: String, items: [JSONValue], total: Int, pageSize: Int) -> Response {
-        var o: [(String, JSONValue)] = [("@odata.context", .string("https://graph.microsoft.com/v1.0/$metadata#\(context)"))]
+    static func page(
+        _ call: GraphCall, base: String, context: String, items: [JSONValue], total: Int, pageSize: Int
+    ) -> Response {
+        var o: [(String, JSONValue)] = [
+            ("@odata.context", .string("https://graph.microsoft.com/v1.0/$metadata#\(context)"))
+        ]
         if call.query.count { o.append(("@odata.count", .int(total))) }
         o.append(("value", .array(items.map { $0.selecting(call.query.select) })))
         let path = call.prefix + "/" + call.rest.joined(separator: "/")
@@ -64,7 +73,9 @@ enum Listing {
     }
 
     /// Pages an already filtered and ordered list.
-    static func respond(_ call: GraphCall, base: String, context: String, all: [JSONValue], type: String, defaultTop: Int = 10)
+    static func respond(
+        _ call: GraphCall, base: String, context: String, all: [JSONValue], type: String, defaultTop: Int = 10
+    )
         throws(GraphError) -> Response
     {
         if let first = all.first { try first.validateSelect(call.query.select, type: type) }

@@ -26,8 +26,10 @@ indirect enum ODataFilter: Sendable {
             return resolve(path)
         }
         switch self {
-        case .and(let a, let b): return a.matches(resolve, variables: variables) && b.matches(resolve, variables: variables)
-        case .or(let a, let b): return a.matches(resolve, variables: variables) || b.matches(resolve, variables: variables)
+        case .and(let a, let b):
+            return a.matches(resolve, variables: variables) && b.matches(resolve, variables: variables)
+        case .or(let a, let b):
+            return a.matches(resolve, variables: variables) || b.matches(resolve, variables: variables)
         case .not(let a): return !a.matches(resolve, variables: variables)
         case .compare(let path, let op, let value):
             guard let actual = lookup(path) else { return false }
@@ -69,7 +71,9 @@ indirect enum ODataFilter: Sendable {
     static func parse(_ text: String) throws(GraphError) -> ODataFilter {
         var p = Parser(tokens: try tokenize(text))
         let e = try p.orExpr()
-        guard p.atEnd else { throw GraphError.badRequest("Invalid filter clause: syntax error at position \(p.position).") }
+        guard p.atEnd else {
+            throw GraphError.badRequest("Invalid filter clause: syntax error at position \(p.position).")
+        }
         return e
     }
 
@@ -94,7 +98,9 @@ indirect enum ODataFilter: Sendable {
                 var s = ""
                 i += 1
                 while true {
-                    guard i < chars.count else { throw GraphError.badRequest("Invalid filter clause: unterminated string literal.") }
+                    guard i < chars.count else {
+                        throw GraphError.badRequest("Invalid filter clause: unterminated string literal.")
+                    }
                     if chars[i] == "'" {
                         if i + 1 < chars.count && chars[i + 1] == "'" { s.append("'"); i += 2; continue }
                         i += 1
@@ -133,7 +139,9 @@ indirect enum ODataFilter: Sendable {
             return nil
         }
         mutating func expect(_ t: Token) throws(GraphError) {
-            guard next() == t else { throw GraphError.badRequest("Invalid filter clause: syntax error at position \(position).") }
+            guard next() == t else {
+                throw GraphError.badRequest("Invalid filter clause: syntax error at position \(position).")
+            }
         }
 
         mutating func orExpr() throws(GraphError) -> ODataFilter {
@@ -151,7 +159,9 @@ indirect enum ODataFilter: Sendable {
             return try primary()
         }
         mutating func primary() throws(GraphError) -> ODataFilter {
-            guard let t = next() else { throw GraphError.badRequest("Invalid filter clause: unexpected end of expression.") }
+            guard let t = next() else {
+                throw GraphError.badRequest("Invalid filter clause: unexpected end of expression.")
+            }
             switch t {
             case .open:
                 let e = try orExpr()
@@ -161,26 +171,34 @@ indirect enum ODataFilter: Sendable {
                 let lw = w.lowercased()
                 if ["contains", "startswith", "endswith"].contains(lw), !atEnd, tokens[position] == .open {
                     position += 1
-                    guard case .word(let p)? = next() else { throw GraphError.badRequest("Invalid filter clause: expected a property.") }
+                    guard case .word(let p)? = next() else {
+                        throw GraphError.badRequest("Invalid filter clause: expected a property.")
+                    }
                     try expect(.comma)
-                    guard case .string(let s)? = next() else { throw GraphError.badRequest("Invalid filter clause: expected a string.") }
+                    guard case .string(let s)? = next() else {
+                        throw GraphError.badRequest("Invalid filter clause: expected a string.")
+                    }
                     try expect(.close)
                     return .function(name: lw, path: p.split(separator: "/").map(String.init), value: s)
                 }
                 if lw.hasSuffix("/any") || lw.hasSuffix("/all") {
                     let path = w.split(separator: "/").dropLast().map(String.init)
                     try expect(.open)
-                    guard case .word(let v)? = next() else { throw GraphError.badRequest("Invalid filter clause: expected a lambda variable.") }
+                    guard case .word(let v)? = next() else {
+                        throw GraphError.badRequest("Invalid filter clause: expected a lambda variable.")
+                    }
                     try expect(.colon)
                     let inner = try orExpr()
                     try expect(.close)
                     return .any(path: path, variable: v, inner: inner)
                 }
-                guard case .word(let op)? = next(), ["eq", "ne", "gt", "ge", "lt", "le"].contains(op.lowercased()) else {
+                guard case .word(let op)? = next(), ["eq", "ne", "gt", "ge", "lt", "le"].contains(op.lowercased())
+                else {
                     throw GraphError.badRequest("Invalid filter clause: expected a comparison operator after '\(w)'.")
                 }
                 guard let v = next() else { throw GraphError.badRequest("Invalid filter clause: expected a value.") }
-                return .compare(path: w.split(separator: "/").map(String.init), op: op.lowercased(), value: try Self.literal(v))
+                return .compare(
+                    path: w.split(separator: "/").map(String.init), op: op.lowercased(), value: try Self.literal(v))
             default:
                 throw GraphError.badRequest("Invalid filter clause: syntax error at position \(position).")
             }

@@ -24,16 +24,22 @@ struct ODataQuery: Sendable {
         }
         if let t = value("top") {
             guard let n = Int(t), n >= 0 else {
-                throw GraphError.badRequest("Invalid value '\(t)' for $top query option found. The $top query option requires a non-negative integer value.")
+                throw GraphError.badRequest(
+                    "Invalid value '\(t)' for $top query option found. The $top query option requires a non-negative integer value."
+                )
             }
             guard n <= Self.maxTop else {
-                throw GraphError.badRequest("The limit of '\(Self.maxTop)' for Top query has been exceeded. The value from the incoming request is '\(n)'.")
+                throw GraphError.badRequest(
+                    "The limit of '\(Self.maxTop)' for Top query has been exceeded. The value from the incoming request is '\(n)'."
+                )
             }
             top = max(1, n)
         }
         if let s = value("skip") {
             guard let n = Int(s), n >= 0 else {
-                throw GraphError.badRequest("Invalid value '\(s)' for $skip query option found. The $skip query option requires a non-negative integer value.")
+                throw GraphError.badRequest(
+                    "Invalid value '\(s)' for $skip query option found. The $skip query option requires a non-negative integer value."
+                )
             }
             skip = n
         }
@@ -42,7 +48,8 @@ struct ODataQuery: Sendable {
                 let words = part.split(separator: " ").map(String.init)
                 guard let f = words.first else { continue }
                 guard words.count == 1 || (words.count == 2 && ["asc", "desc"].contains(words[1].lowercased())) else {
-                    throw GraphError.badRequest("Syntax error: character '\(words.last ?? "")' is not valid at position 0 in '\(o)'.")
+                    throw GraphError.badRequest(
+                        "Syntax error: character '\(words.last ?? "")' is not valid at position 0 in '\(o)'.")
                 }
                 orderBy.append((f, words.count == 2 && words[1].lowercased() == "desc"))
             }
@@ -51,15 +58,18 @@ struct ODataQuery: Sendable {
         if let s = value("search") { search = SearchQuery(s) }
         if let c = value("count") {
             guard ["true", "false"].contains(c.lowercased()) else {
-                throw GraphError.badRequest("Invalid value '\(c)' for $count query option found. Valid values are 'true', 'false'.")
+                throw GraphError.badRequest(
+                    "Invalid value '\(c)' for $count query option found. Valid values are 'true', 'false'.")
             }
             count = c.lowercased() == "true"
         }
         if search != nil && !orderBy.isEmpty {
-            throw GraphError.badRequest("The query parameter '$orderBy' is not supported with '$search'.", code: "ErrorInvalidUrlQuery")
+            throw GraphError.badRequest(
+                "The query parameter '$orderBy' is not supported with '$search'.", code: "ErrorInvalidUrlQuery")
         }
         if search != nil && filter != nil {
-            throw GraphError.badRequest("The query parameter '$filter' is not supported with '$search'.", code: "ErrorInvalidUrlQuery")
+            throw GraphError.badRequest(
+                "The query parameter '$filter' is not supported with '$search'.", code: "ErrorInvalidUrlQuery")
         }
     }
 
@@ -68,7 +78,9 @@ struct ODataQuery: Sendable {
         guard let filter, !orderBy.isEmpty else { return }
         let props = filter.properties.map { $0.lowercased() }
         for (i, o) in orderBy.enumerated() where i >= props.count || props[i] != o.field.lowercased() {
-            throw GraphError(status: 400, code: "InefficientFilter", message: "The restriction or sort order is too complex for this operation.")
+            throw GraphError(
+                status: 400, code: "InefficientFilter",
+                message: "The restriction or sort order is too complex for this operation.")
         }
     }
 
@@ -103,7 +115,10 @@ struct SearchQuery: Sendable {
         }
         if !current.isEmpty { tokens.append(current) }
         for token in tokens where !["and", "AND"].contains(token) {
-            if let r = token.range(of: #"^(from|to|cc|subject|body|received|hasattachment|hasattachments|attachment|participants):?(>=|<=|>|<|=)?"#, options: .regularExpression),
+            if let r = token.range(
+                of:
+                    #"^(from|to|cc|subject|body|received|hasattachment|hasattachments|attachment|participants):?(>=|<=|>|<|=)?"#,
+                options: .regularExpression),
                 token[r].contains(":") || token[r].contains(">") || token[r].contains("<")
             {
                 let head = String(token[r])
@@ -124,7 +139,8 @@ struct SearchQuery: Sendable {
             switch name {
             case "from": if !(m.from.name + " " + m.from.address).lowercased().contains(v) { return false }
             case "to", "cc", "participants":
-                let all = (m.toRecipients + m.ccRecipients + [m.from]).map { $0.name + " " + $0.address }.joined(separator: " ")
+                let all = (m.toRecipients + m.ccRecipients + [m.from]).map { $0.name + " " + $0.address }.joined(
+                    separator: " ")
                 if !all.lowercased().contains(v) { return false }
             case "subject": if !m.subject.lowercased().contains(v) { return false }
             case "body": if !m.bodyText.lowercased().contains(v) { return false }

@@ -16,8 +16,11 @@ struct IDTokenSigner: Sendable {
     /// A compact JWS of `claims`.
     func sign(_ claims: JSONValue) -> String {
         let header: JSONValue = .object([("typ", "JWT"), ("alg", "RS256"), ("kid", .string(keyId))])
-        let input = Secrets.base64URL(Data(header.serialized().utf8)) + "." + Secrets.base64URL(Data(claims.serialized().utf8))
-        let signature = (try? key.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)).map { Data($0.rawRepresentation) } ?? Data()
+        let input =
+            Secrets.base64URL(Data(header.serialized().utf8)) + "." + Secrets.base64URL(Data(claims.serialized().utf8))
+        let signature =
+            (try? key.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)).map { Data($0.rawRepresentation) }
+            ?? Data()
         return input + "." + Secrets.base64URL(signature)
     }
 
@@ -25,15 +28,18 @@ struct IDTokenSigner: Sendable {
     func jwks(issuer: String) -> JSONValue {
         let primitives = try? key.publicKey.getKeyPrimitives()
         return .object([
-            ("keys", .array([
-                .object([
-                    ("kty", "RSA"), ("use", "sig"), ("kid", .string(keyId)), ("x5t", .string(keyId)),
-                    ("alg", "RS256"),
-                    ("n", .string(Secrets.base64URL(primitives?.modulus ?? Data()))),
-                    ("e", .string(Secrets.base64URL(primitives?.publicExponent ?? Data()))),
-                    ("issuer", .string(issuer)),
+            (
+                "keys",
+                .array([
+                    .object([
+                        ("kty", "RSA"), ("use", "sig"), ("kid", .string(keyId)), ("x5t", .string(keyId)),
+                        ("alg", "RS256"),
+                        ("n", .string(Secrets.base64URL(primitives?.modulus ?? Data()))),
+                        ("e", .string(Secrets.base64URL(primitives?.publicExponent ?? Data()))),
+                        ("issuer", .string(issuer)),
+                    ])
                 ])
-            ]))
+            )
         ])
     }
 }

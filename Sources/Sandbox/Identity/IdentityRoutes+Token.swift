@@ -58,7 +58,8 @@ extension IdentityRoutes {
             return true
         }
         guard redeemedNow else { throw .redeemedCode }
-        return issue(userIndex: record.userIndex, client: client, scopes: record.scopes, nonce: record.nonce, form: form)
+        return issue(
+            userIndex: record.userIndex, client: client, scopes: record.scopes, nonce: record.nonce, form: form)
     }
 
     private func redeemRefresh(form: [String: String], client: RegisteredClient) throws(IdentityError) -> JSONValue {
@@ -85,11 +86,15 @@ extension IdentityRoutes {
         let consented = core.state.withData { $0.consented(record.userIndex, client.id) }
         guard Scopes.consentable(scopes).isSubset(of: consented) else { throw .consentRequired(clientId: client.id) }
         // Microsoft keeps the old refresh token valid after rotation; so do we.
-        return issue(userIndex: record.userIndex, client: client, scopes: scopes.union(["offline_access"]), nonce: nil, form: form)
+        return issue(
+            userIndex: record.userIndex, client: client, scopes: scopes.union(["offline_access"]), nonce: nil,
+            form: form)
     }
 
     /// Mints an access token, a rotated refresh token and an id_token, and records them all.
-    func issue(userIndex: Int, client: RegisteredClient, scopes: Set<String>, nonce: String?, form: [String: String]) -> JSONValue {
+    func issue(
+        userIndex: Int, client: RegisteredClient, scopes: Set<String>, nonce: String?, form: [String: String]
+    ) -> JSONValue {
         let now = Date()
         let lifetime = Int.random(in: core.configuration.accessTokenLifetime)
         let accessToken = "EwB" + Secrets.random(bytes: 96)
@@ -124,7 +129,8 @@ extension IdentityRoutes {
         return .object(o)
     }
 
-    private func idToken(user: SandboxUser, clientId: String, nonce: String?, scopes: Set<String>, now: Date) -> String {
+    private func idToken(user: SandboxUser, clientId: String, nonce: String?, scopes: Set<String>, now: Date) -> String
+    {
         let iat = Int(now.timeIntervalSince1970)
         var claims: [(String, JSONValue)] = [
             ("aud", .string(clientId)),

@@ -19,37 +19,47 @@ struct IdentityRoutes: Sendable {
 
     func openIDConfiguration(tenant: String) -> Response {
         let base = "\(core.baseURL)/\(tenant)"
-        let specific = tenant.lowercased() == SandboxConfiguration.tenantId || tenant.lowercased() == SandboxConfiguration.domain
+        let specific =
+            tenant.lowercased() == SandboxConfiguration.tenantId || tenant.lowercased() == SandboxConfiguration.domain
         let issuer = specific ? core.issuer() : "\(core.baseURL)/{tenantid}/v2.0"
-        return HTTPReply.json(200, .object([
-            ("token_endpoint", .string("\(base)/oauth2/v2.0/token")),
-            ("token_endpoint_auth_methods_supported", .array(["client_secret_post", "private_key_jwt", "client_secret_basic"])),
-            ("jwks_uri", .string("\(base)/discovery/v2.0/keys")),
-            ("response_modes_supported", .array(["query", "fragment", "form_post"])),
-            ("subject_types_supported", .array(["pairwise"])),
-            ("id_token_signing_alg_values_supported", .array(["RS256"])),
-            ("response_types_supported", .array(["code", "id_token", "code id_token", "id_token token"])),
-            ("scopes_supported", .array(["openid", "profile", "email", "offline_access"])),
-            ("issuer", .string(issuer)),
-            ("request_uri_parameter_supported", false),
-            ("userinfo_endpoint", .string("\(core.baseURL)/oidc/userinfo")),
-            ("authorization_endpoint", .string("\(base)/oauth2/v2.0/authorize")),
-            ("device_authorization_endpoint", .string("\(base)/oauth2/v2.0/devicecode")),
-            ("http_logout_supported", true),
-            ("frontchannel_logout_supported", true),
-            ("end_session_endpoint", .string("\(base)/oauth2/v2.0/logout")),
-            ("claims_supported", .array([
-                "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
-                "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid",
-                "ver", "at_hash", "c_hash", "email",
-            ])),
-            ("code_challenge_methods_supported", .array(["plain", "S256"])),
-            ("tenant_region_scope", "NA"),
-            ("cloud_instance_name", "microsoftonline.com"),
-            ("cloud_graph_host_name", "graph.windows.net"),
-            ("msgraph_host", .string(core.baseURL.replacingOccurrences(of: "http://", with: ""))),
-            ("rbac_url", "https://pas.windows.net"),
-        ]))
+        return HTTPReply.json(
+            200,
+            .object([
+                ("token_endpoint", .string("\(base)/oauth2/v2.0/token")),
+                (
+                    "token_endpoint_auth_methods_supported",
+                    .array(["client_secret_post", "private_key_jwt", "client_secret_basic"])
+                ),
+                ("jwks_uri", .string("\(base)/discovery/v2.0/keys")),
+                ("response_modes_supported", .array(["query", "fragment", "form_post"])),
+                ("subject_types_supported", .array(["pairwise"])),
+                ("id_token_signing_alg_values_supported", .array(["RS256"])),
+                ("response_types_supported", .array(["code", "id_token", "code id_token", "id_token token"])),
+                ("scopes_supported", .array(["openid", "profile", "email", "offline_access"])),
+                ("issuer", .string(issuer)),
+                ("request_uri_parameter_supported", false),
+                ("userinfo_endpoint", .string("\(core.baseURL)/oidc/userinfo")),
+                ("authorization_endpoint", .string("\(base)/oauth2/v2.0/authorize")),
+                ("device_authorization_endpoint", .string("\(base)/oauth2/v2.0/devicecode")),
+                ("http_logout_supported", true),
+                ("frontchannel_logout_supported", true),
+                ("end_session_endpoint", .string("\(base)/oauth2/v2.0/logout")),
+                (
+                    "claims_supported",
+                    .array([
+                        "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
+                        "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name",
+                        "tid",
+                        "ver", "at_hash", "c_hash", "email",
+                    ])
+                ),
+                ("code_challenge_methods_supported", .array(["plain", "S256"])),
+                ("tenant_region_scope", "NA"),
+                ("cloud_instance_name", "microsoftonline.com"),
+                ("cloud_graph_host_name", "graph.windows.net"),
+                ("msgraph_host", .string(core.baseURL.replacingOccurrences(of: "http://", with: ""))),
+                ("rbac_url", "https://pas.windows.net"),
+            ]))
     }
 
     func keys() -> Response { HTTPReply.json(200, core.signer.jwks(issuer: core.issuer())) }
@@ -57,14 +67,24 @@ struct IdentityRoutes: Sendable {
     /// MSAL's instance discovery document, so clients that do not skip discovery still work offline.
     func instanceDiscovery(query: [String: String]) -> Response {
         let host = core.baseURL.replacingOccurrences(of: "http://", with: "")
-        return HTTPReply.json(200, .object([
-            ("tenant_discovery_endpoint", .string("\(core.baseURL)/\(SandboxConfiguration.tenantId)/v2.0/.well-known/openid-configuration")),
-            ("api-version", "1.1"),
-            ("metadata", .array([.object([
-                ("preferred_network", .string(host)), ("preferred_cache", .string(host)),
-                ("aliases", .array([.string(host)])),
-            ])])),
-        ]))
+        return HTTPReply.json(
+            200,
+            .object([
+                (
+                    "tenant_discovery_endpoint",
+                    .string("\(core.baseURL)/\(SandboxConfiguration.tenantId)/v2.0/.well-known/openid-configuration")
+                ),
+                ("api-version", "1.1"),
+                (
+                    "metadata",
+                    .array([
+                        .object([
+                            ("preferred_network", .string(host)), ("preferred_cache", .string(host)),
+                            ("aliases", .array([.string(host)])),
+                        ])
+                    ])
+                ),
+            ]))
     }
 
     // MARK: Authorize
@@ -89,13 +109,20 @@ struct IdentityRoutes: Sendable {
             return deliver(redirectURI: redirectURI, mode: mode, fields: fields)
         }
         guard q["response_type"] == "code" else {
-            return fail("unsupported_response_type", "AADSTS700054: response_type '\(q["response_type"] ?? "")' is not enabled for the application.")
+            return fail(
+                "unsupported_response_type",
+                "AADSTS700054: response_type '\(q["response_type"] ?? "")' is not enabled for the application.")
         }
         let scopes: Set<String>
         switch Scopes.parse(q["scope"] ?? "") {
         case .success(let s) where !s.isEmpty: scopes = s
-        case .success: return fail("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'scope'.")
-        case .failure(let e): return fail("invalid_scope", "AADSTS70011: The provided value for the input parameter 'scope' ('\(e.scope)') is not valid.")
+        case .success:
+            return fail(
+                "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'scope'.")
+        case .failure(let e):
+            return fail(
+                "invalid_scope",
+                "AADSTS70011: The provided value for the input parameter 'scope' ('\(e.scope)') is not valid.")
         }
         if let method = q["code_challenge_method"], method != "S256", method != "plain" {
             return fail("invalid_request", "AADSTS501491: Invalid size of Code_Challenge parameter.")
@@ -108,28 +135,36 @@ struct IdentityRoutes: Sendable {
         let sessionUser = request.cookieValues[Self.sessionCookie].flatMap { c in state.withData { $0.sessions[c] } }
         if sessionUser == nil || prompt == "login" || prompt == "select_account" {
             if prompt == "none" {
-                return fail("login_required", "AADSTS50058: A silent sign-in request was sent but no user is signed in.")
+                return fail(
+                    "login_required", "AADSTS50058: A silent sign-in request was sent but no user is signed in.")
             }
             let users = state.withData { $0.directory.users }
-            return HTTPReply.html(200, LoginPages.signIn(tenant: tenant, users: users, hint: q["login_hint"], returnTo: returnTo))
+            return HTTPReply.html(
+                200, LoginPages.signIn(tenant: tenant, users: users, hint: q["login_hint"], returnTo: returnTo))
         }
         let userIndex = sessionUser!
         let consented = state.withData { $0.consented(userIndex, client.id) }
         let needed = Scopes.consentable(scopes)
         if !needed.isSubset(of: consented) || prompt == "consent" {
             if prompt == "none" {
-                return fail("consent_required", "AADSTS65001: The user or administrator has not consented to use the application with ID '\(client.id)' named '\(client.name)'.")
+                return fail(
+                    "consent_required",
+                    "AADSTS65001: The user or administrator has not consented to use the application with ID '\(client.id)' named '\(client.name)'."
+                )
             }
             guard let user = state.withData({ $0.directory.user(index: userIndex) }) else {
                 return errorPage(.invalidRequest("Unknown user."))
             }
-            return HTTPReply.html(200, LoginPages.consent(
-                tenant: tenant, clientName: client.name, user: user, scopes: scopes.sorted(), returnTo: returnTo))
+            return HTTPReply.html(
+                200,
+                LoginPages.consent(
+                    tenant: tenant, clientName: client.name, user: user, scopes: scopes.sorted(), returnTo: returnTo))
         }
         let code = "1.A" + Secrets.random(bytes: 48)
         let record = AuthorizationCodeRecord(
             userIndex: userIndex, clientId: client.id, redirectURI: redirectURI, scopes: scopes, nonce: q["nonce"],
-            codeChallenge: q["code_challenge"], codeChallengeMethod: q["code_challenge"] == nil ? nil : (q["code_challenge_method"] ?? "plain"),
+            codeChallenge: q["code_challenge"],
+            codeChallengeMethod: q["code_challenge"] == nil ? nil : (q["code_challenge_method"] ?? "plain"),
             expiresAt: Date().addingTimeInterval(Double(core.configuration.authorizationCodeLifetime)))
         state.withData { $0.codes[code] = record }
         var fields = [("code", code)]
@@ -149,7 +184,9 @@ struct IdentityRoutes: Sendable {
     }
 
     private func errorPage(_ e: IdentityError) -> Response {
-        HTTPReply.html(e.status, LoginPages.message("Sorry, but we're having trouble signing you in.", "AADSTS\(e.code): \(e.message)"))
+        HTTPReply.html(
+            e.status,
+            LoginPages.message("Sorry, but we're having trouble signing you in.", "AADSTS\(e.code): \(e.message)"))
     }
 
     /// Only relative authorize/devicelogin URLs may be returned to (no open redirect).
@@ -176,7 +213,8 @@ struct IdentityRoutes: Sendable {
         state.withData { $0.sessions[cookie] = user.index }
         var h = HTTPFields()
         h[.setCookie] = "\(Self.sessionCookie)=\(cookie); path=/; HttpOnly; SameSite=Lax"
-        return HTTPReply.redirect(dropping(["prompt"], from: returnTo, onlyIf: ["login", "select_account"]), headers: h)
+        return HTTPReply.redirect(
+            dropping(["prompt"], from: returnTo, onlyIf: ["login", "select_account"]), headers: h)
     }
 
     /// Consent submission: record the grant (or send access_denied) and go back.
@@ -184,13 +222,18 @@ struct IdentityRoutes: Sendable {
         guard let returnTo = safeReturn(form["return_to"]), let q = returnTo.split(separator: "?", maxSplits: 1).last
         else { return HTTPReply.html(400, LoginPages.message("Bad request", "Missing return address.")) }
         let params = WireFormat.form(String(q))
-        guard let userIndex = request.cookieValues[Self.sessionCookie].flatMap({ c in state.withData { $0.sessions[c] } }),
+        guard
+            let userIndex = request.cookieValues[Self.sessionCookie].flatMap({ c in state.withData { $0.sessions[c] } }
+            ),
             let client = params["client_id"].flatMap({ RegisteredClient.find($0, core.configuration) }),
             let redirectURI = params["redirect_uri"], client.accepts(redirectURI: redirectURI),
             case .success(let scopes) = Scopes.parse(params["scope"] ?? "")
         else { return HTTPReply.html(400, LoginPages.message("Bad request", "No signed-in session.")) }
         if form["decision"] != "accept" {
-            var fields = [("error", "access_denied"), ("error_description", "AADSTS65004: User declined to consent to access the app.")]
+            var fields = [
+                ("error", "access_denied"),
+                ("error_description", "AADSTS65004: User declined to consent to access the app."),
+            ]
             if let s = params["state"] { fields.append(("state", s)) }
             return deliver(redirectURI: redirectURI, mode: params["response_mode"] ?? "query", fields: fields)
         }
@@ -201,10 +244,14 @@ struct IdentityRoutes: Sendable {
     }
 
     func logout(_ request: Request) -> Response {
-        if let c = request.cookieValues[Self.sessionCookie] { state.withData { _ = $0.sessions.removeValue(forKey: c) } }
+        if let c = request.cookieValues[Self.sessionCookie] {
+            state.withData { _ = $0.sessions.removeValue(forKey: c) }
+        }
         var h = HTTPFields()
         h[.setCookie] = "\(Self.sessionCookie)=; path=/; Max-Age=0"
-        if let uri = request.queryItems["post_logout_redirect_uri"], uri.hasPrefix("http://127.0.0.1") || uri.hasPrefix("http://localhost") {
+        if let uri = request.queryItems["post_logout_redirect_uri"],
+            uri.hasPrefix("http://127.0.0.1") || uri.hasPrefix("http://localhost")
+        {
             return HTTPReply.redirect(uri, headers: h)
         }
         return HTTPReply.html(200, LoginPages.message("Signed out", "You have signed out of your account."), headers: h)

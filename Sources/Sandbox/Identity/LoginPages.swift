@@ -16,7 +16,8 @@ enum LoginPages {
         var buttons = ""
         let ordered = users.sorted { a, _ in hint.map { a.mail.lowercased() == $0.lowercased() } ?? false }
         for u in ordered.prefix(200) {
-            buttons += "<button type=\"submit\" name=\"user\" value=\"\(u.id)\" data-upn=\"\(WireFormat.html(u.mail))\">"
+            buttons +=
+                "<button type=\"submit\" name=\"user\" value=\"\(u.id)\" data-upn=\"\(WireFormat.html(u.mail))\">"
             buttons += "\(WireFormat.html(u.displayName))<br><small>\(WireFormat.html(u.mail))</small></button>"
         }
         return page(
@@ -26,7 +27,9 @@ enum LoginPages {
     }
 
     /// The consent prompt for a client and a set of permissions.
-    static func consent(tenant: String, clientName: String, user: SandboxUser, scopes: [String], returnTo: String)
+    static func consent(
+        tenant: String, clientName: String, user: SandboxUser, scopes: [String], returnTo: String
+    )
         -> String
     {
         let items = scopes.map { "<li>\(WireFormat.html($0))</li>" }.joined()
@@ -40,7 +43,8 @@ enum LoginPages {
     }
 
     /// Device code entry / confirmation.
-    static func deviceCode(code: String?, confirm: (clientName: String, user: SandboxUser, scopes: [String])?) -> String {
+    static func deviceCode(code: String?, confirm: (clientName: String, user: SandboxUser, scopes: [String])?) -> String
+    {
         if let confirm, let code {
             let items = confirm.scopes.map { "<li>\(WireFormat.html($0))</li>" }.joined()
             return page(
@@ -62,9 +66,12 @@ enum LoginPages {
 
     /// The auto-submitting form of `response_mode=form_post`.
     static func formPost(action: String, fields: [(String, String)]) -> String {
-        let inputs = fields.map { "<input type=\"hidden\" name=\"\(WireFormat.html($0.0))\" value=\"\(WireFormat.html($0.1))\">" }
-            .joined()
-        return "<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"\(WireFormat.html(action))\">"
+        let inputs = fields.map {
+            "<input type=\"hidden\" name=\"\(WireFormat.html($0.0))\" value=\"\(WireFormat.html($0.1))\">"
+        }
+        .joined()
+        return
+            "<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"\(WireFormat.html(action))\">"
             + "\(inputs)<noscript><button type=\"submit\">Continue</button></noscript></form></body></html>"
     }
 }

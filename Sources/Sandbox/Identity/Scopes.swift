@@ -18,7 +18,9 @@ enum Scopes {
         for raw in text.split(whereSeparator: { $0 == " " || $0 == "+" }).map(String.init) {
             var s = raw
             if s.lowercased().hasPrefix(graphResource) { s = String(s.dropFirst(graphResource.count)) }
-            if s.lowercased().hasPrefix("00000003-0000-0000-c000-000000000000/") { s = String(s.split(separator: "/").last ?? "") }
+            if s.lowercased().hasPrefix("00000003-0000-0000-c000-000000000000/") {
+                s = String(s.split(separator: "/").last ?? "")
+            }
             if s == ".default" || s.lowercased() == "https://graph.microsoft.com/.default" {
                 out.formUnion(appDefault)
             } else if let o = oidc.first(where: { $0 == s.lowercased() }) {

@@ -14,13 +14,17 @@ struct ControlRoutes: Sendable {
         let method = request.method
         let body = method == .get ? nil : await request.bodyData(limit: 1024 * 1024)
         let json = body.flatMap { $0.isEmpty ? nil : JSONValue.parse($0) }
-        func bad(_ text: String, _ status: Int = 400) -> Response { HTTPReply.json(status, .object([("error", .string(text))])) }
+        func bad(_ text: String, _ status: Int = 400) -> Response {
+            HTTPReply.json(status, .object([("error", .string(text))]))
+        }
 
         switch (method, seg.first ?? "", seg.count) {
         case (.get, "health", 1):
-            return HTTPReply.json(200, .object([("status", "ok"), ("tenantId", .string(SandboxConfiguration.tenantId))]))
+            return HTTPReply.json(
+                200, .object([("status", "ok"), ("tenantId", .string(SandboxConfiguration.tenantId))]))
         case (.get, "users", 1):
-            return HTTPReply.json(200, .object([("value", .array(state.withData { $0.directory.users }.map(userJSON)))]))
+            return HTTPReply.json(
+                200, .object([("value", .array(state.withData { $0.directory.users }.map(userJSON)))]))
         case (.post, "users", 1):
             let n = json?["count"]?.intValue ?? 1
             guard n >= 0, n <= 100_000 else { return bad("count must be 0...100000") }
@@ -29,7 +33,9 @@ struct ControlRoutes: Sendable {
         case (.get, "faults", 1):
             return HTTPReply.json(200, faultsJSON(state.withData { $0.faults }))
         case (.put, "faults", 1), (.post, "faults", 1):
-            guard let body, let faults = try? JSONDecoder().decode(SandboxFaults.self, from: body.isEmpty ? Data("{}".utf8) : body) else {
+            guard let body,
+                let faults = try? JSONDecoder().decode(SandboxFaults.self, from: body.isEmpty ? Data("{}".utf8) : body)
+            else {
                 return bad("invalid faults JSON")
             }
             state.withData { $0.faults = faults }
@@ -46,7 +52,11 @@ struct ControlRoutes: Sendable {
             let counts = state.withData { $0.grantCounts }
             var issued: [(String, JSONValue)] = [], requested: [(String, JSONValue)] = []
             for (k, v) in counts.sorted(by: { $0.key < $1.key }) {
-                if k.hasPrefix("requested:") { requested.append((String(k.dropFirst(10)), .int(v))) } else { issued.append((k, .int(v))) }
+                if k.hasPrefix("requested:") {
+                    requested.append((String(k.dropFirst(10)), .int(v)))
+                } else {
+                    issued.append((k, .int(v)))
+                }
             }
             return HTTPReply.json(200, .object([("issued", .object(issued)), ("requested", .object(requested))]))
         case (.delete, "grants", 1):
@@ -57,7 +67,11 @@ struct ControlRoutes: Sendable {
         case (.get, "outbound", 1):
             return HTTPReply.json(200, .object([("value", .array(state.withData { $0.outbound }.map { $0.json() }))]))
         case (.post, "users", 3):
-            guard let user = state.withData({ $0.directory.user(id: seg[1].lowercased()) ?? $0.directory.user(address: seg[1]) }) else {
+            guard
+                let user = state.withData({
+                    $0.directory.user(id: seg[1].lowercased()) ?? $0.directory.user(address: seg[1])
+                })
+            else {
                 return bad("unknown user", 404)
             }
             return userAction(user, seg[2], json)
@@ -102,7 +116,9 @@ struct ControlRoutes: Sendable {
             return HTTPReply.json(200, .object([("withdrawn", .int(n))]))
         case "large-mailbox":
             let n = json?["messages"]?.intValue ?? 100_000
-            guard n > 0, n <= 5_000_000 else { return HTTPReply.json(400, .object([("error", "messages must be 1...5000000")])) }
+            guard n > 0, n <= 5_000_000 else {
+                return HTTPReply.json(400, .object([("error", "messages must be 1...5000000")]))
+            }
             state.withMailbox(user.index) { mb, _ in mb.enlarge(inboxTo: n) }
             return HTTPReply.json(200, .object([("inboxMessages", .int(n))]))
         default:
@@ -113,7 +129,8 @@ struct ControlRoutes: Sendable {
     private func userJSON(_ u: SandboxUser) -> JSONValue {
         .object([
             ("id", .string(u.id)), ("displayName", .string(u.displayName)), ("mail", .string(u.mail)),
-            ("userPrincipalName", .string(u.userPrincipalName)), ("canary", .string(u.canary)), ("index", .int(u.index)),
+            ("userPrincipalName", .string(u.userPrincipalName)), ("canary", .string(u.canary)),
+            ("index", .int(u.index)),
         ])
     }
 

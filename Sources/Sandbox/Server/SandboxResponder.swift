@@ -29,7 +29,10 @@ struct SandboxResponder: HTTPResponder {
             let form = request.method == .post ? await formBody(&request) : [:]
             return identity.deviceLogin(request, form: form)
         case nil:
-            return HTTPReply.html(200, LoginPages.message("graphgate sandbox", "Emulated Microsoft 365 tenant \(SandboxConfiguration.tenantId)."))
+            return HTTPReply.html(
+                200,
+                LoginPages.message(
+                    "graphgate sandbox", "Emulated Microsoft 365 tenant \(SandboxConfiguration.tenantId)."))
         default: break
         }
         let tenant = seg[0]
@@ -41,7 +44,8 @@ struct SandboxResponder: HTTPResponder {
             return identityError(.unknownTenant, request)
         }
         switch (request.method, rest) {
-        case (.get, ["v2.0", ".well-known", "openid-configuration"]): return identity.openIDConfiguration(tenant: tenant)
+        case (.get, ["v2.0", ".well-known", "openid-configuration"]):
+            return identity.openIDConfiguration(tenant: tenant)
         case (.get, ["discovery", "v2.0", "keys"]), (.get, ["discovery", "keys"]): return identity.keys()
         case (.get, ["oauth2", "v2.0", "authorize"]): return identity.authorize(request, tenant: tenant, form: [:])
         case (.post, ["oauth2", "v2.0", "authorize"]):
@@ -60,13 +64,18 @@ struct SandboxResponder: HTTPResponder {
             let form = await formBody(&request)
             do { return try identity.deviceCode(form: form) } catch { return identityError(error, request) }
         default:
-            return HTTPReply.json(404, IdentityError(status: 404, error: "invalid_request", code: 900561,
-                message: "The endpoint only accepts POST requests. Received a \(request.method.rawValue) request.").json(correlationId: Secrets.guid()))
+            return HTTPReply.json(
+                404,
+                IdentityError(
+                    status: 404, error: "invalid_request", code: 900561,
+                    message: "The endpoint only accepts POST requests. Received a \(request.method.rawValue) request."
+                ).json(correlationId: Secrets.guid()))
         }
     }
 
     private func formBody(_ request: inout Request) async -> [String: String] {
-        guard let data = await request.bodyData(limit: 1024 * 1024), let text = String(data: data, encoding: .utf8) else { return [:] }
+        guard let data = await request.bodyData(limit: 1024 * 1024), let text = String(data: data, encoding: .utf8)
+        else { return [:] }
         return WireFormat.form(text)
     }
 
@@ -76,7 +85,9 @@ struct SandboxResponder: HTTPResponder {
         h[.cacheControl] = "no-store, no-cache"
         h[HTTPReply.name("x-ms-request-id")] = Secrets.guid()
         h[HTTPReply.name("client-request-id")] = correlation
-        if e.status == 429 || e.status == 503 { h[.retryAfter] = String(core.state.withData { $0.faults.retryAfterSeconds }) }
+        if e.status == 429 || e.status == 503 {
+            h[.retryAfter] = String(core.state.withData { $0.faults.retryAfterSeconds })
+        }
         return HTTPReply.json(e.status, e.json(correlationId: correlation), headers: h)
     }
 
@@ -85,9 +96,13 @@ struct SandboxResponder: HTTPResponder {
         guard faults.includeTokenEndpoint, let outcome = FaultDice.roll(faults) else { return nil }
         switch outcome {
         case .throttle:
-            return IdentityError(status: 429, error: "temporarily_unavailable", code: 90033, message: "A transient error has occurred. Please try again.")
+            return IdentityError(
+                status: 429, error: "temporarily_unavailable", code: 90033,
+                message: "A transient error has occurred. Please try again.")
         default:
-            return IdentityError(status: 503, error: "temporarily_unavailable", code: 90033, message: "A transient error has occurred. Please try again.")
+            return IdentityError(
+                status: 503, error: "temporarily_unavailable", code: 90033,
+                message: "A transient error has occurred. Please try again.")
         }
     }
 }

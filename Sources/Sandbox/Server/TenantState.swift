@@ -24,7 +24,8 @@ final class TenantState: Sendable {
     }
 
     /// Runs `body` on a user's mailbox, creating it from the seed on first use.
-    func withMailbox<T: Sendable>(_ userIndex: Int, _ body: (inout Mailbox, MailboxGenerator) throws -> T) rethrows -> T {
+    func withMailbox<T: Sendable>(_ userIndex: Int, _ body: (inout Mailbox, MailboxGenerator) throws -> T) rethrows -> T
+    {
         let generator = self.generator
         let count = configuration.messagesPerMailbox
         return try data.withLock { d in
@@ -52,7 +53,8 @@ final class TenantState: Sendable {
         let seed = configuration.seed
         return try data.withLock { d in
             if d.contacts[userIndex] == nil, let user = d.directory.user(index: userIndex) {
-                d.contacts[userIndex] = ContactStore(user: user, colleagues: Array(d.directory.users.prefix(4)), seed: seed)
+                d.contacts[userIndex] = ContactStore(
+                    user: user, colleagues: Array(d.directory.users.prefix(4)), seed: seed)
             }
             return try body(&d.contacts[userIndex]!)
         }

@@ -43,6 +43,7 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
         let a = next(), b = next()
         let hex = String(format: "%016llx%016llx", a, b)
         let c = Array(hex)
-        return "\(String(c[0..<8]))-\(String(c[8..<12]))-4\(String(c[13..<16]))-a\(String(c[17..<20]))-\(String(c[20..<32]))"
+        return
+            "\(String(c[0..<8]))-\(String(c[8..<12]))-4\(String(c[13..<16]))-a\(String(c[17..<20]))-\(String(c[20..<32]))"
     }
 }

@@ -1,7 +1,7 @@
 import Logging
 import Storage
 
-/// Records a signed head of the audit chain: at start, every `interval`, and once more when stopped.
+/// Records a signed head of the audit chain: at start and every `interval`.
 ///
 /// Each signed head is also written to the log at `notice` (seq, hash, MAC — none of them secret), so a copy of
 /// the anchors lives outside the database, in whatever keeps the logs.
@@ -40,16 +40,17 @@ public struct AuditHeadSigner: Sendable {
         return signed
     }
 
-    /// Signs at once, then every `interval`, until the task is cancelled; then signs a last time.
+    /// Signs at once, then every `interval`, until the task is cancelled. (No last signature at shutdown: the
+    /// store may already be closing then; `audit sign-head` signs on demand.)
     public func run(every interval: Duration) async {
         while !Task.isCancelled {
             do {
                 try await signNow()
             } catch {
+                if Task.isCancelled { return }
                 logger.error("could not sign the audit head", metadata: ["gg.error": "\(error.description)"])
             }
             try? await Task.sleep(for: interval)
         }
-        _ = try? await signNow()
     }
 }

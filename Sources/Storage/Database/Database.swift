@@ -57,10 +57,15 @@ public final class Database: Service, Sendable {
             }
             do {
                 let connection = try await SQLiteConnection.open(storage: .file(path: url.path), logger: logger)
-                for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
-                    "PRAGMA synchronous=NORMAL"]
-                {
-                    _ = try await connection.query(pragma)
+                do {
+                    for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
+                        "PRAGMA synchronous=NORMAL"]
+                    {
+                        _ = try await connection.query(pragma)
+                    }
+                } catch {
+                    try? await connection.close().get()
+                    throw error
                 }
                 return Database(location: location, sqlite: connection, postgres: nil, logger: logger)
             } catch {
@@ -119,10 +124,12 @@ public final class Database: Service, Sendable {
         }
     }
 
-    /// Closes the SQLite file. (The PostgreSQL pool closes when `run()` ends.)
+    /// Closes the SQLite file; safe to call more than once and from a cancelled task (the future-based close
+    /// does not observe cancellation). The PostgreSQL pool closes when `run()` ends.
     public func close() async {
-        if let sqlite, !sqlite.isClosed {
-            try? await sqliteLock.withLock { try await sqlite.close() }
+        guard let sqlite else { return }
+        try? await sqliteLock.withLock {
+            if !sqlite.isClosed { try await sqlite.close().get() }
         }
     }
 

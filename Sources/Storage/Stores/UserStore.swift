@@ -39,33 +39,24 @@ public struct SQLUserStore: UserStore {
     public func upsertUser(tenantId: String, objectId: String, username: String, displayName: String)
         async throws(StorageError) -> User
     {
+        // One statement, so two first sign-ins of the same person at once cannot both insert.
         let now = Timestamp.now
-        return try await database.transaction { db in
-            if var user = try await db.raw(
-                "SELECT * FROM users WHERE tenant_id = \(bind: tenantId) AND object_id = \(bind: objectId)"
-            ).first().map(Self.user)
-            {
-                try await db.raw(
-                    """
-                    UPDATE users SET username = \(bind: username), display_name = \(bind: displayName),
-                    last_login_at = \(bind: now) WHERE id = \(bind: user.id)
-                    """
-                ).run()
-                user.username = username
-                user.displayName = displayName
-                user.lastLoginAt = now
-                return user
-            }
-            let user = User(
-                id: UUID().uuidString.lowercased(), tenantId: tenantId, objectId: objectId, username: username,
-                displayName: displayName, createdAt: now, lastLoginAt: now)
+        let newId = UUID().uuidString.lowercased()
+        return try await database.read { db in
             try await db.raw(
                 """
                 INSERT INTO users (id, tenant_id, object_id, username, display_name, created_at, last_login_at)
-                VALUES (\(bind: user.id), \(bind: tenantId), \(bind: objectId), \(bind: username),
+                VALUES (\(bind: newId), \(bind: tenantId), \(bind: objectId), \(bind: username),
                 \(bind: displayName), \(bind: now), \(bind: now))
+                ON CONFLICT (tenant_id, object_id) DO UPDATE SET username = excluded.username,
+                display_name = excluded.display_name, last_login_at = excluded.last_login_at
                 """
             ).run()
+            guard
+                let user = try await db.raw(
+                    "SELECT * FROM users WHERE tenant_id = \(bind: tenantId) AND object_id = \(bind: objectId)"
+                ).first().map(Self.user)
+            else { throw StorageError.failed("user vanished after upsert") }
             return user
         }
     }
@@ -109,39 +100,24 @@ public struct SQLUserStore: UserStore {
         userId: String, label: String, tenantId: String, objectId: String, username: String, grantedScopes: String
     ) async throws(StorageError) -> LinkedAccount {
         let now = Timestamp.now
-        return try await database.transaction { db in
-            if var account = try await db.raw(
-                "SELECT * FROM accounts WHERE user_id = \(bind: userId) AND label = \(bind: label)"
-            ).first().map(Self.account)
-            {
-                try await db.raw(
-                    """
-                    UPDATE accounts SET tenant_id = \(bind: tenantId), object_id = \(bind: objectId),
-                    username = \(bind: username), granted_scopes = \(bind: grantedScopes),
-                    status = \(bind: LinkedAccount.Status.active.rawValue), updated_at = \(bind: now)
-                    WHERE id = \(bind: account.id)
-                    """
-                ).run()
-                account.tenantId = tenantId
-                account.objectId = objectId
-                account.username = username
-                account.grantedScopes = grantedScopes
-                account.status = .active
-                account.updatedAt = now
-                return account
-            }
-            let account = LinkedAccount(
-                id: UUID().uuidString.lowercased(), userId: userId, label: label, tenantId: tenantId,
-                objectId: objectId, username: username, grantedScopes: grantedScopes, status: .active,
-                createdAt: now, updatedAt: now)
+        let newId = UUID().uuidString.lowercased()
+        let active = LinkedAccount.Status.active.rawValue
+        return try await database.read { db in
             try await db.raw(
                 """
                 INSERT INTO accounts (id, user_id, label, tenant_id, object_id, username, granted_scopes, status,
-                created_at, updated_at) VALUES (\(bind: account.id), \(bind: userId), \(bind: label),
-                \(bind: tenantId), \(bind: objectId), \(bind: username), \(bind: grantedScopes),
-                \(bind: account.status.rawValue), \(bind: now), \(bind: now))
+                created_at, updated_at) VALUES (\(bind: newId), \(bind: userId), \(bind: label), \(bind: tenantId),
+                \(bind: objectId), \(bind: username), \(bind: grantedScopes), \(bind: active), \(bind: now), \(bind: now))
+                ON CONFLICT (user_id, label) DO UPDATE SET tenant_id = excluded.tenant_id,
+                object_id = excluded.object_id, username = excluded.username,
+                granted_scopes = excluded.granted_scopes, status = excluded.status, updated_at = excluded.updated_at
                 """
             ).run()
+            guard
+                let account = try await db.raw(
+                    "SELECT * FROM accounts WHERE user_id = \(bind: userId) AND label = \(bind: label)"
+                ).first().map(Self.account)
+            else { throw StorageError.failed("account vanished after upsert") }
             return account
         }
     }
@@ -186,13 +162,14 @@ public struct SQLUserStore: UserStore {
     }
 
     public func block(_ block: Block) async throws(StorageError) {
-        try await database.transaction { db in
-            try await db.raw("DELETE FROM blocks WHERE subject = \(bind: block.subject)").run()
+        try await database.read { db in
             try await db.raw(
                 """
                 INSERT INTO blocks (subject, blocked_until, reason, created_by, created_at)
                 VALUES (\(bind: block.subject), \(bind: block.blockedUntil), \(bind: block.reason),
                 \(bind: block.createdBy), \(bind: block.createdAt))
+                ON CONFLICT (subject) DO UPDATE SET blocked_until = excluded.blocked_until, reason = excluded.reason,
+                created_by = excluded.created_by, created_at = excluded.created_at
                 """
             ).run()
         }

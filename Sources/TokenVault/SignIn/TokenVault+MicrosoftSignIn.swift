@@ -118,6 +118,11 @@ extension TokenVault: MicrosoftSignIn {
             logger.notice("Microsoft sign-in failed", metadata: ["gg.error": "\(error)"])
             throw .identity(error)
         }
+        if let admit, !admit(claims) {
+            await failed("not_allowed")
+            logger.notice("Microsoft sign-in refused by the access policy", metadata: ["gg.tenant": "\(claims.tenantId)"])
+            throw .signInNotAllowed
+        }
         let (user, account) = try await link(
             tokens: tokens, claims: claims, label: Self.defaultAccountLabel, source: "sign_in")
         await audit.record(

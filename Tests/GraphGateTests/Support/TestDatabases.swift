@@ -21,7 +21,11 @@ enum TestDatabases {
     static func withDatabase<R: Sendable>(
         _ backend: Database.Backend, _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
-        let logger = Logger(label: "test.db")
+        let logger = {
+            var logger = Logger(label: "test.db")
+            logger.logLevel = .warning
+            return logger
+        }()
         switch backend {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory

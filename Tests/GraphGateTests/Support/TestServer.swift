@@ -54,8 +54,11 @@ struct TestServer: Sendable {
     private static func runServer<R: Sendable>(
         config: GraphGateConfig, sandbox: SandboxConfiguration, _ body: @Sendable (TestServer) async throws -> R
     ) async throws -> R {
-        var logger = Logger(label: "test.server")
-        logger.logLevel = .warning
+        let logger: Logger = {
+            var logger = Logger(label: "test.server")
+            logger.logLevel = .warning
+            return logger
+        }()
         let (running, continuation) = AsyncStream<Int>.makeStream()
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }

@@ -40,6 +40,6 @@ public struct GraphEvent: Codable, Sendable {
     public static let listSelect =
         "id,subject,start,end,location,organizer,isAllDay,isCancelled,isOnlineMeeting,responseStatus,showAs"
     public static let detailSelect =
-        "id,subject,body,start,end,location,attendees,organizer,isAllDay,isCancelled,isOnlineMeeting,onlineMeeting,"
+        "id,subject,body,start,end,location,attendees,organizer,isAllDay,isCancelled,isOnlineMeeting,"
         + "responseStatus,showAs,webLink"
 }
