@@ -10,7 +10,7 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Incident response: block, unblock or revoke a user, list a user's sessions.",
-        subcommands: [Block.self, Unblock.self, Revoke.self, Sessions.self])
+        subcommands: [Block.self, Unblock.self, Revoke.self, Sessions.self, BenchRateLimit.self])
 
     /// Who is acting, for the audit log: `--actor`, else the login name.
     static func actor(_ given: String?) -> String {
@@ -131,6 +131,34 @@ struct AdminCommand: AsyncParsableCommand {
                 lines.forEach { print($0) }
             } catch {
                 fail(String(describing: error))
+            }
+        }
+    }
+}
+
+extension AdminCommand {
+    /// `admin bench-rate-limit`: cost and accuracy of shared vs per-instance buckets (scripts/bench-ratelimit).
+    struct BenchRateLimit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench-rate-limit",
+            abstract: "Measure rate-limit cost and accuracy across two limiter instances (prints numbers).",
+            shouldDisplay: false)
+
+        @Option(help: "Requests to send.") var requests: Int = 20_000
+        @Option(help: "The bucket's budget.") var budget: Int = 1_000
+        @Option(help: "Database (default: a scratch SQLite file).") var databaseURL: String?
+
+        func run() async throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-rl-\(UUID().uuidString).sqlite").path
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            let location: DatabaseLocation
+            do { location = try DatabaseLocation(parsing: databaseURL ?? "sqlite:\(path)") } catch { fail(error.description) }
+            let results = try await SecurityAdmin.benchmarkRateLimit(
+                database: location, requests: requests, budget: budget, logger: CLILogging.logger())
+            for result in results {
+                print(String(
+                    format: "%@: %.1f us/request, allowed %d of %d requests with a budget of %d (two instances)",
+                    result.name, result.microsPerRequest, result.allowed, result.requests, result.budget))
             }
         }
     }

@@ -114,3 +114,77 @@ import AsyncHTTPClient
 enum HTTPClientHolder {
     static let shared = HTTPClient(eventLoopGroupProvider: .singleton)
 }
+
+/// Incident actions against the real app and emulated tenant, done the way an operator does them: through the
+/// `admin` command's code path, on its own database connection (as another instance would).
+@Suite("Incident response (end to end)")
+struct IncidentFlowTests {
+    static let list = #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#
+
+    @Test("revoke makes a live MCP session fail on its next call and erases the Microsoft tokens",
+        arguments: TestDatabases.backends)
+    func revokeLiveSession(backend: Database.Backend) async throws {
+        try await OAuthFlowTests.withServer(backend: backend) { server, browser in
+            let mcp = MCPTestClient(base: server.baseURL, browser: browser)
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let tokens = try await client.tokens(userIndex: 0)
+            let session = try await mcp.open(token: tokens.access)
+            #expect(try await mcp.post(Self.list, token: tokens.access, session: session).status == 200)
+
+            let config = server.config
+            let (report, blobsLeft) = try await SecurityAdmin.withIncidents(config: config, logger: Logger(label: "t")) {
+                responder in
+                let database = try await Database.open(config.database, logger: Logger(label: "t"))
+                let users = try await database.withRunning { try await SQLUserStore(database: database).allUsers(limit: 10) }
+                let user = try #require(users.first)
+                let report = try await responder.revoke(userId: user.id, reason: "incident", actor: "cli:test")
+                let database2 = try await Database.open(config.database, logger: Logger(label: "t"))
+                let left = try await database2.withRunning {
+                    var count = 0
+                    for account in try await SQLUserStore(database: database2).accounts(userId: user.id) {
+                        count += try await SQLTokenBlobStore(database: database2).blobs(accountId: account.id).count
+                    }
+                    return count
+                }
+                return (report, left)
+            }
+            #expect(report.grantsRevoked >= 1 && report.accountsErased == 1 && report.failures.isEmpty)
+            #expect(blobsLeft == 0)
+            let after = try await mcp.post(Self.list, token: tokens.access, session: session)
+            #expect(after.status == 401)
+            #expect(!after.body.contains("get_profile"))
+            let refreshed = try await client.token([
+                ("grant_type", "refresh_token"), ("refresh_token", tokens.refresh), ("client_id", client.clientId),
+            ])
+            #expect(refreshed.status == 400, "the refresh token died with the grant")
+        }
+    }
+
+    @Test("a blocked user cannot sign in; unblocked, they can again")
+    func blockRefusesLogin() async throws {
+        try await OAuthFlowTests.withServer { server, browser in
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            _ = try await client.tokens(userIndex: 0)  // the user exists now
+            let config = server.config
+            let userId = try await SecurityAdmin.withIncidents(config: config, logger: Logger(label: "t")) { responder in
+                let database = try await Database.open(config.database, logger: Logger(label: "t"))
+                let users = try await database.withRunning { try await SQLUserStore(database: database).allUsers(limit: 10) }
+                let user = try #require(users.first)
+                try await responder.block(userId: user.id, for: .seconds(600), reason: "incident", actor: "cli:test")
+                return user.id
+            }
+            browser.clearCookies()
+            do {
+                _ = try await client.login(userIndex: 0)
+                Issue.record("a blocked user signed in")
+            } catch let failure as OAuthBrowser.Failure {
+                #expect(failure.description.contains("403"), "\(failure.description)")
+            }
+            _ = try await SecurityAdmin.withIncidents(config: config, logger: Logger(label: "t")) { responder in
+                try await responder.unblock(userId: userId, actor: "cli:test")
+            }
+            browser.clearCookies()
+            _ = try await client.tokens(userIndex: 0)
+        }
+    }
+}

@@ -9,43 +9,51 @@ import Testing
 /// `/mcp` over HTTP: authentication before any MCP object, audience and scope, sessions bound to users.
 @Suite("MCP over HTTP")
 struct MCPHTTPTests {
-    /// Inserts a grant and an access token of ours directly (for audiences and scopes the flow never issues).
-    static func plantToken(server: TestServer, audience: String, scope: String) async throws -> String {
-        // A second connection to the server's store; SQLite may be busy for a moment under parallel tests.
+    /// Runs `body` on a second connection to the server's store (SQLite may be busy for a moment under parallel
+    /// tests: opening is retried).
+    static func withStore<R: Sendable>(
+        _ server: TestServer, _ body: @escaping @Sendable (Database) async throws -> R
+    )
+        async throws -> R
+    {
         for attempt in 1...10 {
             do {
-                return try await plantTokenOnce(server: server, audience: audience, scope: scope)
-            } catch StorageError.unavailable(let why) where attempt < 10 {
-                _ = why
+                let database = try await Database.open(server.config.database, logger: Logger(label: "test"))
+                return try await database.withRunning { try await body(database) }
+            } catch StorageError.unavailable where attempt < 10 {
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
-        throw StorageError.unavailable("could not plant a token")
+        throw StorageError.unavailable("the test store stayed busy")
     }
 
-    static func plantTokenOnce(server: TestServer, audience: String, scope: String) async throws -> String {
-        let database = try await Database.open(server.config.database, logger: Logger(label: "test"))
-        return try await database.withRunning {
-            let user = try await SQLUserStore(database: database).upsertUser(
-                tenantId: "t-planted", objectId: UUID().uuidString, username: "planted@example.test", displayName: "Planted")
-            let store = SQLOAuthStore(database: database)
-            let now = Timestamp.now
-            let grant = OAuthGrantRecord(
-                id: UUID().uuidString, userId: user.id, clientId: "planted", scope: scope, resource: audience, createdAt: now)
-            try await store.insertGrant(
-                grant,
-                code: OAuthCodeRecord(
-                    codeHash: UUID().uuidString, grantId: grant.id, clientId: "planted", userId: user.id,
-                    redirectURI: "x", codeChallenge: "x", resource: audience, scope: scope, createdAt: now, expiresAt: now))
-            let token = OpaqueSecret.generate(prefix: OpaqueSecret.accessTokenPrefix)
-            _ = try await store.insertTokens(
-                [
-                    OAuthTokenRecord(
-                        tokenHash: OpaqueSecret.hash(token), kind: .access, grantId: grant.id, userId: user.id,
-                        clientId: "planted", scope: scope, audience: audience, createdAt: now, expiresAt: now + 600)
-                ], now: now)
-            return token
-        }
+    /// Inserts a grant and an access token of ours directly (for audiences and scopes the flow never issues).
+    static func plantToken(server: TestServer, audience: String, scope: String) async throws -> String {
+        try await withStore(server) { database in try await plantToken(database, audience: audience, scope: scope) }
+    }
+
+    static func plantToken(_ database: Database, audience: String, scope: String) async throws -> String {
+        let user = try await SQLUserStore(database: database).upsertUser(
+            tenantId: "t-planted", objectId: UUID().uuidString, username: "planted@example.test", displayName: "Planted"
+        )
+        let store = SQLOAuthStore(database: database)
+        let now = Timestamp.now
+        let grant = OAuthGrantRecord(
+            id: UUID().uuidString, userId: user.id, clientId: "planted", scope: scope, resource: audience,
+            createdAt: now)
+        try await store.insertGrant(
+            grant,
+            code: OAuthCodeRecord(
+                codeHash: UUID().uuidString, grantId: grant.id, clientId: "planted", userId: user.id,
+                redirectURI: "x", codeChallenge: "x", resource: audience, scope: scope, createdAt: now, expiresAt: now))
+        let token = OpaqueSecret.generate(prefix: OpaqueSecret.accessTokenPrefix)
+        _ = try await store.insertTokens(
+            [
+                OAuthTokenRecord(
+                    tokenHash: OpaqueSecret.hash(token), kind: .access, grantId: grant.id, userId: user.id,
+                    clientId: "planted", scope: scope, audience: audience, createdAt: now, expiresAt: now + 600)
+            ], now: now)
+        return token
     }
 
     @Test("401 without a token: WWW-Authenticate names the resource metadata; a bad token adds invalid_token")
@@ -56,7 +64,8 @@ struct MCPHTTPTests {
             #expect(none.status == 401)
             let challenge = try #require(none.headers.first(name: "www-authenticate"))
             #expect(challenge.hasPrefix("Bearer "))
-            #expect(challenge.contains(#"resource_metadata="\#(server.baseURL)/.well-known/oauth-protected-resource/mcp""#))
+            #expect(
+                challenge.contains(#"resource_metadata="\#(server.baseURL)/.well-known/oauth-protected-resource/mcp""#))
             #expect(!challenge.contains("error="))
             // The metadata it names is served.
             #expect(try await browser.get(server.url("/.well-known/oauth-protected-resource/mcp")).status == 200)
@@ -108,7 +117,8 @@ struct MCPHTTPTests {
     func scopeAndBlock() async throws {
         try await OAuthFlowTests.withServer { server, browser in
             let mcp = MCPTestClient(base: server.baseURL, browser: browser)
-            let writeOnly = try await Self.plantToken(server: server, audience: server.baseURL + "/mcp", scope: "mcp:write")
+            let writeOnly = try await Self.plantToken(
+                server: server, audience: server.baseURL + "/mcp", scope: "mcp:write")
             let page = try await mcp.post(MCPTestClient.initialize, token: writeOnly)
             #expect(page.status == 403)
             let challenge = page.headers.first(name: "www-authenticate") ?? ""
@@ -117,12 +127,12 @@ struct MCPHTTPTests {
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let tokens = try await client.tokens(userIndex: 0)
             #expect(try await mcp.post(MCPTestClient.initialize, token: tokens.access).status == 200)
-            let database = try await Database.open(server.config.database, logger: Logger(label: "test"))
-            try await database.withRunning {
+            try await Self.withStore(server) { database in
                 let users = SQLUserStore(database: database)
                 for user in try await users.allUsers(limit: 10) {
                     try await users.block(
-                        Block(subject: Block.userSubject(user.id), blockedUntil: nil, reason: "test", createdBy: "test",
+                        Block(
+                            subject: Block.userSubject(user.id), blockedUntil: nil, reason: "test", createdBy: "test",
                             createdAt: Timestamp.now))
                 }
             }
@@ -132,7 +142,8 @@ struct MCPHTTPTests {
         }
     }
 
-    @Test("a session belongs to its user: A's session id with B's token is 404; revoking A closes it",
+    @Test(
+        "a session belongs to its user: A's session id with B's token is 404; revoking A closes it",
         arguments: TestDatabases.backends)
     func sessionBinding(backend: Database.Backend) async throws {
         try await OAuthFlowTests.withServer(backend: backend) { server, browser in
@@ -177,14 +188,16 @@ struct MCPHTTPTests {
     func originAndVersion() async throws {
         try await OAuthFlowTests.withServer { server, browser in
             let mcp = MCPTestClient(base: server.baseURL, browser: browser)
-            let evil = try await mcp.post(MCPTestClient.initialize, token: nil, extra: [("Origin", "http://evil.example")])
+            let evil = try await mcp.post(
+                MCPTestClient.initialize, token: nil, extra: [("Origin", "http://evil.example")])
             #expect(evil.status == 403)
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let tokens = try await client.tokens(userIndex: 0)
             let rebinding = try await mcp.post(
                 MCPTestClient.initialize, token: tokens.access, extra: [("Origin", "http://127.0.0.1.evil.example")])
             #expect(rebinding.status == 403)
-            let same = try await mcp.post(MCPTestClient.initialize, token: tokens.access, extra: [("Origin", server.baseURL)])
+            let same = try await mcp.post(
+                MCPTestClient.initialize, token: tokens.access, extra: [("Origin", server.baseURL)])
             #expect(same.status == 200)
             let session = try #require(same.headers.first(name: "mcp-session-id"))
             let version = try await mcp.post(
@@ -192,7 +205,8 @@ struct MCPHTTPTests {
                 extra: [("MCP-Protocol-Version", "1999-01-01")])
             #expect(version.status == 400)
             let tooBig = try await mcp.post(
-                #"{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"x":""# + String(repeating: "a", count: 600_000) + "\"}}",
+                #"{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"x":""#
+                    + String(repeating: "a", count: 600_000) + "\"}}",
                 token: tokens.access, session: session)
             #expect(tooBig.status == 413)
             // Without a session id, anything but initialize is refused.
@@ -255,8 +269,11 @@ struct MCPHTTPSessionManagerTests {
         // The first (oldest) of Alice's sessions was closed.
         let closed = await manager.handle(
             MCP.HTTPRequest(
-                method: "POST", headers: ["Mcp-Session-Id": ids[0], "Accept": "application/json, text/event-stream",
-                    "Content-Type": "application/json"],
+                method: "POST",
+                headers: [
+                    "Mcp-Session-Id": ids[0], "Accept": "application/json, text/event-stream",
+                    "Content-Type": "application/json",
+                ],
                 body: Data(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#.utf8)),
             principal: alice)
         #expect(closed.statusCode == 404)

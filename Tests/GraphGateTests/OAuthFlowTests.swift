@@ -44,7 +44,8 @@ struct OAuthFlowTests {
         }
     }
 
-    @Test("full flow on each backend: consent page, code with state and iss, tokens stored only as hashes",
+    @Test(
+        "full flow on each backend: consent page, code with state and iss, tokens stored only as hashes",
         arguments: TestDatabases.backends)
     func fullFlow(backend: Database.Backend) async throws {
         try await Self.withServer(backend: backend) { server, browser in
@@ -168,8 +169,10 @@ struct OAuthFlowTests {
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let (_, challenge) = OAuthTestClient.pkce()
             let variants = [
-                "http://127.0.0.1:33418/callback/", "http://127.0.0.1:33418/Callback", "HTTP://127.0.0.1:33418/callback",
-                "http://127.0.0.1:33418/callback?x=1", "http://127.0.0.1:33419/callback", "http://localhost:33418/callback",
+                "http://127.0.0.1:33418/callback/", "http://127.0.0.1:33418/Callback",
+                "HTTP://127.0.0.1:33418/callback",
+                "http://127.0.0.1:33418/callback?x=1", "http://127.0.0.1:33419/callback",
+                "http://localhost:33418/callback",
                 "http://127.0.0.1:33418@evil.example/callback", "http://evil.example@127.0.0.1:33418/callback",
                 "http://127.0.0.1:33418/callback#frag", "http://127.0.0.1:33418/callback/../callback",
                 "http://127.0.0.1:33418/callback%2F", "https://127.0.0.1:33418/callback", "",
@@ -183,7 +186,9 @@ struct OAuthFlowTests {
             }
             // Unknown client: an error page as well.
             let unknown = try await browser.get(
-                server.url("/oauth/authorize?response_type=code&client_id=nope&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcallback"))
+                server.url(
+                    "/oauth/authorize?response_type=code&client_id=nope&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcallback"
+                ))
             #expect(unknown.status == 400 && unknown.location == nil)
             // The exact URI works (goes on to Microsoft's sign-in).
             let exact = try await browser.get(client.authorizeURL(challenge: challenge))
@@ -208,7 +213,8 @@ struct OAuthFlowTests {
             }
             let good = [
                 "https://claude.ai/api/mcp/auth_callback", "http://127.0.0.1:6274/cb", "http://[::1]:8080/cb",
-                "http://localhost:3000/cb", "com.example.app:/oauth2redirect", "cursor://anysphere.cursor-mcp/oauth/callback",
+                "http://localhost:3000/cb", "com.example.app:/oauth2redirect",
+                "cursor://anysphere.cursor-mcp/oauth/callback",
             ]
             for uri in good {
                 let page = try await browser.postJSON(
@@ -219,7 +225,9 @@ struct OAuthFlowTests {
             #expect(notJSON.status == 400 && notJSON.body.contains("invalid_client_metadata"))
             let huge = try await browser.postJSON(
                 server.url("/oauth/register"),
-                json: #"{"client_name":"\#(String(repeating: "x", count: 20_000))","redirect_uris":["https://a.example/cb"]}"#)
+                json:
+                    #"{"client_name":"\#(String(repeating: "x", count: 20_000))","redirect_uris":["https://a.example/cb"]}"#
+            )
             #expect(huge.status == 400)
             let secret = try await browser.postJSON(
                 server.url("/oauth/register"),
@@ -250,7 +258,10 @@ struct OAuthFlowTests {
             let stranger = OAuthBrowser()
             let foreign = try await stranger.post(
                 server.url("/oauth/consent"),
-                form: [("request", request), ("decision", "allow"), ("csrf", OAuthBrowser.hidden("csrf", in: consent.body)!)])
+                form: [
+                    ("request", request), ("decision", "allow"),
+                    ("csrf", OAuthBrowser.hidden("csrf", in: consent.body)!),
+                ])
             await stranger.shutdown()
             #expect(foreign.status == 401 && foreign.location == nil)
 
@@ -345,7 +356,8 @@ struct OAuthFlowTests {
             #expect(otherStart.location?.hasPrefix("/oauth/consent") == true)
             // Sign out (needs the CSRF token of the page); then authorize goes to Microsoft again.
             let page = try await browser.get(server.url(try #require(otherStart.location)))
-            let signoutToken = try #require(page.body.components(separatedBy: "name=\"csrf\" value=\"").last?.split(separator: "\"").first)
+            let signoutToken = try #require(
+                page.body.components(separatedBy: "name=\"csrf\" value=\"").last?.split(separator: "\"").first)
             let refused = try await browser.post(server.url("/oauth/signout"), form: [("csrf", "nope")])
             #expect(refused.status == 403)
             let out = try await browser.post(server.url("/oauth/signout"), form: [("csrf", String(signoutToken))])
@@ -362,11 +374,15 @@ struct OAuthFlowTests {
             let secretLooking = "ggc_" + String(repeating: "A", count: 43)
             let cases: [[(String, String)]] = [
                 [("grant_type", "password"), ("username", "u"), ("password", "p")],
-                [("grant_type", "authorization_code"), ("code", secretLooking), ("client_id", client.clientId),
-                 ("redirect_uri", OAuthTestClient.redirectURI), ("code_verifier", String(repeating: "v", count: 50))],
+                [
+                    ("grant_type", "authorization_code"), ("code", secretLooking), ("client_id", client.clientId),
+                    ("redirect_uri", OAuthTestClient.redirectURI), ("code_verifier", String(repeating: "v", count: 50)),
+                ],
                 [("code", secretLooking)],
-                [("grant_type", "refresh_token"), ("refresh_token", "ggr_" + String(repeating: "B", count: 43)),
-                 ("client_id", client.clientId)],
+                [
+                    ("grant_type", "refresh_token"), ("refresh_token", "ggr_" + String(repeating: "B", count: 43)),
+                    ("client_id", client.clientId),
+                ],
             ]
             for fields in cases {
                 let answer = try await client.token(fields)

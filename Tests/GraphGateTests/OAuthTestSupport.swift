@@ -50,7 +50,9 @@ final class OAuthBrowser: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         // Each request comes from its own address (the test server trusts 127.0.0.1 as a proxy), so the per-IP
         // rate limits, which are not under test here, never interfere.
-        request.headers.add(name: "X-Forwarded-For", value: "10.\(UInt8.random(in: 0...255)).\(UInt8.random(in: 0...255)).\(UInt8.random(in: 1...254))")
+        request.headers.add(
+            name: "X-Forwarded-For",
+            value: "10.\(UInt8.random(in: 0...255)).\(UInt8.random(in: 0...255)).\(UInt8.random(in: 1...254))")
         let origin = Self.origin(of: url)
         let cookies = jar.withLock { $0[origin] ?? [:] }
         if !cookies.isEmpty {
@@ -71,7 +73,8 @@ final class OAuthBrowser: Sendable {
                 }
             }
         }
-        return Page(status: Int(response.status.code), headers: response.headers, body: String(buffer: buffer), url: url)
+        return Page(
+            status: Int(response.status.code), headers: response.headers, body: String(buffer: buffer), url: url)
     }
 
     func cookies(for url: String) -> [String: String] { jar.withLock { $0[Self.origin(of: url)] ?? [:] } }
@@ -98,9 +101,11 @@ final class OAuthBrowser: Sendable {
         guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
         let rest = html[range.upperBound...]
         guard let end = rest.firstIndex(of: "\"") else { return nil }
-        return String(rest[..<end]).replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        return String(rest[..<end]).replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(
+            of: "&#39;", with: "'"
+        )
+        .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+        .replacingOccurrences(of: "&amp;", with: "&")
     }
 
     static func query(_ url: String) -> [String: String] {
@@ -120,14 +125,17 @@ struct OAuthTestClient: Sendable {
     let redirectURI: String
 
     /// Registers a public client (RFC 7591).
-    static func register(base: String, browser: OAuthBrowser, redirectURIs: [String] = [redirectURI], name: String = "Test Client")
+    static func register(
+        base: String, browser: OAuthBrowser, redirectURIs: [String] = [redirectURI], name: String = "Test Client"
+    )
         async throws -> OAuthTestClient
     {
         let uris = redirectURIs.map { "\"\($0)\"" }.joined(separator: ",")
         let page = try await browser.postJSON(
             base + "/oauth/register",
             json: #"{"client_name":"\#(name)","redirect_uris":[\#(uris)],"token_endpoint_auth_method":"none"}"#)
-        guard page.status == 201, let json = try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any],
+        guard page.status == 201,
+            let json = try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any],
             let id = json["client_id"] as? String
         else { throw OAuthBrowser.Failure(description: "registration answered \(page.status): \(page.body)") }
         return OAuthTestClient(base: base, browser: browser, clientId: id, redirectURI: redirectURIs[0])
@@ -164,7 +172,9 @@ struct OAuthTestClient: Sendable {
                 page = try await browser.get(next)
                 continue
             }
-            guard page.status == 200 else { throw OAuthBrowser.Failure(description: "\(page.status) at \(page.url): \(page.body.prefix(300))") }
+            guard page.status == 200 else {
+                throw OAuthBrowser.Failure(description: "\(page.status) at \(page.url): \(page.body.prefix(300))")
+            }
             if page.body.contains("action=\"/oauth/consent\"") { return page }
             guard let returnTo = OAuthBrowser.hidden("return_to", in: page.body) else {
                 throw OAuthBrowser.Failure(description: "unexpected page at \(page.url)")
@@ -173,11 +183,13 @@ struct OAuthTestClient: Sendable {
                 let ids = Self.userIds(in: page.body)
                 let action = String(page.body[..<selectRange.upperBound].split(separator: "\"").last ?? "")
                 page = try await browser.post(
-                    OAuthBrowser.resolve(action, against: page.url), form: [("user", ids[userIndex]), ("return_to", returnTo)])
+                    OAuthBrowser.resolve(action, against: page.url),
+                    form: [("user", ids[userIndex]), ("return_to", returnTo)])
             } else if let consentRange = page.body.range(of: "/login/consent") {
                 let action = String(page.body[..<consentRange.upperBound].split(separator: "\"").last ?? "")
                 page = try await browser.post(
-                    OAuthBrowser.resolve(action, against: page.url), form: [("decision", "accept"), ("return_to", returnTo)])
+                    OAuthBrowser.resolve(action, against: page.url),
+                    form: [("decision", "accept"), ("return_to", returnTo)])
             } else {
                 throw OAuthBrowser.Failure(description: "unexpected page at \(page.url)")
             }
@@ -186,7 +198,9 @@ struct OAuthTestClient: Sendable {
     }
 
     /// Answers graphgate's consent page; returns the redirect (Location) it produced.
-    func decide(_ consentPage: OAuthBrowser.Page, decision: String = "allow", csrf: String? = nil, remember: Bool = true)
+    func decide(
+        _ consentPage: OAuthBrowser.Page, decision: String = "allow", csrf: String? = nil, remember: Bool = true
+    )
         async throws -> OAuthBrowser.Page
     {
         var form = [("request", OAuthBrowser.hidden("request", in: consentPage.body) ?? ""), ("decision", decision)]
@@ -196,26 +210,31 @@ struct OAuthTestClient: Sendable {
     }
 
     /// Full login of the `userIndex`-th user: authorize, sign in, allow. Returns (code, state, verifier).
-    func login(userIndex: Int, state: String = "st-1") async throws -> (code: String, state: String?, verifier: String) {
+    func login(userIndex: Int, state: String = "st-1") async throws -> (code: String, state: String?, verifier: String)
+    {
         let (verifier, challenge) = Self.pkce()
         let consent = try await signIn(authorizeURL(challenge: challenge, state: state), userIndex: userIndex)
         var redirect = consent
         if consent.location == nil { redirect = try await decide(consent) }
         guard let location = redirect.location, location.hasPrefix(redirectURI) else {
-            throw OAuthBrowser.Failure(description: "no redirect to the client: \(redirect.status) \(redirect.body.prefix(300))")
+            throw OAuthBrowser.Failure(
+                description: "no redirect to the client: \(redirect.status) \(redirect.body.prefix(300))")
         }
         let query = OAuthBrowser.query(location)
         guard let code = query["code"] else { throw OAuthBrowser.Failure(description: "no code in \(query)") }
         return (code, query["state"], verifier)
     }
 
-    func token(_ fields: [(String, String)]) async throws -> (status: Int, json: [String: Any], page: OAuthBrowser.Page) {
+    func token(_ fields: [(String, String)]) async throws -> (status: Int, json: [String: Any], page: OAuthBrowser.Page)
+    {
         let page = try await browser.post(base + "/oauth/token", form: fields)
         let json = (try? JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any]) ?? [:]
         return (page.status, json, page)
     }
 
-    func exchange(code: String, verifier: String?, redirectURI: String? = nil) async throws
+    func exchange(
+        code: String, verifier: String?, redirectURI: String? = nil
+    ) async throws
         -> (status: Int, json: [String: Any], page: OAuthBrowser.Page)
     {
         var fields = [
@@ -257,7 +276,9 @@ struct MCPTestClient: Sendable {
     static let initialize =
         #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
 
-    func post(_ json: String, token: String?, session: String? = nil, extra: [(String, String)] = []) async throws
+    func post(
+        _ json: String, token: String?, session: String? = nil, extra: [(String, String)] = []
+    ) async throws
         -> OAuthBrowser.Page
     {
         var headers = [("Accept", "application/json, text/event-stream")]

@@ -52,7 +52,9 @@ enum ClientRegistrationValidator {
     static let maxBodyBytes = 16 * 1024
     static let maxNameLength = 200
 
-    static func validate(_ request: ClientRegistrationRequest, supportedScopes: [String]) throws(AuthorizationError)
+    static func validate(
+        _ request: ClientRegistrationRequest, supportedScopes: [String]
+    ) throws(AuthorizationError)
         -> (name: String, redirectURIs: [String], scope: String, clientURI: String?)
     {
         guard let uris = request.redirectURIs, !uris.isEmpty else {
@@ -70,7 +72,8 @@ enum ClientRegistrationValidator {
             throw .invalidClientMetadata("token_endpoint_auth_method must be none (public clients)")
         }
         if let grants = request.grantTypes,
-            !grants.allSatisfy({ ["authorization_code", "refresh_token"].contains($0) }) || !grants.contains("authorization_code")
+            !grants.allSatisfy({ ["authorization_code", "refresh_token"].contains($0) })
+                || !grants.contains("authorization_code")
         {
             throw .invalidClientMetadata("grant_types must be authorization_code (and refresh_token)")
         }
@@ -78,7 +81,8 @@ enum ClientRegistrationValidator {
             throw .invalidClientMetadata("response_types must be [\"code\"]")
         }
         let name = (request.clientName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.count <= maxNameLength, name.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) })
+        guard name.count <= maxNameLength,
+            name.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) })
         else {
             throw .invalidClientMetadata("client_name must be at most 200 printable characters")
         }

@@ -8,7 +8,9 @@ extension AuthorizationServer {
     ///
     /// Client and redirect URI are checked first; any problem with them is an error page. Only then are errors
     /// redirected to the client (with `state` and `iss`).
-    public func validateAuthorize(_ parameters: [(name: String, value: String)], sourceIP: String?) async
+    public func validateAuthorize(
+        _ parameters: [(name: String, value: String)], sourceIP: String?
+    ) async
         -> AuthorizeValidation
     {
         var values: [String: String] = [:]
@@ -94,7 +96,9 @@ extension AuthorizationServer {
 
     /// Stores a validated request until sign-in and consent; returns its handle (a secret: it resumes the
     /// flow after Microsoft, so only its hash is stored).
-    public func beginAuthorization(_ request: AuthorizeRequest, userId: String?) async throws(AuthorizationError)
+    public func beginAuthorization(
+        _ request: AuthorizeRequest, userId: String?
+    ) async throws(AuthorizationError)
         -> String
     {
         let handle = OpaqueSecret.generate(prefix: OpaqueSecret.pendingPrefix)
@@ -121,13 +125,15 @@ extension AuthorizationServer {
         let hash = OpaqueSecret.hash(pendingHandle)
         do {
             guard try await store.attachUser(pendingIdHash: hash, userId: userId, now: now()) else {
-                await auditEvent("oauth.authorize.reject", .failure, userId: userId, sourceIP: sourceIP,
+                await auditEvent(
+                    "oauth.authorize.reject", .failure, userId: userId, sourceIP: sourceIP,
                     details: ["reason": "pending_expired"])
                 throw AuthorizationError.invalidRequest(
                     "this sign-in request expired or belongs to someone else; start again from your application")
             }
             guard let pending = try await store.pending(idHash: hash, now: now()) else {
-                throw AuthorizationError.invalidRequest("this sign-in request expired; start again from your application")
+                throw AuthorizationError.invalidRequest(
+                    "this sign-in request expired; start again from your application")
             }
             if !forceConsent, let consent = try await store.consent(userId: userId, clientId: pending.clientId),
                 Set(OAuthScopes.parse(pending.scope)).isSubset(of: OAuthScopes.parse(consent.scope))
@@ -148,7 +154,9 @@ extension AuthorizationServer {
     }
 
     /// What the consent page for `pendingHandle` shows; only to the user the request is bound to.
-    public func consentContext(pendingHandle: String, userId: String) async throws(AuthorizationError)
+    public func consentContext(
+        pendingHandle: String, userId: String
+    ) async throws(AuthorizationError)
         -> ConsentContext
     {
         do {
@@ -184,7 +192,8 @@ extension AuthorizationServer {
             guard let taken = try await store.takePending(idHash: OpaqueSecret.hash(pendingHandle)),
                 taken.userId == userId, taken.expiresAt > now
             else {
-                await auditEvent("oauth.consent", .failure, userId: userId, sourceIP: sourceIP,
+                await auditEvent(
+                    "oauth.consent", .failure, userId: userId, sourceIP: sourceIP,
                     details: ["reason": "pending_unknown"])
                 throw AuthorizationError.invalidRequest(
                     "this approval request expired or was already answered; start again from your application")
@@ -209,7 +218,8 @@ extension AuthorizationServer {
                 try await store.insertGrant(grant, code: codeRecord)
                 if remember {
                     try await store.saveConsent(
-                        OAuthConsentRecord(userId: userId, clientId: pending.clientId, scope: pending.scope, createdAt: now))
+                        OAuthConsentRecord(
+                            userId: userId, clientId: pending.clientId, scope: pending.scope, createdAt: now))
                 }
             } catch {
                 throw Self.unavailable(error)
@@ -219,7 +229,8 @@ extension AuthorizationServer {
                 details: ["grant": grant.id, "remembered": remembered ? "1" : "0", "scope": pending.scope])
             items.append(("code", code))
         } else {
-            await auditEvent("oauth.consent.deny", .denied, userId: userId, clientId: pending.clientId, sourceIP: sourceIP)
+            await auditEvent(
+                "oauth.consent.deny", .denied, userId: userId, clientId: pending.clientId, sourceIP: sourceIP)
             items.append(("error", "access_denied"))
             items.append(("error_description", "the user declined"))
         }
@@ -236,7 +247,8 @@ extension AuthorizationServer {
     }
 
     static func percentEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        var allowed = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
         allowed.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }

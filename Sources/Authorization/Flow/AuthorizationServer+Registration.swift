@@ -40,7 +40,8 @@ extension AuthorizationServer {
         logger.info("registered OAuth client", metadata: ["gg.client": "\(client.clientId)"])
         return ClientRegistrationResponse(
             clientId: client.clientId, clientIdIssuedAt: now, clientName: client.clientName,
-            redirectURIs: client.redirectURIs, scope: client.scope.isEmpty
+            redirectURIs: client.redirectURIs,
+            scope: client.scope.isEmpty
                 ? settings.scopesSupported.joined(separator: " ") : client.scope,
             clientURI: client.clientURI)
     }

@@ -13,7 +13,8 @@ extension AuthorizationServer {
             throw Self.unavailable(error)
         }
         await onRevoke(.user(userId))
-        await auditEvent("oauth.revoke_all", userId: userId, details: ["grants": "\(ids.count)", "actor": actor, "reason": reason])
+        await auditEvent(
+            "oauth.revoke_all", userId: userId, details: ["grants": "\(ids.count)", "actor": actor, "reason": reason])
         logger.notice("revoked all access of a user", metadata: ["gg.user": "\(userId)", "gg.grants": "\(ids.count)"])
         return ids
     }
@@ -39,13 +40,16 @@ extension AuthorizationServer {
 
     /// Withdraws the remembered approval of a client and ends its grants (the account page's "remove access").
     @discardableResult
-    public func withdrawConsent(userId: String, clientId: String, actor: String) async throws(AuthorizationError)
+    public func withdrawConsent(
+        userId: String, clientId: String, actor: String
+    ) async throws(AuthorizationError)
         -> [String]
     {
         let ids: [String]
         do {
             _ = try await store.deleteConsent(userId: userId, clientId: clientId)
-            ids = try await store.revokeGrants(userId: userId, clientId: clientId, reason: "consent_withdrawn", now: now())
+            ids = try await store.revokeGrants(
+                userId: userId, clientId: clientId, reason: "consent_withdrawn", now: now())
         } catch {
             throw Self.unavailable(error)
         }
@@ -55,7 +59,9 @@ extension AuthorizationServer {
     }
 
     /// Grants (active by default) of a user, for the account page and admin commands.
-    public func grants(userId: String, includeRevoked: Bool = false) async throws(AuthorizationError)
+    public func grants(
+        userId: String, includeRevoked: Bool = false
+    ) async throws(AuthorizationError)
         -> [OAuthGrantRecord]
     {
         do {

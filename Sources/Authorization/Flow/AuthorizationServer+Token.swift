@@ -3,9 +3,9 @@ import Storage
 
 extension AuthorizationServer {
     /// `POST /oauth/token` with form parameters (each name with every value it was given).
-    public func token(_ parameters: [(name: String, value: String)], sourceIP: String?) async throws(
-        AuthorizationError
-    ) -> TokenResponse {
+    public func token(
+        _ parameters: [(name: String, value: String)], sourceIP: String?
+    ) async throws(AuthorizationError) -> TokenResponse {
         var form: [String: String] = [:]
         for (name, value) in parameters {
             guard form[name] == nil else { throw .invalidRequest("a parameter was given more than once") }
@@ -19,7 +19,9 @@ extension AuthorizationServer {
         }
     }
 
-    private func redeemCode(_ form: [String: String], sourceIP: String?) async throws(AuthorizationError)
+    private func redeemCode(
+        _ form: [String: String], sourceIP: String?
+    ) async throws(AuthorizationError)
         -> TokenResponse
     {
         let now = now()
@@ -93,7 +95,9 @@ extension AuthorizationServer {
         return issued.response
     }
 
-    private func refresh(_ form: [String: String], sourceIP: String?) async throws(AuthorizationError)
+    private func refresh(
+        _ form: [String: String], sourceIP: String?
+    ) async throws(AuthorizationError)
         -> TokenResponse
     {
         let now = now()
@@ -121,7 +125,8 @@ extension AuthorizationServer {
         if let requested = form["scope"], let existing {
             let wanted = OAuthScopes.parse(requested)
             guard !wanted.isEmpty, Set(wanted).isSubset(of: existing.scopes) else {
-                await reject("token.refresh", userId: existing.userId, clientId: clientId, sourceIP: sourceIP,
+                await reject(
+                    "token.refresh", userId: existing.userId, clientId: clientId, sourceIP: sourceIP,
                     reason: "scope_widened")
                 throw .invalidScope("a refresh may only narrow the scope of the original authorization")
             }
@@ -150,11 +155,13 @@ extension AuthorizationServer {
         }
         switch outcome {
         case .invalid:
-            await reject("token.refresh", userId: existing?.userId, clientId: clientId, sourceIP: sourceIP,
+            await reject(
+                "token.refresh", userId: existing?.userId, clientId: clientId, sourceIP: sourceIP,
                 reason: "invalid_token")
             throw .invalidGrant("the refresh token is invalid, expired or revoked")
         case .wrongClient(let token):
-            await reject("token.refresh", userId: token.userId, clientId: clientId, sourceIP: sourceIP,
+            await reject(
+                "token.refresh", userId: token.userId, clientId: clientId, sourceIP: sourceIP,
                 reason: "wrong_client")
             throw .invalidGrant("the refresh token is invalid, expired or revoked")
         case .reused(let token):
@@ -177,9 +184,9 @@ extension AuthorizationServer {
 
     /// `POST /oauth/revoke` (RFC 7009). Always succeeds from the caller's point of view; a refresh token
     /// revokes its whole grant, an access token only itself.
-    public func revokeToken(_ parameters: [(name: String, value: String)], sourceIP: String?) async throws(
-        AuthorizationError
-    ) {
+    public func revokeToken(
+        _ parameters: [(name: String, value: String)], sourceIP: String?
+    ) async throws(AuthorizationError) {
         var form: [String: String] = [:]
         for (name, value) in parameters { form[name] = form[name] ?? value }
         guard let token = form["token"], !token.isEmpty else { throw .invalidRequest("token is missing") }
@@ -191,12 +198,14 @@ extension AuthorizationServer {
             throw Self.unavailable(error)
         }
         guard let record else {
-            await auditEvent("token.revoke", .failure, clientId: form["client_id"], sourceIP: sourceIP,
+            await auditEvent(
+                "token.revoke", .failure, clientId: form["client_id"], sourceIP: sourceIP,
                 details: ["reason": "unknown_token"])
             return
         }
         if let clientId = form["client_id"], clientId != record.clientId {
-            await auditEvent("token.revoke", .denied, userId: record.userId, clientId: clientId, sourceIP: sourceIP,
+            await auditEvent(
+                "token.revoke", .denied, userId: record.userId, clientId: clientId, sourceIP: sourceIP,
                 details: ["reason": "wrong_client"])
             return
         }
@@ -236,7 +245,9 @@ extension AuthorizationServer {
                 expiresAt: record.expiresAt))
     }
 
-    func makeTokens(grantId: String, userId: String, clientId: String, scope: String, resource: String, now: Int64)
+    func makeTokens(
+        grantId: String, userId: String, clientId: String, scope: String, resource: String, now: Int64
+    )
         -> (records: [OAuthTokenRecord], response: TokenResponse)
     {
         let access = OpaqueSecret.generate(prefix: OpaqueSecret.accessTokenPrefix)
@@ -259,6 +270,7 @@ extension AuthorizationServer {
     }
 
     func reject(_ type: String, userId: String? = nil, clientId: String?, sourceIP: String?, reason: String) async {
-        await auditEvent(type, .failure, userId: userId, clientId: clientId, sourceIP: sourceIP, details: ["reason": reason])
+        await auditEvent(
+            type, .failure, userId: userId, clientId: clientId, sourceIP: sourceIP, details: ["reason": reason])
     }
 }

@@ -47,7 +47,8 @@ public struct AuthorizationServer: Sendable {
         sourceIP: String? = nil, details: [String: String] = [:]
     ) async {
         await audit.record(
-            AuditEvent(type, outcome: outcome, userId: userId, clientId: clientId, sourceIP: sourceIP, details: details))
+            AuditEvent(type, outcome: outcome, userId: userId, clientId: clientId, sourceIP: sourceIP, details: details)
+        )
     }
 
     /// Maps a storage failure to an OAuth error whose text says nothing about the data.

@@ -16,7 +16,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         "default-src 'self'; style-src '\(WebPage.styleHash)'; img-src 'self' data:; base-uri 'none'; "
         + "frame-ancestors 'none'; object-src 'none'"
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         var response = try await next(request, context)

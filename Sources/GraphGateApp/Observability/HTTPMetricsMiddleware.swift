@@ -25,7 +25,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
-        let route = context.endpointPath ?? "unmatched"
+        // Hummingbird names the not-found responder's endpoint "NotFound"; both that and nil become `unmatched`.
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         let method = request.method.rawValue
         Counter(label: MetricName.httpRequests, dimensions: [("route", route), ("method", method), ("status", "\(status)")])
             .increment()

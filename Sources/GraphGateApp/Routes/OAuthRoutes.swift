@@ -59,7 +59,8 @@ struct OAuthRoutes {
             }
             form = parsed
         } catch {
-            return Self.oauthError(.invalidRequest("send the token request as an application/x-www-form-urlencoded body"))
+            return Self.oauthError(
+                .invalidRequest("send the token request as an application/x-www-form-urlencoded body"))
         }
         do {
             let response = try await authorization.token(form, sourceIP: context.sourceIP)
@@ -158,7 +159,8 @@ struct OAuthRoutes {
         do {
             if try await access.users.activeBlock(subject: Block.userSubject(user.id)) != nil {
                 await access.audit.record(
-                    AuditEvent("login", outcome: .denied, userId: user.id, sourceIP: context.sourceIP,
+                    AuditEvent(
+                        "login", outcome: .denied, userId: user.id, sourceIP: context.sourceIP,
                         details: ["reason": "blocked"]))
                 return WebPage.message(
                     title: "Access blocked",
@@ -217,7 +219,8 @@ struct OAuthRoutes {
         let form: [(name: String, value: String)]
         do {
             guard let parsed = try await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
-                return WebPage.message(title: "Invalid form", message: "The form could not be read.", status: .badRequest)
+                return WebPage.message(
+                    title: "Invalid form", message: "The form could not be read.", status: .badRequest)
             }
             form = parsed
         } catch {
@@ -225,7 +228,8 @@ struct OAuthRoutes {
         }
         func value(_ name: String) -> String? { FormParameters.first(name, in: form) }
         guard let handle = value("request"), !handle.isEmpty else {
-            return WebPage.message(title: "Invalid form", message: "The approval request is missing.", status: .badRequest)
+            return WebPage.message(
+                title: "Invalid form", message: "The approval request is missing.", status: .badRequest)
         }
         do {
             let cookie = request.cookies[browser.cookieName]?.value
@@ -239,7 +243,8 @@ struct OAuthRoutes {
                         details: ["reason": value("csrf") == nil ? "csrf_missing" : "csrf_mismatch"]))
                 return WebPage.message(
                     title: "Request refused",
-                    message: "This approval did not come from graphgate's own page (its security token is missing or wrong).",
+                    message:
+                        "This approval did not come from graphgate's own page (its security token is missing or wrong).",
                     hint: "Nothing was approved. Start again from your application.", status: .forbidden)
             }
             let allow: Bool
@@ -251,7 +256,8 @@ struct OAuthRoutes {
                     title: "Invalid form", message: "Choose Allow or Deny.", status: .badRequest)
             }
             let location = try await authorization.decide(
-                pendingHandle: handle, userId: session.userId, allow: allow, remember: allow && value("remember") == "1",
+                pendingHandle: handle, userId: session.userId, allow: allow,
+                remember: allow && value("remember") == "1",
                 sourceIP: context.sourceIP)
             return Self.redirect(location, status: .seeOther)
         } catch {
@@ -270,7 +276,8 @@ struct OAuthRoutes {
         guard BrowserSessions.verifyCSRF(FormParameters.first("csrf", in: form), session: cookie, purpose: "signout")
         else {
             await access.audit.record(
-                AuditEvent("logout", outcome: .denied, userId: session.userId, sourceIP: context.sourceIP,
+                AuditEvent(
+                    "logout", outcome: .denied, userId: session.userId, sourceIP: context.sourceIP,
                     details: ["reason": "csrf"]))
             return WebPage.message(
                 title: "Request refused", message: "The sign-out did not come from graphgate's own page.",
@@ -324,18 +331,21 @@ struct OAuthRoutes {
     }
 
     static func signedOutBody() -> String {
-        WebPage.messageTemplate.render([
-            "title": "Signed out", "style": WebPage.style,
-            "message": "You are signed out of graphgate in this browser.",
-            "hint": "Applications you allowed keep their access until you remove it or it expires.",
-        ] as [String: Any])
+        WebPage.messageTemplate.render(
+            [
+                "title": "Signed out", "style": WebPage.style,
+                "message": "You are signed out of graphgate in this browser.",
+                "hint": "Applications you allowed keep their access until you remove it or it expires.",
+            ] as [String: Any])
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
+        var headers: HTTPFields = [
+            .contentType: "application/json", .cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache",
+        ]
         CORS.allow(&headers)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -136,3 +136,55 @@ extension SecurityAdmin {
 extension Duration {
     var micros: Double { Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12 }
 }
+
+extension SecurityAdmin {
+    /// What `admin bench-rate-limit` measured for one limiter.
+    public struct RateLimitBenchmark: Sendable {
+        public var name: String
+        public var requests: Int
+        public var microsPerRequest: Double
+        public var allowed: Int
+        public var budget: Int
+    }
+
+    /// Sends `requests` takes from 32 concurrent callers, spread over two limiter instances (two "servers"), at
+    /// one key whose budget (`budget` per hour, so no refill during the run) is far below `requests`: the cost
+    /// per request and how many got through (exact = `budget`).
+    public static func benchmarkRateLimit(database location: DatabaseLocation, requests: Int, budget: Int, logger: Logger)
+        async throws -> [RateLimitBenchmark]
+    {
+        let database = try await Database.open(location, logger: logger)
+        return try await database.withRunning {
+            try await Migrator(database: database).migrate(logger: logger)
+            let shape = RateBudget(name: "bench", capacity: budget, period: .seconds(3600))
+            let store = SQLRateLimitStore(database: database)
+            let shared: [any RateLimiter] = [
+                SharedRateLimiter(store: store, logger: logger), SharedRateLimiter(store: store, logger: logger),
+            ]
+            // Local buckets per instance, each given the whole budget: free, but N instances allow N × budget.
+            let local: [any RateLimiter] = [InMemoryRateLimiter(), InMemoryRateLimiter()]
+            var results: [RateLimitBenchmark] = []
+            for (name, limiters) in [("shared (\(location.backendName))", shared), ("in-memory per instance", local)] {
+                let key = "bench-\(UUID().uuidString)"
+                let start = ContinuousClock.now
+                let allowed = await withTaskGroup(of: Int.self) { group in
+                    for worker in 0..<32 {
+                        group.addTask {
+                            var allowed = 0
+                            for index in stride(from: worker, to: requests, by: 32) {
+                                if await limiters[index % 2].take(key, budget: shape).allowed { allowed += 1 }
+                            }
+                            return allowed
+                        }
+                    }
+                    return await group.reduce(0, +)
+                }
+                let micros = (ContinuousClock.now - start).micros / Double(max(1, requests))
+                results.append(
+                    RateLimitBenchmark(
+                        name: name, requests: requests, microsPerRequest: micros, allowed: allowed, budget: budget))
+            }
+            return results
+        }
+    }
+}

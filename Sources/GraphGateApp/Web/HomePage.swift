@@ -45,7 +45,9 @@ enum HomePage {
     static func clients(mcpURL: String) -> [Client] {
         [
             Client(
-                name: "Claude", hint: "Claude Code: run this command. Claude desktop and claude.ai: Settings → Connectors → Add custom connector, and paste the URL above.",
+                name: "Claude",
+                hint:
+                    "Claude Code: run this command. Claude desktop and claude.ai: Settings → Connectors → Add custom connector, and paste the URL above.",
                 snippet: "claude mcp add --transport http graphgate \(mcpURL)"),
             Client(
                 name: "VS Code", hint: "Save as .vscode/mcp.json in your workspace (or run “MCP: Add Server…” → HTTP).",
@@ -66,7 +68,8 @@ enum HomePage {
                     }
                     """),
             Client(
-                name: "MCP Inspector", hint: "Run this, then choose Transport “Streamable HTTP”, paste the URL above and Connect.",
+                name: "MCP Inspector",
+                hint: "Run this, then choose Transport “Streamable HTTP”, paste the URL above and Connect.",
                 snippet: "npx @modelcontextprotocol/inspector"),
         ]
     }

@@ -74,12 +74,13 @@ enum WebPage {
     }
 
     static func consent(_ page: Consent) -> Response {
-        let body = consentTemplate.render([
-            "title": "Allow access", "style": style, "clientName": page.clientName,
-            "redirectHost": page.redirectHost, "displayName": page.displayName, "username": page.username,
-            "capabilities": page.capabilities, "unverified": page.unverified, "request": page.request,
-            "csrf": page.csrf, "signoutCSRF": page.signoutCSRF,
-        ] as [String: Any])
+        let body = consentTemplate.render(
+            [
+                "title": "Allow access", "style": style, "clientName": page.clientName,
+                "redirectHost": page.redirectHost, "displayName": page.displayName, "username": page.username,
+                "capabilities": page.capabilities, "unverified": page.unverified, "request": page.request,
+                "csrf": page.csrf, "signoutCSRF": page.signoutCSRF,
+            ] as [String: Any])
         return html(body, status: .ok)
     }
 

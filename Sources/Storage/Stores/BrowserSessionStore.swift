@@ -4,7 +4,9 @@ import SQLKit
 public protocol BrowserSessionStore: Sendable {
     func insertSession(_ session: BrowserSessionRecord) async throws(StorageError)
     /// The session if it has not passed its absolute expiry nor been idle longer than `idleTimeout` seconds.
-    func activeSession(idHash: String, now: Int64, idleTimeout: Int64) async throws(StorageError)
+    func activeSession(
+        idHash: String, now: Int64, idleTimeout: Int64
+    ) async throws(StorageError)
         -> BrowserSessionRecord?
     func touchSession(idHash: String, now: Int64) async throws(StorageError)
     func deleteSession(idHash: String) async throws(StorageError)
@@ -30,7 +32,9 @@ public struct SQLBrowserSessionStore: BrowserSessionStore {
         }
     }
 
-    public func activeSession(idHash: String, now: Int64, idleTimeout: Int64) async throws(StorageError)
+    public func activeSession(
+        idHash: String, now: Int64, idleTimeout: Int64
+    ) async throws(StorageError)
         -> BrowserSessionRecord?
     {
         let idleSince = now - idleTimeout

@@ -53,7 +53,9 @@ public protocol OAuthStore: Sendable {
     /// Revokes every active grant of the user; returns their ids.
     func revokeGrants(userId: String, reason: String, now: Int64) async throws(StorageError) -> [String]
     /// Revokes every active grant of (user, client); returns their ids.
-    func revokeGrants(userId: String, clientId: String, reason: String, now: Int64) async throws(StorageError)
+    func revokeGrants(
+        userId: String, clientId: String, reason: String, now: Int64
+    ) async throws(StorageError)
         -> [String]
 
     /// Deletes expired pending requests, codes and tokens (rotated refresh tokens are kept until they expire).
@@ -381,7 +383,9 @@ public struct SQLOAuthStore: OAuthStore {
         }
     }
 
-    public func revokeGrants(userId: String, clientId: String, reason: String, now: Int64) async throws(StorageError)
+    public func revokeGrants(
+        userId: String, clientId: String, reason: String, now: Int64
+    ) async throws(StorageError)
         -> [String]
     {
         let lock = database.lockingClause
