@@ -259,9 +259,10 @@ struct SandboxGraphTests {
             _ = try await c.control(.PUT, "faults", json: ["unavailableRate": 1.0, "retryAfterSeconds": 2])
             let u = try await c.graph(t.access, "/me")
             #expect(u.status == 503 && u.header("Retry-After") == "2")
-            _ = try await c.control(.PUT, "faults", json: ["latencyMilliseconds": 400])
+            // Wide margins: under a loaded test run the first request may take a while to reach the server.
+            _ = try await c.control(.PUT, "faults", json: ["latencyMilliseconds": 4000])
             async let slow = c.graph(t.access, "/me")
-            try await Task.sleep(for: .milliseconds(150))
+            try await Task.sleep(for: .milliseconds(1500))
             let concurrent = try await c.graph(t.access, "/me")
             #expect(concurrent.status == 429)
             #expect(try await slow.status == 200)

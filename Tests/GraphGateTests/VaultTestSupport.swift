@@ -160,12 +160,12 @@ struct VaultEnvironment: Sendable {
         return json.values.flatMap { ($0 as? [String]) ?? [] }.filter { $0.count >= 16 }
     }
 
-    /// GET /v1.0/me like a tool would: on 401 one forced refresh and one retry.
+    /// GET /v1.0/me like the Graph client does: on 401 one replacement of the rejected token and one retry.
     func callGraph(_ provider: any AccessTokenProvider) async throws -> Int {
         let token = try await provider.accessToken(forceRefresh: false)
         let first = try await client.graph(token, .GET, "/me")
         guard first.status == 401 else { return first.status }
-        let fresh = try await provider.accessToken(forceRefresh: true)
+        let fresh = try await provider.accessToken(replacing: token)
         return try await client.graph(fresh, .GET, "/me").status
     }
 }

@@ -55,7 +55,7 @@ public enum DesktopStdio {
         let limiter = MailboxLimiter()
         return ClosureGraphClientSource(client: { _, account in
             let current: DesktopStoreCache.Current
-            do {
+            do throws(DesktopError) {
                 current = try await cache.get()
             } catch {
                 throw ToolError.accountUnavailable(advice(error))
@@ -65,7 +65,7 @@ public enum DesktopStdio {
             }
             let sandboxFlag = current.store.paths.sandbox ? " --sandbox" : ""
             let provider: any AccessTokenProvider
-            do {
+            do throws(VaultError) {
                 provider = try await current.store.vault.tokenProvider(userId: ownerId, accountLabel: account)
             } catch .accountNotFound {
                 let known = (try? await current.store.accounts().map(\.label)) ?? []

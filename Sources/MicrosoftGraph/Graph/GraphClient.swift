@@ -96,7 +96,7 @@ public struct GraphClient: Sendable {
                 guard !refreshed else { throw GraphError.unauthorized }
                 refreshed = true
                 attempt -= 1
-                token = try await accessToken(forceRefresh: true)
+                token = try await accessToken(replacing: token)
             case 429, 503, 504:
                 let retryable = outcome.status == 429 || request.idempotent
                 let wait = outcome.retryAfter
@@ -221,8 +221,16 @@ public struct GraphClient: Sendable {
     }
 
     private func accessToken(forceRefresh: Bool) async throws -> String {
+        try await mappingTokenErrors { try await tokens.accessToken(forceRefresh: forceRefresh) }
+    }
+
+    private func accessToken(replacing rejected: String) async throws -> String {
+        try await mappingTokenErrors { try await tokens.accessToken(replacing: rejected) }
+    }
+
+    private func mappingTokenErrors(_ body: () async throws -> String) async throws -> String {
         do {
-            return try await tokens.accessToken(forceRefresh: forceRefresh)
+            return try await body()
         } catch is CancellationError {
             throw CancellationError()
         } catch {

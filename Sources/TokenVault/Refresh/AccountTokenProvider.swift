@@ -28,6 +28,13 @@ final class AccountTokenProvider: AccessTokenProvider {
         return grant.token
     }
 
+    func accessToken(replacing rejected: String) async throws -> String {
+        let grant = try await vault.coordinator.accessToken(
+            for: account, rejection: .token(AccessGrant.fingerprint(rejected)))
+        lastHandedOut.withLock { $0 = grant.fingerprint }
+        return grant.token
+    }
+
     func grantedScopes() async throws -> Set<String> {
         try await vault.grantedScopes(userId: account.userId, accountId: account.accountId)
     }

@@ -39,13 +39,9 @@ enum TestDatabases {
                 return try await body(database)
             }
         case .postgres:
-            guard let url = postgresURL else {
-                throw StorageError.unavailable("CI=true but GRAPHGATE_TEST_POSTGRES_URL is not set")
-            }
-            let database = try await Database.open(try DatabaseLocation(parsing: url), logger: logger)
-            return try await database.withRunning {
-                try await PostgresTestLock.shared.withLock {
-                    try await resetPostgres(database)
+            return try await withPostgresDatabase { url in
+                let database = try await Database.open(try DatabaseLocation(parsing: url), logger: logger)
+                return try await database.withRunning {
                     try await Migrator(database: database).migrate(logger: logger)
                     return try await body(database)
                 }
@@ -53,30 +49,35 @@ enum TestDatabases {
         }
     }
 
-    /// Drops every table so each test starts from an empty, freshly migrated schema.
-    static func resetPostgres(_ database: Database) async throws {
-        try await database.read { db in
-            try await db.raw("DROP SCHEMA public CASCADE").run()
-            try await db.raw("CREATE SCHEMA public").run()
+    /// Creates a fresh, empty PostgreSQL database on the test server for one test, passes its URL to `body`,
+    /// and drops it afterwards. Tests run in parallel, each in its own database.
+    static func withPostgresDatabase<R: Sendable>(_ body: @Sendable (String) async throws -> R) async throws -> R {
+        guard let url = postgresURL, var components = URLComponents(string: url) else {
+            throw StorageError.unavailable("CI=true but GRAPHGATE_TEST_POSTGRES_URL is not set")
+        }
+        var logger = Logger(label: "test.db.admin")
+        logger.logLevel = .warning
+        // The name is ours (hex only), passed as an identifier, never spliced from input.
+        let name = "gg_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try await Database.open(try DatabaseLocation(parsing: url), logger: logger)
+        try await admin.withRunning {
+            try await admin.read { db in try await db.raw("CREATE DATABASE \(ident: name)").run() }
+        }
+        components.path = "/" + name
+        do {
+            let result = try await body(components.string!)
+            try? await dropPostgresDatabase(name, adminURL: url, logger: logger)
+            return result
+        } catch {
+            try? await dropPostgresDatabase(name, adminURL: url, logger: logger)
+            throw error
         }
     }
-}
 
-/// PostgreSQL tests share one server database, so they take turns (swift-testing runs tests in parallel).
-actor PostgresTestLock {
-    static let shared = PostgresTestLock()
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func withLock<R: Sendable>(_ body: @Sendable () async throws -> R) async throws -> R {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
+    private static func dropPostgresDatabase(_ name: String, adminURL: String, logger: Logger) async throws {
+        let admin = try await Database.open(try DatabaseLocation(parsing: adminURL), logger: logger)
+        try await admin.withRunning {
+            try await admin.read { db in try await db.raw("DROP DATABASE IF EXISTS \(ident: name) WITH (FORCE)").run() }
         }
-        defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-        }
-        return try await body()
     }
 }

@@ -35,20 +35,17 @@ struct TestServer: Sendable {
         try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: path) }
         var env = ["GRAPHGATE_PORT": "\(port)", "GRAPHGATE_DATABASE_URL": "sqlite:\(path.path)/graphgate.sqlite"]
-        if backend == .postgres {
-            guard let url = TestDatabases.postgresURL else { throw StorageError.unavailable("no test PostgreSQL") }
-            env["GRAPHGATE_DATABASE_URL"] = url
-        }
         env.merge(environment) { _, new in new }
-        let config = try GraphGateConfig.load(environment: env)
-        let run: @Sendable () async throws -> R = {
-            if backend == .postgres {
-                let database = try await Database.open(config.database, logger: Logger(label: "test"))
-                try await database.withRunning { try await TestDatabases.resetPostgres(database) }
-            }
-            return try await runServer(config: config, sandbox: sandbox, body)
+        guard backend == .postgres else {
+            return try await runServer(config: try GraphGateConfig.load(environment: env), sandbox: sandbox, body)
         }
-        return backend == .postgres ? try await PostgresTestLock.shared.withLock(run) : try await run()
+        let settings = env
+        return try await TestDatabases.withPostgresDatabase { url in
+            var withDatabase = settings
+            withDatabase["GRAPHGATE_DATABASE_URL"] = url
+            return try await runServer(
+                config: try GraphGateConfig.load(environment: withDatabase), sandbox: sandbox, body)
+        }
     }
 
     private static func runServer<R: Sendable>(

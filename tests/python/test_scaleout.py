@@ -1,0 +1,124 @@
+"""Suite 7, scale-out: two graphgate instances (stateless MCP mode) on one PostgreSQL database, one emulated
+tenant. A client signs in on A and calls tools on B; a revocation on B takes effect on A at once; the per-user rate
+limit holds across both; a Microsoft access token that expires is refreshed once, not once per instance.
+Needs PostgreSQL: runs when scripts/test provides GRAPHGATE_TEST_POSTGRES_E2E_URL (a fresh database is created).
+"""
+import asyncio
+import base64
+import glob
+import os
+import secrets
+import shutil
+import subprocess
+import urllib.parse
+
+import httpx
+import pytest
+
+from ggharness import GraphGate, Login, McpClient, Sandbox, fresh_workdir
+
+URL = os.environ.get("GRAPHGATE_TEST_POSTGRES_E2E_URL")
+pytestmark = pytest.mark.skipif(not URL, reason="scripts/test provides PostgreSQL")
+RATE = 40
+
+
+def create_database() -> str:
+    """A fresh database next to the E2E one, so earlier suites' rows (other keyrings) are not in the way."""
+    parsed = urllib.parse.urlparse(URL)
+    name = "gg_scaleout_" + secrets.token_hex(4)
+    createdb = (sorted(glob.glob("/usr/lib/postgresql/*/bin/createdb")) or [shutil.which("createdb")])[-1]
+    env = dict(os.environ, PGPASSWORD=urllib.parse.unquote(parsed.password or ""))
+    subprocess.run([createdb, "-h", parsed.hostname, "-p", str(parsed.port), "-U", parsed.username, name],
+                   env=env, check=True, capture_output=True)
+    return parsed._replace(path="/" + name).geturl()
+
+
+@pytest.fixture(scope="module")
+def pair():
+    database = create_database()
+    workdir = fresh_workdir("gg-scaleout-")
+    sandbox = Sandbox(workdir)
+    sandbox.ensure_users(4)
+    shared = {"GRAPHGATE_MCP_STATELESS": "1", "GRAPHGATE_RATE_LIMIT": str(RATE),
+              "GRAPHGATE_KEYRING_KEY": "1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+              "GRAPHGATE_AUDIT_KEY": os.path.join(workdir, "audit-signing.key")}
+    a_dir, b_dir = os.path.join(workdir, "a"), os.path.join(workdir, "b")
+    os.makedirs(a_dir)
+    os.makedirs(b_dir)
+    a = GraphGate(sandbox, a_dir, database_url=database, extra_env=shared)
+    b = GraphGate(sandbox, b_dir, database_url=database, extra_env=shared)
+    try:
+        yield sandbox, a, b
+    finally:
+        codes = (a.stop(), b.stop())
+        sandbox.stop()
+        assert codes == (0, 0)
+
+
+def on(login: Login, base: str) -> Login:
+    """The same client (same tokens) pointed at another instance."""
+    twin = Login.__new__(Login)
+    twin.__dict__.update(login.__dict__)
+    twin.base = base
+    return twin
+
+
+async def call(login: Login, tool="list_messages", args=None):
+    async with httpx.AsyncClient(timeout=60) as http:
+        client = McpClient(http, login)
+        await client.initialize()
+        return await client.call_tool(tool, args if args is not None else {"page_size": 3})
+
+
+def test_sign_in_on_a_and_call_on_b_then_revoke_on_b_ends_it_on_a(pair):
+    _, a, b = pair
+    login = Login(a.base, 0)
+    error, text, _ = asyncio.run(call(on(login, b.base)))
+    assert not error and text.count("id=") == 3, text[:300]
+    error, _, _ = asyncio.run(call(login))
+    assert not error
+    r = httpx.post(f"{b.base}/oauth/revoke", data={"token": login.refresh_token, "client_id": login.client_id})
+    assert r.status_code == 200
+    r = httpx.post(f"{a.base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={
+        "Authorization": f"Bearer {login.access_token}", "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json"})
+    assert r.status_code == 401
+
+
+def test_the_per_user_rate_limit_holds_across_both_instances(pair):
+    _, a, b = pair
+    login = Login(a.base, 1)
+
+    async def burst():
+        outcomes = []
+        async with httpx.AsyncClient(timeout=60) as http:
+            clients = [McpClient(http, login), McpClient(http, on(login, b.base))]
+            for c in clients:
+                await c.initialize()
+            for i in range(RATE * 2):
+                try:
+                    error, text, _ = await clients[i % 2].call_tool("get_profile", {})
+                    outcomes.append(not error)
+                except Exception:
+                    outcomes.append(False)
+        return outcomes
+    outcomes = asyncio.run(burst())
+    assert RATE // 2 <= sum(outcomes) <= RATE + 2, f"{sum(outcomes)} of {len(outcomes)} calls passed a limit of {RATE}/min"
+
+
+def test_an_expired_microsoft_token_is_refreshed_once_across_both(pair):
+    sandbox, a, b = pair
+    login = Login(a.base, 2)
+    assert not asyncio.run(call(login))[0]
+    sandbox.control("POST", f"users/{urllib.parse.quote(login.upn)}/expire-access-tokens")
+    sandbox.control("DELETE", "grants")
+
+    async def storm():
+        async with httpx.AsyncClient(timeout=120) as http:
+            clients = [McpClient(http, on(login, base)) for base in (a.base, b.base) for _ in range(4)]
+            await asyncio.gather(*(c.initialize() for c in clients))
+            return await asyncio.gather(*(c.call_tool("list_messages", {"page_size": 3}) for c in clients))
+    results = asyncio.run(storm())
+    assert all(not error for error, _, _ in results), [t[:200] for e, t, _ in results if e]
+    requested = sandbox.control("GET", "grants")["requested"].get("refresh_token", 0)
+    assert requested == 1, f"{requested} refreshes for one expiry across two instances"
