@@ -13,7 +13,7 @@ struct GraphGateCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, SandboxCommand.self, BackupCommand.self, AuditCommand.self, AdminCommand.self,
-            KeysCommand.self,
+            KeysCommand.self, LoginCommand.self, LogoutCommand.self, StdioCommand.self,
         ]
     )
 }

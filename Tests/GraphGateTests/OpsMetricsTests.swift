@@ -34,7 +34,7 @@ struct OpsMetricsTests {
             let unmatched = after.value(MetricName.httpRequests, ["route": "unmatched", "status": "404"]) ?? 0
             #expect(unmatched >= 1, "\(after.samples.filter { $0.name == MetricName.httpRequests })")
             #expect(!after.samples.contains { $0.labels["route"] == "/no/such/page" })
-            #expect(after.value(MetricName.info, ["store": backend.rawValue]) == 1)
+            #expect(after.value(MetricName.info, ["store": backend.rawValue, "mode": "sandbox"]) == 1)
         }
     }
 

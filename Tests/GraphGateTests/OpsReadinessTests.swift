@@ -1,6 +1,7 @@
 import Foundation
 import Storage
 import Testing
+import TokenVault
 
 @Suite("Ops: /readyz")
 struct OpsReadinessTests {
@@ -20,10 +21,14 @@ struct OpsReadinessTests {
     @Test("not ready (503) while the identity platform cannot be reached; /healthz stays 200")
     func notReady() async throws {
         let closed = try TestServer.freePort()
+        // Production mode needs a keyring file (the sandbox generates one).
+        let keyring = FileManager.default.temporaryDirectory.appendingPathComponent("gg-keyring-\(UUID().uuidString)")
+        _ = try KeyringFile.create(at: keyring.path)
+        defer { try? FileManager.default.removeItem(at: keyring) }
         try await TestServer.with(environment: [
             "GRAPHGATE_MS_CLIENT_ID": "11111111-2222-3333-4444-555555555555", "GRAPHGATE_SANDBOX": "0",
             "GRAPHGATE_MS_TENANT": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
-            "GRAPHGATE_MS_AUTHORITY": "http://127.0.0.1:\(closed)",
+            "GRAPHGATE_MS_AUTHORITY": "http://127.0.0.1:\(closed)", "GRAPHGATE_KEYRING": keyring.path,
         ]) { server in
             let response = try await server.http.fetch(server.url("/readyz"))
             #expect(response.status == 503)

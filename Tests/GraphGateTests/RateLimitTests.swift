@@ -79,10 +79,11 @@ struct RateLimitTests {
     @Test("the real app answers 429 with Retry-After after the login budget, and recovers")
     func appLimitsAndRecovers() async throws {
         try await TestServer.with { server in
-            let results = try await Self.hammer(server, count: 31) { _ in nil }
+            // 30 per minute refill one token every 2 s, so on a slow machine the 31st request may find a fresh
+            // token: send a few more and require that the budget ran out and the first refusal is well formed.
+            let results = try await Self.hammer(server, count: 40) { _ in nil }
             #expect(results.prefix(30).allSatisfy { $0.status != 429 })
-            let last = try #require(results.last)
-            #expect(last.status == 429)
+            let last = try #require(results.first { $0.status == 429 })
             #expect(last.retryAfter.flatMap(Int.init).map { $0 >= 1 && $0 <= 2 } == true)
             #expect(last.body.contains("rate_limited"))
             try await Task.sleep(for: .milliseconds(2_100))
@@ -95,8 +96,8 @@ struct RateLimitTests {
     @Test("a spoofed X-Forwarded-For does not get a fresh budget")
     func spoofedForwardedFor() async throws {
         try await TestServer.with { server in
-            let results = try await Self.hammer(server, count: 31) { "198.51.100.\($0)" }
-            #expect(results.last?.status == 429)
+            let results = try await Self.hammer(server, count: 40) { "198.51.100.\($0)" }
+            #expect(results.contains { $0.status == 429 })
         }
     }
 
@@ -105,8 +106,8 @@ struct RateLimitTests {
         try await TestServer.with(environment: ["GRAPHGATE_TRUSTED_PROXIES": "127.0.0.1"]) { server in
             let spread = try await Self.hammer(server, count: 31) { "198.51.100.\($0)" }
             #expect(spread.allSatisfy { $0.status != 429 })
-            let same = try await Self.hammer(server, count: 31) { _ in "203.0.113.5" }
-            #expect(same.last?.status == 429)
+            let same = try await Self.hammer(server, count: 40) { _ in "203.0.113.5" }
+            #expect(same.contains { $0.status == 429 })
         }
     }
 

@@ -69,9 +69,9 @@ struct VaultRefreshTests {
                 }
                 #expect(statuses.allSatisfy { $0 == 200 })
             }
-            if backend == .postgres, let url = TestDatabases.postgresURL {
-                // A second connection pool, like a second server instance.
-                let second = try await Database.open(try DatabaseLocation(parsing: url), logger: env.logs.logger())
+            if backend == .postgres {
+                // A second connection pool to the same database, like a second server instance.
+                let second = try await Database.open(env.database.location, logger: env.logs.logger())
                 try await second.withRunning { try await run(second) }
             } else {
                 try await run(env.database)

@@ -22,7 +22,15 @@ import time
 import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
-from ggharness import GraphGate, Login, McpClient, Sandbox, fresh_workdir  # noqa: E402
+from ggharness import GraphGate, Login, McpClient, Sandbox, client_address, fresh_workdir  # noqa: E402
+
+
+class BenchClient(McpClient):
+    """Each request names a new client address (X-Forwarded-For from the trusted loopback proxy), so graphgate's
+    per-IP budget (600/min) measures nothing here; per-user budgets are raised by GRAPHGATE_RATE_LIMIT."""
+
+    def headers(self) -> dict:
+        return {**super().headers(), "X-Forwarded-For": client_address()}
 
 SELECT = "id,subject,from,receivedDateTime,isRead,hasAttachments,importance,flag"
 
@@ -48,7 +56,7 @@ async def timed_loop(n_users, calls_per_user, make_call):
 async def graphgate_run(logins, ids, tool, concurrency, calls):
     limits = httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8)
     async with httpx.AsyncClient(timeout=120, limits=limits) as http:
-        clients = [McpClient(http, login) for login in logins[:concurrency]]
+        clients = [BenchClient(http, login) for login in logins[:concurrency]]
         await asyncio.gather(*(c.initialize() for c in clients))
         failures = 0
 
@@ -135,7 +143,7 @@ def microsoft_tokens(sandbox, logins):
 
 async def open_sessions(logins, n):
     async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=64)) as http:
-        clients = [McpClient(http, logins[i % len(logins)]) for i in range(n)]
+        clients = [BenchClient(http, logins[i % len(logins)]) for i in range(n)]
         sem = asyncio.Semaphore(32)
 
         async def init(c):
@@ -151,7 +159,7 @@ async def refresh_storm(sandbox, logins, total):
     sandbox.control("DELETE", "grants")
     per_user = total // len(logins)
     async with httpx.AsyncClient(timeout=300, limits=httpx.Limits(max_connections=total + 8)) as http:
-        clients = [McpClient(http, login) for login in logins]
+        clients = [BenchClient(http, login) for login in logins]
         await asyncio.gather(*(c.initialize() for c in clients))
         t = time.perf_counter()
         results = await asyncio.gather(*(c.call_tool("list_messages", {"page_size": 5}) for c in clients for _ in range(per_user)))
@@ -190,7 +198,7 @@ def main():
         async def collect_ids():
             async with httpx.AsyncClient(timeout=60) as http:
                 async def one(login):
-                    c = McpClient(http, login)
+                    c = BenchClient(http, login)
                     await c.initialize()
                     _, text, _ = await c.call_tool("list_messages", {"page_size": 20})
                     return re.findall(r"id=([A-Za-z0-9=_+-]+)", text)

@@ -309,6 +309,10 @@ class McpClient:
     async def call_tool(self, name: str, arguments: dict) -> tuple[bool, str, dict]:
         """Returns (isError, all text content, raw result). Raises ToolError on a transport/JSON-RPC failure."""
         r, message = await self.rpc("tools/call", {"name": name, "arguments": arguments})
+        if r.status_code == 404 and self.session_id:  # the server closed the session (cap, idle): start anew
+            self.session_id = None
+            await self.initialize()
+            r, message = await self.rpc("tools/call", {"name": name, "arguments": arguments})
         if message is None:
             raise ToolError(f"HTTP {r.status_code}: {r.text[:200]}")
         if "error" in message:
