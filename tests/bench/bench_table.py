@@ -53,6 +53,11 @@ async def timed_loop(n_users, calls_per_user, make_call):
     return latencies, time.perf_counter() - started
 
 
+# The tenant allows 10,000 requests per mailbox per 10 minutes (Outlook's budget): the low-concurrency rows, which
+# put thousands of calls on one or a few mailboxes, each get mailboxes of their own.
+OFFSETS = {("list_messages", 1): 199, ("get_message", 1): 198, ("list_messages", 16): 100, ("get_message", 16): 116}
+
+
 async def graphgate_run(logins, ids, tool, concurrency, calls):
     limits = httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8)
     async with httpx.AsyncClient(timeout=120, limits=limits) as http:
@@ -209,10 +214,11 @@ def main():
         for tool in ("list_messages", "get_message"):
             for c in levels:
                 calls = max(4, args.calls // c)
-                lat, elapsed, fails = asyncio.run(graphgate_run(logins, ids, tool, c, calls))
+                o = OFFSETS.get((tool, c), 0)
+                lat, elapsed, fails = asyncio.run(graphgate_run(logins[o:], ids[o:], tool, c, calls))
                 g = (len(lat) / elapsed, pct(lat, 0.5), pct(lat, 0.99), fails)
                 if nginx_url:
-                    lat2, elapsed2, fails2 = asyncio.run(nginx_run(nginx_url, ms_tokens, ids, tool, c, calls))
+                    lat2, elapsed2, fails2 = asyncio.run(nginx_run(nginx_url, ms_tokens[o:], ids[o:], tool, c, calls))
                     n = (len(lat2) / elapsed2, pct(lat2, 0.5), pct(lat2, 0.99), fails2)
                 else:
                     n = (float("nan"),) * 3 + (0,)

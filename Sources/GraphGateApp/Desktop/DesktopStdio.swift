@@ -69,6 +69,9 @@ public enum DesktopStdio {
                 provider = try await current.store.vault.tokenProvider(userId: ownerId, accountLabel: account)
             } catch .accountNotFound {
                 let known = (try? await current.store.accounts().map(\.label)) ?? []
+                if known.isEmpty {
+                    throw ToolError.accountUnavailable(advice(.notSignedIn(sandbox: current.store.paths.sandbox)))
+                }
                 if let account {
                     throw ToolError.accountUnavailable(advice(.unknownAccount(account, known: known)))
                 }

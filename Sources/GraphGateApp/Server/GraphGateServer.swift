@@ -19,6 +19,7 @@ public enum GraphGateServer {
     public static func run(
         config: GraphGateConfig, logger: Logger, gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         sandboxConfiguration: SandboxConfiguration = SandboxConfiguration(),
+        shutdownRequests: AsyncStream<Void>? = nil,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         try OperationsConfig.checkStartupRules(config)
@@ -51,7 +52,18 @@ public enum GraphGateServer {
                 gracefulShutdownSignals: gracefulShutdownSignals,
                 logger: logger))
         do {
-            try await group.run()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                if let shutdownRequests {
+                    // Graceful shutdown in reverse start order (app, then tenant, then store), as SIGTERM does.
+                    tasks.addTask {
+                        for await _ in shutdownRequests { break }
+                        if !Task.isCancelled { await group.triggerGracefulShutdown() }
+                    }
+                }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
         } catch {
             await database.close()
             throw error

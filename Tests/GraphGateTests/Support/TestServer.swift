@@ -57,14 +57,16 @@ struct TestServer: Sendable {
             return logger
         }()
         let (running, continuation) = AsyncStream<Int>.makeStream()
+        let (shutdown, requestShutdown) = AsyncStream<Void>.makeStream()
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask {
+                defer { continuation.finish() }
                 try await GraphGateServer.run(
-                    config: config, logger: logger, gracefulShutdownSignals: [], sandboxConfiguration: sandbox
+                    config: config, logger: logger, gracefulShutdownSignals: [], sandboxConfiguration: sandbox,
+                    shutdownRequests: shutdown
                 ) { port in continuation.yield(port) }
-                continuation.finish()
                 return nil
             }
             var iterator = running.makeAsyncIterator()
@@ -74,8 +76,23 @@ struct TestServer: Sendable {
                 throw StorageError.unavailable("server did not start")
             }
             let server = TestServer(config: config, baseURL: "http://127.0.0.1:\(port)", http: http)
-            defer { group.cancelAll() }
-            return try await body(server)
+            let result: R
+            do {
+                result = try await body(server)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            // Stop like SIGTERM does (drain, then close the store); cancel if that takes too long.
+            requestShutdown.yield()
+            requestShutdown.finish()
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                return nil
+            }
+            _ = try await group.next()
+            group.cancelAll()
+            return result
         }
     }
 
