@@ -52,16 +52,23 @@ public enum GraphGateServer {
                 gracefulShutdownSignals: gracefulShutdownSignals,
                 logger: logger))
         do {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
+            try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return true
+                }
                 if let shutdownRequests {
                     // Graceful shutdown in reverse start order (app, then tenant, then store), as SIGTERM does.
                     tasks.addTask {
                         for await _ in shutdownRequests { break }
                         if !Task.isCancelled { await group.triggerGracefulShutdown() }
+                        return false
                     }
                 }
-                try await tasks.next()
+                // Done when the service group is done (the shutdown waiter ends by itself or by cancellation).
+                while let groupFinished = try await tasks.next() {
+                    if groupFinished { break }
+                }
                 tasks.cancelAll()
             }
         } catch {
