@@ -4,7 +4,7 @@ import GraphGateApp
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve MCP over HTTP at {public URL}/mcp, with the sign-in, consent and account pages.",
+        abstract: "Serve MCP over HTTP at {public URL}/mcp, with the sign-in and consent pages.",
         discussion: """
             With no Microsoft app configured (GRAPHGATE_MS_CLIENT_ID unset) graphgate runs in sandbox mode: an \
             emulated Microsoft 365 tenant starts in-process and tokens are encrypted with a keyring generated \

@@ -46,7 +46,8 @@ def pair():
     os.makedirs(a_dir)
     os.makedirs(b_dir)
     a = GraphGate(sandbox, a_dir, database_url=database, extra_env=shared)
-    b = GraphGate(sandbox, b_dir, database_url=database, extra_env=shared)
+    # Behind a load balancer both instances have one public URL (issuer, token audience): A's.
+    b = GraphGate(sandbox, b_dir, database_url=database, extra_env={**shared, "GRAPHGATE_PUBLIC_URL": a.base})
     try:
         yield sandbox, a, b
     finally:

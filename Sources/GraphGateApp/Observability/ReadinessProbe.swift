@@ -13,11 +13,11 @@ public struct ReadinessProbe: Sendable {
         self.check = check
     }
 
-    /// The database answers `SELECT 1` within two seconds.
+    /// The database answers `SELECT 1` within five seconds (generous: a busy SQLite connection is not "down").
     public static func database(_ database: Database) -> ReadinessProbe {
         ReadinessProbe(name: "database") {
             do {
-                try await database.checkReachable(timeout: .seconds(2))
+                try await database.checkReachable(timeout: .seconds(5))
                 return nil
             } catch {
                 return "the database does not answer"
