@@ -24,13 +24,27 @@ struct TestServer: Sendable {
 
     /// - Parameters:
     ///   - environment: extra `GRAPHGATE_*` settings (as a user would set them).
-    ///   - backend: the store; PostgreSQL uses `GRAPHGATE_TEST_POSTGRES_URL` (tests take turns on it).
+    ///   - backend: the store; on PostgreSQL (`GRAPHGATE_TEST_POSTGRES_URL`) each call gets its own database.
     static func with<R: Sendable>(
         environment: [String: String] = [:], backend: Database.Backend = .sqlite,
         sandbox: SandboxConfiguration = SandboxConfiguration(),
         _ body: @escaping @Sendable (TestServer) async throws -> R
     ) async throws -> R {
-        let port = try freePort()
+        // A free port can be taken by a parallel test before our server binds it: pick another and retry.
+        for attempt in 1...5 {
+            do {
+                return try await withPort(try freePort(), environment: environment, backend: backend, sandbox: sandbox, body)
+            } catch ServeError.portInUse where attempt < 5 {
+                continue
+            }
+        }
+        throw StorageError.unavailable("no free port")
+    }
+
+    private static func withPort<R: Sendable>(
+        _ port: Int, environment: [String: String], backend: Database.Backend, sandbox: SandboxConfiguration,
+        _ body: @escaping @Sendable (TestServer) async throws -> R
+    ) async throws -> R {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-app-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: path) }
