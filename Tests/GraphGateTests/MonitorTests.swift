@@ -149,3 +149,33 @@ enum GraphGateConfigProbe {
         try GraphGateConfig.load(environment: environment).security.rules
     }
 }
+
+@Suite("Audited failures reach the monitor")
+struct MonitoringAuditRecorderTests {
+    @Test("audit events become monitor signals: cross-user at once, failed auth by address, sends by user")
+    func auditedEventsAreSignals() async throws {
+        try await TestDatabases.withDatabase(.sqlite) { database in
+            let log = MemoryAudit()
+            let monitor = SecurityMonitor(
+                store: SQLAlertStore(database: database), users: SQLUserStore(database: database), audit: log,
+                webhook: nil, rules: MonitorRule.defaults, logger: Logger(label: "monitor"))
+            let recorder = MonitoringAuditRecorder(audit: log, monitor: monitor)
+            // One cross-user session attempt alerts immediately.
+            await recorder.record(
+                AuditEvent("mcp.session.cross_user", outcome: .denied, userId: "u-b", details: ["session_user_id": "u-a"]))
+            var types = await log.events.map(\.type)
+            #expect(types.filter { $0 == "security.alert" }.count == 1)
+            // Ten failed bearer checks from one address reach the failed-auth threshold once.
+            for _ in 0..<10 {
+                await recorder.record(AuditEvent("mcp.auth", outcome: .failure, sourceIP: "198.51.100.9"))
+            }
+            types = await log.events.map(\.type)
+            #expect(types.filter { $0 == "security.alert" }.count == 2)
+            // Harmless events are recorded and counted for nothing.
+            await recorder.record(AuditEvent("tool.call", userId: "u-b"))
+            types = await log.events.map(\.type)
+            #expect(types.filter { $0 == "security.alert" }.count == 2)
+            #expect(types.filter { $0 == "mcp.auth" }.count == 10)
+        }
+    }
+}

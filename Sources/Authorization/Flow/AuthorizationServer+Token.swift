@@ -77,6 +77,9 @@ extension AuthorizationServer {
         if let resource = form["resource"], resource != record.resource {
             throw await fail("wrong_resource", .invalidTarget("resource must be this server's MCP endpoint"))
         }
+        if try await blocked(record.userId) {
+            throw await fail("blocked", .invalidGrant("this account is blocked by the administrator"))
+        }
         let issued = makeTokens(
             grantId: record.grantId, userId: record.userId, clientId: clientId, scope: record.scope,
             resource: record.resource, now: now)
@@ -120,6 +123,11 @@ extension AuthorizationServer {
         if let resource = form["resource"], resource != settings.resource {
             await reject("token.refresh", clientId: clientId, sourceIP: sourceIP, reason: "wrong_resource")
             throw .invalidTarget("resource must be this server's MCP endpoint")
+        }
+        if let existing, try await blocked(existing.userId) {
+            await reject(
+                "token.refresh", userId: existing.userId, clientId: clientId, sourceIP: sourceIP, reason: "blocked")
+            throw .invalidGrant("this account is blocked by the administrator")
         }
         var accessScope = existing?.scope ?? ""
         if let requested = form["scope"], let existing {

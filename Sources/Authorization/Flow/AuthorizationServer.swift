@@ -18,14 +18,18 @@ public struct AuthorizationServer: Sendable {
     let now: @Sendable () -> Int64
     let registrationLimiter: RegistrationRateLimiter
     let onRevoke: @Sendable (AccessRevocation) async -> Void
+    /// Whether a user has an active block; such users get no tokens (`invalid_grant`).
+    let isBlocked: @Sendable (_ userId: String) async throws -> Bool
 
     /// - Parameters:
     ///   - onRevoke: called after grants were revoked, to end what still runs on them (live MCP sessions).
     ///   - now: the clock, in epoch seconds (tests move it).
+    ///   - isBlocked: whether a user is blocked; checked before any token is issued or refreshed.
     public init(
         settings: AuthorizationSettings, store: any OAuthStore, browserSessions: any BrowserSessionStore,
         audit: any AuditRecorder, logger: Logger, now: @escaping @Sendable () -> Int64 = { Timestamp.now },
-        onRevoke: @escaping @Sendable (AccessRevocation) async -> Void = { _ in }
+        onRevoke: @escaping @Sendable (AccessRevocation) async -> Void = { _ in },
+        isBlocked: @escaping @Sendable (_ userId: String) async throws -> Bool = { _ in false }
     ) {
         self.settings = settings
         self.store = store
@@ -35,6 +39,16 @@ public struct AuthorizationServer: Sendable {
         self.now = now
         self.registrationLimiter = RegistrationRateLimiter(perMinute: settings.registrationsPerMinute)
         self.onRevoke = onRevoke
+        self.isBlocked = isBlocked
+    }
+
+    /// Whether `userId` is blocked; a failing check is reported as unavailable (never as "not blocked").
+    func blocked(_ userId: String) async throws(AuthorizationError) -> Bool {
+        do {
+            return try await isBlocked(userId)
+        } catch {
+            throw .temporarilyUnavailable("the authorization store is unavailable; try again")
+        }
     }
 
     /// Browser sessions of this server (same store, clock and timeouts).

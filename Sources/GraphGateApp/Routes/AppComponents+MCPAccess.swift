@@ -24,10 +24,10 @@ extension AppComponents {
             consentLink: { _, scopes in vault.consentURL(for: scopes)?.absoluteString })
         let catalogue = ToolCatalogue(
             policy: ToolPolicy(readOnly: config.readOnly, toolPatterns: config.tools), graph: source,
-            audit: security.audit, logger: logger)
+            audit: security.recorder, logger: logger)
         let security = security
         return MCPAccess(
-            config: config, database: database, users: users, signIn: vault, audit: security.audit, logger: logger,
+            config: config, database: database, users: users, signIn: vault, audit: security.recorder, logger: logger,
             toolCallGate: { principal in
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },

@@ -40,7 +40,7 @@ public struct MCPAccess: Sendable {
         var sessionConfiguration = sessionConfiguration ?? MCPSessionConfiguration()
         sessionConfiguration.stateless = sessionConfiguration.stateless || config.mcpStateless
         let sessions = MCPSessionManager(
-            configuration: sessionConfiguration, logger: logger, configure: configureSession)
+            configuration: sessionConfiguration, logger: logger, audit: audit, configure: configureSession)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
         let settings = AuthorizationSettings(
             issuer: issuer, resource: config.mcpResource,
@@ -53,7 +53,8 @@ public struct MCPAccess: Sendable {
                 case .user(let userId): await sessions.closeAll(userId: userId)
                 case .grants(let ids): await sessions.closeAll(grantIds: ids)
                 }
-            })
+            },
+            isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil })
         self.sessions = sessions
         self.signIn = signIn
         self.users = users
@@ -70,6 +71,7 @@ public struct MCPAccess: Sendable {
     public func addRoutes(to router: Router<GraphGateRequestContext>) {
         WellKnownRoutes(settings: authorization.settings).add(to: router)
         OAuthRoutes(access: self).add(to: router)
+        AccountRoutes(access: self).add(to: router)
         MCPRoutes(access: self).add(to: router)
     }
 

@@ -172,6 +172,11 @@ struct OAuthRoutes {
             await access.audit.record(AuditEvent("login.success", userId: user.id, sourceIP: context.sourceIP))
             var headers = HTTPFields()
             headers[.setCookie] = browser.setCookie(cookie)
+            if completed.continuation.hasPrefix(AccountRoutes.continuationPrefix) {
+                return await AccountRoutes.finished(
+                    continuation: completed.continuation, completed: completed, headers: headers, audit: access.audit,
+                    sourceIP: context.sourceIP)
+            }
             let step = try await authorization.continueAuthorization(
                 pendingHandle: completed.continuation, userId: user.id, sourceIP: context.sourceIP)
             return Self.response(for: step, headers: headers)

@@ -48,6 +48,10 @@ public struct SecurityServices: Sendable {
             rules: config.security.rules, logger: logger)
     }
 
+    /// What the rest of the app records audit events through: the audit log, plus monitor signals for the
+    /// security-relevant events (failed authentication, cross-user attempts, refresh/decrypt failures, sends).
+    public var recorder: any AuditRecorder { MonitoringAuditRecorder(audit: audit, monitor: monitor) }
+
     /// The audit signing key: `GRAPHGATE_AUDIT_KEY`, else `audit-signing.key` in the data directory.
     public static func signingKey(config: GraphGateConfig, create: Bool) throws(SecurityError) -> AuditSigningKey {
         let path =

@@ -134,7 +134,7 @@ private struct MainService: Service {
                 identity: IdentityClient(
                     httpClient: httpClient, authority: authority, tenant: tenant, clientId: clientId,
                     clientSecret: clientSecret, logger: logger),
-                audit: security.audit, logger: logger, publicURL: config.publicURL,
+                audit: security.recorder, logger: logger, publicURL: config.publicURL,
                 admit: { [policy = config.operations.accessPolicy(effectiveTenant: tenant)] claims in
                     policy.allows(tenantId: claims.tenantId, username: claims.username).isAllowed
                 }))

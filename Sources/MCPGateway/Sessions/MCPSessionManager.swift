@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MCP
+import Security
 
 /// Hosts graphgate's MCP sessions over Streamable HTTP, after authentication.
 ///
@@ -15,15 +16,21 @@ public actor MCPSessionManager {
     public nonisolated let configuration: MCPSessionConfiguration
     private let configure: Configure
     private let logger: Logger
+    private let audit: (any AuditRecorder)?
     private var sessions: [String: MCPSession] = [:]
     private var lastUsed: [String: ContinuousClock.Instant] = [:]
     private var requestCounts: [String: Int] = [:]
 
     /// - Parameter configure: registers the tools (and anything else) on each new `Server` for its principal.
-    public init(configuration: MCPSessionConfiguration, logger: Logger, configure: @escaping Configure) {
+    /// - Parameter audit: receives `mcp.session.cross_user` when a session id is presented by another principal.
+    public init(
+        configuration: MCPSessionConfiguration, logger: Logger, audit: (any AuditRecorder)? = nil,
+        configure: @escaping Configure
+    ) {
         self.configuration = configuration
         self.configure = configure
         self.logger = logger
+        self.audit = audit
     }
 
     /// Handles one authenticated request to the MCP endpoint.
@@ -41,6 +48,10 @@ public actor MCPSessionManager {
                 logger.warning(
                     "MCP session id presented by another principal",
                     metadata: ["gg.user": "\(principal.userId)", "gg.session_user": "\(session.principal.userId)"])
+                await audit?.record(
+                    AuditEvent(
+                        "mcp.session.cross_user", outcome: .denied, userId: principal.userId,
+                        clientId: principal.clientId, details: ["session_user_id": session.principal.userId]))
             }
             return .error(statusCode: 404, .invalidRequest("Not Found: Session not found"))
         }

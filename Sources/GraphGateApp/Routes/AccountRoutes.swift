@@ -1,0 +1,124 @@
+import Authorization
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MicrosoftGraph
+import Security
+import Storage
+import TokenVault
+
+/// Browser pages that send the user to Microsoft outside an MCP client's authorize request:
+///
+/// - `GET /account/consent?scope=Mail.Send[+…]`: incremental consent for write scopes (the link write tools
+///   return when a Microsoft permission is missing). Only scopes of `MicrosoftScopes.write` are accepted.
+/// - `GET /account/signin`: a plain Microsoft sign-in (re-link an account whose tokens were revoked).
+///
+/// Both come back through `/oauth/callback` with a `web:` continuation, which names one fixed kind of page —
+/// never a URL — so the callback cannot become an open redirect.
+struct AccountRoutes {
+    let access: MCPAccess
+
+    /// Continuation prefix marking a sign-in started here rather than by an MCP authorize request.
+    static let continuationPrefix = "web:"
+    static let consentKind = "consent"
+    static let signInKind = "signin"
+
+    func add(to router: Router<GraphGateRequestContext>) {
+        router.get(RouterPath(String(TokenVault.consentPath.dropFirst()))) { request, context in
+            try await consent(request, context)
+        }
+        router.get(RouterPath(String(TokenVault.signInPath.dropFirst()))) { request, context in
+            try await start(request, context, scopes: [])
+        }
+    }
+
+    func consent(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
+        let parameters = FormParameters.query(of: request) ?? []
+        guard let text = FormParameters.first("scope", in: parameters), text.count <= 512,
+            let scopes = Self.writeScopes(text)
+        else {
+            return WebPage.message(
+                title: "Invalid permission request",
+                message: "This link asks for Microsoft permissions graphgate does not request.",
+                hint: "Use the link your assistant gave you, unchanged.", status: .badRequest)
+        }
+        return try await start(request, context, scopes: scopes)
+    }
+
+    /// Starts the Microsoft sign-in, hinting the signed-in user's username when a browser session exists.
+    func start(_ request: Request, _ context: GraphGateRequestContext, scopes: [String]) async throws -> Response {
+        do {
+            var loginHint: String?
+            let cookie = request.cookies[access.authorization.sessions.cookieName]?.value
+            if let session = try await access.authorization.sessions.resolve(cookie) {
+                loginHint = try await access.users.user(id: session.userId)?.username
+            }
+            let kind = scopes.isEmpty ? Self.signInKind : Self.consentKind + ":" + scopes.joined(separator: " ")
+            let microsoft = try await access.signIn.beginSignIn(
+                continuation: Self.continuationPrefix + kind, loginHint: loginHint, additionalScopes: scopes,
+                redirectURI: access.authorization.settings.callbackURL)
+            return OAuthRoutes.redirect(microsoft.absoluteString, status: .found)
+        } catch {
+            context.logger.error("starting sign-in failed", metadata: ["gg.error": "\(type(of: error))"])
+            return WebPage.message(
+                title: "Sign-in is unavailable", message: "graphgate could not start the Microsoft sign-in.",
+                hint: "Try again in a moment. If it keeps happening, tell your graphgate administrator.",
+                status: .serviceUnavailable)
+        }
+    }
+
+    /// The scopes of a `scope` value when every one is a known write scope (canonical spelling), else nil.
+    static func writeScopes(_ text: String) -> [String]? {
+        let known = Dictionary(uniqueKeysWithValues: MicrosoftScopes.write.map { ($0.lowercased(), $0) })
+        let requested = MicrosoftScopes.parse(text.replacingOccurrences(of: "+", with: " "))
+        guard !requested.isEmpty else { return nil }
+        var scopes: [String] = []
+        for scope in requested {
+            guard let canonical = known[scope.lowercased()] else { return nil }
+            scopes.append(canonical)
+        }
+        return scopes
+    }
+
+    /// The page shown at `/oauth/callback` after a `web:` sign-in finished (the browser session is already open).
+    static func finished(
+        continuation: String, completed: CompletedSignIn, headers: HTTPFields, audit: any AuditRecorder,
+        sourceIP: String?
+    ) async -> Response {
+        let kind = continuation.dropFirst(continuationPrefix.count)
+        let requested: [String] =
+            if kind.hasPrefix(consentKind + ":") {
+                writeScopes(String(kind.dropFirst(consentKind.count + 1))) ?? []
+            } else {
+                []
+            }
+        let granted = completed.account.scopes
+        let missing = MicrosoftScopes.missing(requested, granted: granted)
+        let given = requested.filter { !missing.contains($0) }
+        if !requested.isEmpty {
+            await audit.record(
+                AuditEvent(
+                    "consent.microsoft", outcome: missing.isEmpty ? .success : .failure, userId: completed.user.id,
+                    sourceIP: sourceIP,
+                    details: ["granted": given.joined(separator: " "), "missing": missing.joined(separator: " ")]))
+        }
+        let title: String
+        let message: String
+        if requested.isEmpty {
+            title = "Signed in"
+            message = "You are signed in to graphgate with your Microsoft account."
+        } else if missing.isEmpty {
+            title = "Permission granted"
+            message = given.joined(separator: ", ") + " granted."
+        } else {
+            title = "Permission not granted"
+            message = "Microsoft did not grant " + missing.joined(separator: ", ") + "."
+        }
+        let hint =
+            missing.isEmpty
+            ? "Return to your assistant and retry." : "Ask your Microsoft 365 administrator, then try the link again."
+        var response = WebPage.message(title: title, message: message, hint: hint, status: .ok)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+}
