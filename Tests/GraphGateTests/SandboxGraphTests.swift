@@ -365,12 +365,11 @@ struct SandboxGraphTests {
             _ = try await c.control(.POST, "users/AdeleV@contoso.sandbox/large-mailbox", json: ["messages": 100_000])
             let inbox = try await c.graph(t.access, "/me/mailFolders/inbox").json
             #expect(inbox["totalItemCount"] as? Int == 100_000)
-            let clock = ContinuousClock()
-            let elapsed = try await clock.measure {
-                let page = try await c.graph(t.access, "/me/mailFolders/inbox/messages?$top=50&$skip=99000")
-                #expect(page.values.count == 50)
-            }
-            #expect(elapsed < .seconds(5))
+            // Deep pages are generated on demand from the seed: the same request gives the same messages.
+            let page = try await c.graph(t.access, "/me/mailFolders/inbox/messages?$top=50&$skip=99000&$select=id")
+            #expect(page.values.count == 50)
+            let again = try await c.graph(t.access, "/me/mailFolders/inbox/messages?$top=50&$skip=99000&$select=id")
+            #expect(page.values.compactMap { $0["id"] as? String } == again.values.compactMap { $0["id"] as? String })
             let generated = try await c.control(.POST, "users", json: ["count": 3]).values
             #expect(generated.count == 3)
         }
