@@ -178,4 +178,26 @@ struct MonitoringAuditRecorderTests {
             #expect(types.filter { $0 == "mcp.auth" }.count == 10)
         }
     }
+
+    @Test("loopback is alerted on but never blocked automatically (a local proxy would lock everyone out)")
+    func loopbackIsNotAutoBlocked() async throws {
+        try await TestDatabases.withDatabase(.sqlite) { database in
+            let log = MemoryAudit()
+            let users = SQLUserStore(database: database)
+            let monitor = SecurityMonitor(
+                store: SQLAlertStore(database: database), users: users, audit: log, webhook: nil,
+                rules: MonitorRule.defaults, logger: Logger(label: "monitor"))
+            let recorder = MonitoringAuditRecorder(audit: log, monitor: monitor)
+            for _ in 0..<10 {
+                await recorder.record(AuditEvent("mcp.auth", outcome: .failure, sourceIP: "127.0.0.1"))
+                await recorder.record(AuditEvent("mcp.auth", outcome: .failure, sourceIP: "203.0.113.4"))
+            }
+            let types = await log.events.map(\.type)
+            #expect(types.filter { $0 == "security.alert" }.count == 2)
+            let loopback = try await users.activeBlock(subject: "ip:127.0.0.1")
+            let remote = try await users.activeBlock(subject: "ip:203.0.113.4")
+            #expect(loopback == nil)
+            #expect(remote != nil)
+        }
+    }
 }

@@ -129,6 +129,9 @@ class GraphGate:
             "GRAPHGATE_KEYRING_KEY": "1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
             "GRAPHGATE_TRUSTED_PROXIES": "127.0.0.1", "GRAPHGATE_RATE_LIMIT": "100000",
             "GRAPHGATE_DATABASE_URL": self.database_url, "GRAPHGATE_LOG_LEVEL": "debug",
+            # The attack and load suites fail authentication on purpose many times; the monitor's automatic
+            # block (tested on its own in MonitorTests) would otherwise lock the test clients out mid-suite.
+            "GRAPHGATE_ALERT_THRESHOLDS": "failed_auth=100000/5m",
         })
         self.env.update(extra_env or {})
         self.starts = 0

@@ -61,6 +61,14 @@ public struct SecurityMonitor: Sendable {
         return fired
     }
 
+    /// Loopback addresses are never blocked automatically: behind a local reverse proxy that is not declared in
+    /// `GRAPHGATE_TRUSTED_PROXIES` every client arrives from loopback, and blocking it would lock everyone out.
+    /// The alert still fires.
+    static func isLoopback(_ subject: String) -> Bool {
+        let ip = subject.dropFirst("ip:".count)
+        return ip.hasPrefix("127.") || ip == "::1" || ip == "::ffff:127.0.0.1"
+    }
+
     private func fire(_ rule: MonitorRule, subject: String, windowStart: Int64, count: Int64, now: Int64)
         async throws(StorageError) -> SecurityAlert?
     {
@@ -71,7 +79,7 @@ public struct SecurityMonitor: Sendable {
                 firedAt: now))
         guard inserted else { return nil }
         var action: String?
-        if let blockFor = rule.blockFor, subject.hasPrefix("ip:") || subject.hasPrefix("user:") {
+        if let blockFor = rule.blockFor, subject.hasPrefix("user:") || (subject.hasPrefix("ip:") && !Self.isLoopback(subject)) {
             let until = now + max(1, blockFor.components.seconds)
             try await users.block(
                 Block(
