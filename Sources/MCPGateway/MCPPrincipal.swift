@@ -10,7 +10,9 @@ public struct MCPPrincipal: Sendable, Equatable, Hashable {
     /// Desktop (stdio) mode only: tools may take an `account` label to pick one of several linked accounts.
     public var allowsAccountSelection: Bool
 
-    public init(userId: String, clientId: String, grantId: String, scopes: Set<String>, allowsAccountSelection: Bool = false) {
+    public init(
+        userId: String, clientId: String, grantId: String, scopes: Set<String>, allowsAccountSelection: Bool = false
+    ) {
         self.userId = userId
         self.clientId = clientId
         self.grantId = grantId

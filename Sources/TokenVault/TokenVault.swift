@@ -75,7 +75,9 @@ public final class TokenVault: Sendable {
 
     /// The token provider of the user's account with `accountLabel` (nil: `default`, or the only account).
     /// Throws `accountNotFound` or `signInRequired(.accountNeedsSignIn)`.
-    public func tokenProvider(userId: String, accountLabel: String?) async throws(VaultError)
+    public func tokenProvider(
+        userId: String, accountLabel: String?
+    ) async throws(VaultError)
         -> any AccessTokenProvider
     {
         let account = try await resolveAccount(userId: userId, label: accountLabel)
@@ -105,8 +107,11 @@ public final class TokenVault: Sendable {
     /// The link a tool shows when scopes are missing: the web route that starts an incremental-consent sign-in.
     public func consentURL(for scopes: [String]) -> URL? {
         guard let publicURL else { return nil }
-        var components = URLComponents(url: publicURL.appendingPathComponent(Self.consentPath), resolvingAgainstBaseURL: false)
-        components?.queryItems = [URLQueryItem(name: "scope", value: MicrosoftScopes.normalize(scopes).joined(separator: " "))]
+        var components = URLComponents(
+            url: publicURL.appendingPathComponent(Self.consentPath), resolvingAgainstBaseURL: false)
+        components?.queryItems = [
+            URLQueryItem(name: "scope", value: MicrosoftScopes.normalize(scopes).joined(separator: " "))
+        ]
         return components?.url
     }
 
@@ -159,7 +164,9 @@ public final class TokenVault: Sendable {
 
     /// Links a signed-in Microsoft identity: user upserted by (tid, oid), account `label` upserted with the granted
     /// scopes (status active), tokens stored.
-    public func link(tokens: TokenSet, claims: IDTokenClaims, label: String, source: String) async throws(VaultError)
+    public func link(
+        tokens: TokenSet, claims: IDTokenClaims, label: String, source: String
+    ) async throws(VaultError)
         -> (User, LinkedAccount)
     {
         guard tokens.refreshToken != nil else { throw .identity(.signInRequired(.noRefreshToken)) }

@@ -14,7 +14,9 @@ struct AdminCommand: AsyncParsableCommand {
 
     /// Who is acting, for the audit log: `--actor`, else the login name.
     static func actor(_ given: String?) -> String {
-        given ?? "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "operator")
+        given ?? "cli:"
+            + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"]
+                ?? "operator")
     }
 
     struct Block: AsyncParsableCommand {
@@ -37,7 +39,8 @@ struct AdminCommand: AsyncParsableCommand {
                     responder in
                     let found = try await responder.resolve(user)
                     let block = try await responder.block(userId: found.id, for: span, reason: reason, actor: actor)
-                    let until = block.blockedUntil.map { "until \(Timestamp.date($0).formatted(.iso8601))" }
+                    let until =
+                        block.blockedUntil.map { "until \(Timestamp.date($0).formatted(.iso8601))" }
                         ?? "until unblocked"
                     return "blocked \(found.username) (\(found.id)) \(until)"
                 }
@@ -91,7 +94,8 @@ struct AdminCommand: AsyncParsableCommand {
                     responder in
                     let found = try await responder.resolve(user)
                     let report = try await responder.revoke(userId: found.id, reason: reason, actor: actor)
-                    var text = "revoked \(found.username) (\(found.id)): \(report.grantsRevoked) grant(s), "
+                    var text =
+                        "revoked \(found.username) (\(found.id)): \(report.grantsRevoked) grant(s), "
                         + "Microsoft tokens of \(report.accountsErased) account(s) deleted"
                     if !report.failures.isEmpty { text += "; FAILED: " + report.failures.joined(separator: "; ") }
                     return text
@@ -124,7 +128,8 @@ struct AdminCommand: AsyncParsableCommand {
                     if sessions.isEmpty { lines.append("  no active grants") }
                     for session in sessions {
                         let created = session.createdAt.map { Timestamp.date($0).formatted(.iso8601) } ?? "-"
-                        lines.append("  \(session.kind) \(session.id) client=\(session.clientId ?? "-") since \(created)")
+                        lines.append(
+                            "  \(session.kind) \(session.id) client=\(session.clientId ?? "-") since \(created)")
                     }
                     return lines
                 }
@@ -149,16 +154,21 @@ extension AdminCommand {
         @Option(help: "Database (default: a scratch SQLite file).") var databaseURL: String?
 
         func run() async throws {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-rl-\(UUID().uuidString).sqlite").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "gg-rl-\(UUID().uuidString).sqlite"
+            ).path
             defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
             let location: DatabaseLocation
-            do { location = try DatabaseLocation(parsing: databaseURL ?? "sqlite:\(path)") } catch { fail(error.description) }
+            do { location = try DatabaseLocation(parsing: databaseURL ?? "sqlite:\(path)") } catch {
+                fail(error.description)
+            }
             let results = try await SecurityAdmin.benchmarkRateLimit(
                 database: location, requests: requests, budget: budget, logger: CLILogging.logger())
             for result in results {
-                print(String(
-                    format: "%@: %.1f us/request, allowed %d of %d requests with a budget of %d (two instances)",
-                    result.name, result.microsPerRequest, result.allowed, result.requests, result.budget))
+                print(
+                    String(
+                        format: "%@: %.1f us/request, allowed %d of %d requests with a budget of %d (two instances)",
+                        result.name, result.microsPerRequest, result.allowed, result.requests, result.budget))
             }
         }
     }

@@ -118,17 +118,30 @@ extension AuditCommand {
         @Option(help: "Scratch database (default: a new SQLite file in the temp directory).") var databaseURL: String?
 
         func run() async throws {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-bench-\(UUID().uuidString).sqlite").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "gg-bench-\(UUID().uuidString).sqlite"
+            ).path
             defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
             let location: DatabaseLocation
-            do { location = try DatabaseLocation(parsing: databaseURL ?? "sqlite:\(path)") } catch { fail(error.description) }
+            do { location = try DatabaseLocation(parsing: databaseURL ?? "sqlite:\(path)") } catch {
+                fail(error.description)
+            }
             let result = try await SecurityAdmin.benchmarkAudit(
                 database: location, rows: rows, single: single, concurrent: concurrent, logger: CLILogging.logger())
             print("backend: \(location.backendName)")
-            print(String(format: "append (one caller, %d events): %.1f us/event", result.singleAppends, result.singleAppendMicros))
-            print(String(format: "append (32 callers, %d events, group commit): %.1f us/event", result.concurrentAppends, result.concurrentAppendMicros))
+            print(
+                String(
+                    format: "append (one caller, %d events): %.1f us/event", result.singleAppends,
+                    result.singleAppendMicros))
+            print(
+                String(
+                    format: "append (32 callers, %d events, group commit): %.1f us/event", result.concurrentAppends,
+                    result.concurrentAppendMicros))
             print(String(format: "batch fill to %lld rows: %.1f s", result.totalRows, result.fillSeconds))
-            print(String(format: "audit verify of %lld rows: %.2f s (%.0f rows/s)", result.totalRows, result.verifySeconds, Double(result.totalRows) / max(result.verifySeconds, 1e-9)))
+            print(
+                String(
+                    format: "audit verify of %lld rows: %.2f s (%.0f rows/s)", result.totalRows, result.verifySeconds,
+                    Double(result.totalRows) / max(result.verifySeconds, 1e-9)))
             print("verify result: \(result.verification)")
         }
     }

@@ -52,12 +52,14 @@ struct ConfigOptions: ParsableArguments {
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
             ("GRAPHGATE_HOST", host), ("GRAPHGATE_PORT", port), ("GRAPHGATE_PUBLIC_URL", publicURL),
-            ("GRAPHGATE_DATABASE_URL", databaseURL), ("GRAPHGATE_KEYRING", keyring), ("GRAPHGATE_KEYRING_KEY", keyringKey),
+            ("GRAPHGATE_DATABASE_URL", databaseURL), ("GRAPHGATE_KEYRING", keyring),
+            ("GRAPHGATE_KEYRING_KEY", keyringKey),
             ("GRAPHGATE_MS_CLIENT_ID", msClientId), ("GRAPHGATE_MS_CLIENT_SECRET", msClientSecret),
             ("GRAPHGATE_MS_TENANT", msTenant), ("GRAPHGATE_MS_AUTHORITY", msAuthority),
             ("GRAPHGATE_GRAPH_URL", graphURL), ("GRAPHGATE_SANDBOX", sandbox), ("GRAPHGATE_READ_ONLY", readOnly),
             ("GRAPHGATE_TOOLS", tools), ("GRAPHGATE_SEND_ALLOWED_DOMAINS", sendAllowedDomains),
-            ("GRAPHGATE_SEND_CAP", sendCap), ("GRAPHGATE_CONFIRM_SENDS", confirmSends), ("GRAPHGATE_ADMINS", admins), ("GRAPHGATE_RATE_LIMIT", rateLimit),
+            ("GRAPHGATE_SEND_CAP", sendCap), ("GRAPHGATE_CONFIRM_SENDS", confirmSends), ("GRAPHGATE_ADMINS", admins),
+            ("GRAPHGATE_RATE_LIMIT", rateLimit),
             ("GRAPHGATE_MCP_STATELESS", mcpStateless),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })

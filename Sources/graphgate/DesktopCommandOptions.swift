@@ -7,7 +7,9 @@ import Logging
 struct DesktopCommandOptions: ParsableArguments {
     @Flag(help: "Use the emulated Microsoft 365 tenant (run `graphgate sandbox` first); no Microsoft app needed.")
     var sandbox = false
-    @Option(help: "URL of the emulated tenant (implies --sandbox). [default: the URL login used, else http://127.0.0.1:8081]")
+    @Option(
+        help:
+            "URL of the emulated tenant (implies --sandbox). [default: the URL login used, else http://127.0.0.1:8081]")
     var sandboxURL: String?
     @Option(help: "Data directory. [default: $XDG_DATA_HOME/graphgate, else ~/.local/share/graphgate]")
     var dataDir: String?

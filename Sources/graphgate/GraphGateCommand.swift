@@ -12,7 +12,8 @@ struct GraphGateCommand: AsyncParsableCommand {
             Microsoft 365 tenant (sandbox mode) and an SQLite file, so it works offline on day one.
             """,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, SandboxCommand.self, BackupCommand.self, AuditCommand.self, AdminCommand.self,
+            ServeCommand.self, MigrateCommand.self, SandboxCommand.self, BackupCommand.self, AuditCommand.self,
+            AdminCommand.self,
             KeysCommand.self, LoginCommand.self, LogoutCommand.self, StdioCommand.self,
         ]
     )

@@ -42,7 +42,9 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            if config.keyringKey != nil { fail("the keyring comes from GRAPHGATE_KEYRING_KEY: prepend a new ID:KEY there") }
+            if config.keyringKey != nil {
+                fail("the keyring comes from GRAPHGATE_KEYRING_KEY: prepend a new ID:KEY there")
+            }
             do {
                 let id = try await KeysAdmin.rotate(config: config, logger: CLILogging.logger())
                 print("key \(id) is now primary; restart graphgate, then run `graphgate keys rewrap`")
@@ -86,7 +88,8 @@ struct KeysCommand: AsyncParsableCommand {
             let config = try options.load()
             if config.keyringKey != nil { fail("the keyring comes from GRAPHGATE_KEYRING_KEY: remove the key there") }
             do {
-                let affected = try await KeysAdmin.disable(config: config, id: id, force: force, logger: CLILogging.logger())
+                let affected = try await KeysAdmin.disable(
+                    config: config, id: id, force: force, logger: CLILogging.logger())
                 print("key \(id) disabled\(affected > 0 ? "; \(affected) stored token(s) now fail closed" : "")")
             } catch {
                 fail(String(describing: error))
@@ -107,7 +110,8 @@ struct KeysCommand: AsyncParsableCommand {
                     print(
                         "\(String(line.id).padding(toLength: 4, withPad: " ", startingAt: 0))"
                             + "\(line.status.padding(toLength: 14, withPad: " ", startingAt: 0))"
-                            + "\(String(line.tokens).padding(toLength: 8, withPad: " ", startingAt: 0))\(line.pendingSignIns)")
+                            + "\(String(line.tokens).padding(toLength: 8, withPad: " ", startingAt: 0))\(line.pendingSignIns)"
+                    )
                 }
             } catch {
                 fail(String(describing: error))
@@ -121,7 +125,8 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Benchmark the token vault (envelope, cached, cold and refresh paths).", shouldDisplay: false)
         @Option(help: "Envelope and cached-path operations.") var operations = 100_000
         @Option(help: "Refresh-path runs.") var refreshes = 200
-        @Option(help: "postgres://… to measure on PostgreSQL (default: a temporary SQLite file).") var databaseURL: String?
+        @Option(help: "postgres://… to measure on PostgreSQL (default: a temporary SQLite file).") var databaseURL:
+            String?
 
         func run() async throws {
             do {

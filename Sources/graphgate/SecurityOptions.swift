@@ -6,7 +6,8 @@ struct SecurityOptions: ParsableArguments {
     var alertWebhook: String?
     @Option(help: "Alert rules, e.g. failed_auth=10/5m/block15m,send=50/1h. [GRAPHGATE_ALERT_THRESHOLDS]")
     var alertThresholds: String?
-    @Option(help: "HMAC key file that signs audit chain heads. [GRAPHGATE_AUDIT_KEY, default DATA_DIR/audit-signing.key]")
+    @Option(
+        help: "HMAC key file that signs audit chain heads. [GRAPHGATE_AUDIT_KEY, default DATA_DIR/audit-signing.key]")
     var auditKey: String?
 
     var flags: [String: String] {

@@ -74,7 +74,8 @@ struct AuditChainTests {
         }
     }
 
-    @Test("an inserted row is reported, even when the attacker recomputes every later hash",
+    @Test(
+        "an inserted row is reported, even when the attacker recomputes every later hash",
         arguments: TestDatabases.backends)
     func inserted(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
@@ -83,7 +84,8 @@ struct AuditChainTests {
             let rows = try await store.rows(after: 0, limit: 100)
             try await database.read { db in
                 for row in rows.reversed() where row.seq >= 5 {
-                    try await db.raw("UPDATE audit_log SET seq = \(bind: row.seq + 1) WHERE seq = \(bind: row.seq)").run()
+                    try await db.raw("UPDATE audit_log SET seq = \(bind: row.seq + 1) WHERE seq = \(bind: row.seq)")
+                        .run()
                 }
                 try await db.raw(
                     """

@@ -27,11 +27,13 @@ struct ConfigTests {
         #expect(config.publicURL.absoluteString == "http://127.0.0.2:9100")
     }
 
-    @Test("malformed values fail naming the variable", arguments: [
-        ("GRAPHGATE_PORT", "eighty"), ("GRAPHGATE_PORT", "70000"), ("GRAPHGATE_DATABASE_URL", "mysql://x@y/z"),
-        ("GRAPHGATE_SANDBOX", "maybe"), ("GRAPHGATE_READ_ONLY", "2"), ("GRAPHGATE_RATE_LIMIT", "-1"),
-        ("GRAPHGATE_PUBLIC_URL", "not a url"), ("GRAPHGATE_MS_TENANT", "a/b"), ("GRAPHGATE_PRT", "8080"),
-    ])
+    @Test(
+        "malformed values fail naming the variable",
+        arguments: [
+            ("GRAPHGATE_PORT", "eighty"), ("GRAPHGATE_PORT", "70000"), ("GRAPHGATE_DATABASE_URL", "mysql://x@y/z"),
+            ("GRAPHGATE_SANDBOX", "maybe"), ("GRAPHGATE_READ_ONLY", "2"), ("GRAPHGATE_RATE_LIMIT", "-1"),
+            ("GRAPHGATE_PUBLIC_URL", "not a url"), ("GRAPHGATE_MS_TENANT", "a/b"), ("GRAPHGATE_PRT", "8080"),
+        ])
     func malformed(variable: String, value: String) {
         #expect {
             try GraphGateConfig.load(environment: [variable: value])
@@ -40,11 +42,13 @@ struct ConfigTests {
         }
     }
 
-    @Test("http upstreams are accepted only for loopback hosts", arguments: [
-        ("http://127.0.0.1:9999", true), ("http://localhost:1", true), ("http://[::1]:8", true),
-        ("https://graph.microsoft.com", true), ("http://graph.microsoft.com", false), ("http://10.0.0.1", false),
-        ("ftp://example.com", false),
-    ])
+    @Test(
+        "http upstreams are accepted only for loopback hosts",
+        arguments: [
+            ("http://127.0.0.1:9999", true), ("http://localhost:1", true), ("http://[::1]:8", true),
+            ("https://graph.microsoft.com", true), ("http://graph.microsoft.com", false), ("http://10.0.0.1", false),
+            ("ftp://example.com", false),
+        ])
     func upstreamScheme(url: String, accepted: Bool) {
         let result = try? GraphGateConfig.load(environment: ["GRAPHGATE_GRAPH_URL": url])
         #expect((result != nil) == accepted)

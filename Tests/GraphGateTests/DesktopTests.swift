@@ -105,7 +105,8 @@ struct DesktopTests {
             let paths = try Self.options(home: home).paths()
             #expect(try Self.mode(paths.directory.path) == 0o700)
             for file in [paths.database, paths.keyring, paths.settings] { #expect(try Self.mode(file) == 0o600) }
-            let raw = try Data(contentsOf: URL(fileURLWithPath: paths.database))
+            let raw =
+                try Data(contentsOf: URL(fileURLWithPath: paths.database))
                 + ((try? Data(contentsOf: URL(fileURLWithPath: paths.database + "-wal"))) ?? Data())
             let secrets = try await c.control(.GET, "secrets").json
             for token in (secrets["refreshTokens"] as? [String] ?? []) + (secrets["accessTokens"] as? [String] ?? []) {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import MCP
@@ -58,15 +59,20 @@ enum SandboxLogin {
     static func users(base: URL, http: HTTPClient) async throws -> [(id: String, mail: String)] {
         let data = try await get(base.absoluteString + "/_sandbox/users", http: http).body
         let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        return ((json?["value"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0["mail"] as? String ?? "") }
+        return ((json?["value"] as? [[String: Any]]) ?? []).map {
+            ($0["id"] as? String ?? "", $0["mail"] as? String ?? "")
+        }
     }
 
-    static func signIn(base: URL, http: HTTPClient, userIndex: Int, scopes: [String]) async throws -> SandboxTokenProvider {
+    static func signIn(
+        base: URL, http: HTTPClient, userIndex: Int, scopes: [String]
+    ) async throws -> SandboxTokenProvider {
         let user = try await users(base: base, http: http)[userIndex]
         let tenant = SandboxConfiguration.tenantId
         let verifier = (0..<4).map { _ in UUID().uuidString }.joined()
         let challenge = Data(SHA256.hash(data: Data(verifier.utf8))).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
         let query = [
             ("client_id", SandboxConfiguration.clientId), ("response_type", "code"), ("redirect_uri", redirectURI),
             ("scope", scopes.joined(separator: " ")), ("state", "s1"), ("code_challenge", challenge),
@@ -85,7 +91,9 @@ enum SandboxLogin {
                 continue
             }
             let html = String(decoding: page.body, as: UTF8.self)
-            guard let returnTo = hidden("return_to", in: html) else { throw Failure(description: "no return_to in sign-in page") }
+            guard let returnTo = hidden("return_to", in: html) else {
+                throw Failure(description: "no return_to in sign-in page")
+            }
             if html.contains("/login/select") {
                 page = try await post(
                     base.absoluteString + "/\(tenant)/login/select", http: http, cookie: cookie,
@@ -107,14 +115,18 @@ enum SandboxLogin {
                 ("code_verifier", verifier), ("client_id", SandboxConfiguration.clientId),
                 ("client_secret", SandboxConfiguration.clientSecret), ("scope", scopes.joined(separator: " ")),
             ])
-        return SandboxTokenProvider(base: base, http: http, access: answer.access, refresh: answer.refresh, scopes: answer.scopes)
+        return SandboxTokenProvider(
+            base: base, http: http, access: answer.access, refresh: answer.refresh, scopes: answer.scopes)
     }
 
-    static func token(base: URL, http: HTTPClient, form fields: [(String, String)]) async throws
+    static func token(
+        base: URL, http: HTTPClient, form fields: [(String, String)]
+    ) async throws
         -> (access: String, refresh: String, scopes: Set<String>)
     {
         let answer = try await post(
-            base.absoluteString + "/\(SandboxConfiguration.tenantId)/oauth2/v2.0/token", http: http, cookie: "", form: fields)
+            base.absoluteString + "/\(SandboxConfiguration.tenantId)/oauth2/v2.0/token", http: http, cookie: "",
+            form: fields)
         guard answer.status == 200, let json = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
             let access = json["access_token"] as? String, let refresh = json["refresh_token"] as? String
         else { throw Failure(description: "token endpoint answered \(answer.status)") }
@@ -134,7 +146,9 @@ enum SandboxLogin {
         return try await run(request, http)
     }
 
-    static func post(_ url: String, http: HTTPClient, cookie: String, form fields: [(String, String)]) async throws -> Answer {
+    static func post(
+        _ url: String, http: HTTPClient, cookie: String, form fields: [(String, String)]
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -147,13 +161,15 @@ enum SandboxLogin {
         let response = try await http.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 16 << 20)
         return Answer(
-            status: Int(response.status.code), body: Data(body.readableBytesView), location: response.headers.first(name: "Location"),
+            status: Int(response.status.code), body: Data(body.readableBytesView),
+            location: response.headers.first(name: "Location"),
             setCookie: response.headers.first(name: "Set-Cookie"))
     }
 
     static func form(_ fields: [(String, String)]) -> String {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        return fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(
+            separator: "&")
     }
 
     static func hidden(_ name: String, in html: String) -> String? {
@@ -165,9 +181,6 @@ enum SandboxLogin {
             .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
     }
 }
-
-import Crypto
-
 
 /// Collects audit events in memory.
 final class MemoryAuditRecorder: AuditRecorder {
@@ -184,7 +197,9 @@ struct GraphTestEnvironment: Sendable {
     let limiter: MailboxLimiter
     let user: (id: String, mail: String)
 
-    func graphClient(retry: GraphRetryPolicy = GraphRetryPolicy(maxRetryAfterSeconds: 3, baseDelayMilliseconds: 20)) -> GraphClient {
+    func graphClient(
+        retry: GraphRetryPolicy = GraphRetryPolicy(maxRetryAfterSeconds: 3, baseDelayMilliseconds: 20)
+    ) -> GraphClient {
         GraphClient(
             httpClient: http, baseURL: base, tokenProvider: provider, mailboxKey: "test:\(user.id)", limiter: limiter,
             retryPolicy: retry, logger: Logger(label: "test.graph"))
@@ -222,9 +237,11 @@ struct GraphTestEnvironment: Sendable {
                 eventLoopGroupProvider: .singleton,
                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
             do {
-                let provider = try await SandboxLogin.signIn(base: base, http: http, userIndex: userIndex, scopes: scopes)
+                let provider = try await SandboxLogin.signIn(
+                    base: base, http: http, userIndex: userIndex, scopes: scopes)
                 let user = try await SandboxLogin.users(base: base, http: http)[userIndex]
-                let env = GraphTestEnvironment(base: base, http: http, provider: provider, limiter: MailboxLimiter(), user: user)
+                let env = GraphTestEnvironment(
+                    base: base, http: http, provider: provider, limiter: MailboxLimiter(), user: user)
                 let result = try await body(env)
                 try await http.shutdown()
                 return result
@@ -254,10 +271,13 @@ struct ToolSession: Sendable {
             let source = ClosureGraphClientSource(
                 client: { _, _ in env.graphClient() },
                 consentLink: { _, scopes in "https://graphgate.test/consent?scopes=\(scopes.joined(separator: "+"))" })
-            let catalogue = ToolCatalogue(policy: policy, graph: source, audit: audit, logger: Logger(label: "test.tools"))
+            let catalogue = ToolCatalogue(
+                policy: policy, graph: source, audit: audit, logger: Logger(label: "test.tools"))
             let server = Server(name: "graphgate-test", version: "1", capabilities: .init(tools: .init()))
             await catalogue.register(
-                on: server, principal: MCPPrincipal(userId: "u-\(env.user.id)", clientId: "test-client", grantId: "g", scopes: ["mcp"]))
+                on: server,
+                principal: MCPPrincipal(
+                    userId: "u-\(env.user.id)", clientId: "test-client", grantId: "g", scopes: ["mcp"]))
             let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
             try await server.start(transport: serverTransport)
             let client = Client(
@@ -287,7 +307,8 @@ struct ToolSession: Sendable {
 
 extension CallTool.Result {
     var text: String {
-        content.compactMap { if case .text(let text, _, _) = $0 { return text } else { return nil } }.joined(separator: "\n")
+        content.compactMap { if case .text(let text, _, _) = $0 { return text } else { return nil } }.joined(
+            separator: "\n")
     }
 
     var failed: Bool { isError == true }

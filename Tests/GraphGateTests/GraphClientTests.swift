@@ -59,7 +59,11 @@ struct GraphClientTests {
                 _ = try await graph.me()
                 Issue.record("expected a failure")
             } catch let error as GraphError {
-                if case .tokenUnavailable = error {} else if case .unauthorized = error {} else { Issue.record("got \(error)") }
+                if case .tokenUnavailable = error {
+                } else if case .unauthorized = error {
+                } else {
+                    Issue.record("got \(error)")
+                }
                 #expect(!error.description.contains("ey"), "no token in the description")
             }
             #expect(await env.provider.forcedRefreshes == 2)
@@ -94,7 +98,8 @@ struct GraphClientTests {
             try await env.setFaults(#"{"unavailableRate": 1, "retryAfterSeconds": 0}"#)
             await #expect(throws: GraphError.self) {
                 try await graph.sendMail(
-                    GraphMessageDraft(subject: "x", body: GraphItemBody(contentType: "text", content: "y"),
+                    GraphMessageDraft(
+                        subject: "x", body: GraphItemBody(contentType: "text", content: "y"),
                         toRecipients: [GraphRecipient(address: env.user.mail)]))
             }
             await #expect(throws: GraphError.self) { _ = try await graph.me() }
@@ -102,7 +107,9 @@ struct GraphClientTests {
             let log = try JSONSerialization.jsonObject(with: try await env.control(.GET, "requests")) as? [String: Any]
             let entries = (log?["value"] as? [[String: Any]]) ?? []
             let posts = entries.filter { ($0["method"] as? String) == "POST" }
-            let gets = entries.filter { ($0["method"] as? String) == "GET" && ($0["path"] as? String)?.hasSuffix("/me") == true }
+            let gets = entries.filter {
+                ($0["method"] as? String) == "GET" && ($0["path"] as? String)?.hasSuffix("/me") == true
+            }
             #expect(posts.count == 1, "a non-idempotent POST is sent once")
             #expect(gets.count == 4, "a GET is tried maxAttempts (4) times")
         }

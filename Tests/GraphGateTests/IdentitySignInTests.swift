@@ -25,7 +25,9 @@ struct IdentitySignInTests {
                 try await db.raw("SELECT state_hash FROM pending_sign_ins").all()
             }
             #expect(pending.count == 1)
-            #expect(try pending[0].decode(column: "state_hash", as: String.self) == IdentityClient.sha256Hex(query["state"]!))
+            #expect(
+                try pending[0].decode(column: "state_hash", as: String.self)
+                    == IdentityClient.sha256Hex(query["state"]!))
 
             let params = try await env.browse(url, upn: "AlexW@contoso.sandbox")
             let done = try await env.vault.completeSignIn(
@@ -114,7 +116,8 @@ struct IdentitySignInTests {
     func accessPolicyRefusesBeforeAnythingIsStored(_ backend: Database.Backend) async throws {
         try await VaultEnvironment.with(backend) { env in
             let refusing = TokenVault(
-                database: env.database, users: env.users, keyring: env.keyring, identity: env.identity, audit: env.audit,
+                database: env.database, users: env.users, keyring: env.keyring, identity: env.identity,
+                audit: env.audit,
                 logger: env.logs.logger(), admit: { $0.username.hasPrefix("AdeleV") })
             await #expect(throws: VaultError.signInNotAllowed) { _ = try await env.signIn(vault: refusing) }
             #expect(try await env.users.allUsers(limit: 10).isEmpty)
@@ -150,10 +153,14 @@ struct IdentitySignInTests {
             var payload = try #require(Base64URL.decode(parts[1]))
             payload[payload.count / 2] ^= 0x01
             let tampered = [parts[0], Base64URL.encode(payload), parts[2]].joined(separator: ".")
-            await #expect(throws: IdentityError.self) { _ = try await env.identity.verifyIDToken(tampered, nonce: .none) }
+            await #expect(throws: IdentityError.self) {
+                _ = try await env.identity.verifyIDToken(tampered, nonce: .none)
+            }
             // Signature from elsewhere.
             let badSignature = [parts[0], parts[1], String(parts[2].reversed())].joined(separator: ".")
-            await #expect(throws: IdentityError.self) { _ = try await env.identity.verifyIDToken(badSignature, nonce: .none) }
+            await #expect(throws: IdentityError.self) {
+                _ = try await env.identity.verifyIDToken(badSignature, nonce: .none)
+            }
             // Unknown key id: refetched once, then refused.
             let headerData = try #require(Base64URL.decode(parts[0]))
             var header = try #require(try JSONSerialization.jsonObject(with: headerData) as? [String: Any])
@@ -165,7 +172,8 @@ struct IdentitySignInTests {
             }
             // alg none is refused before any key lookup.
             header["alg"] = "none"
-            let none = [Base64URL.encode(try JSONSerialization.data(withJSONObject: header)), parts[1], ""].joined(separator: ".")
+            let none = [Base64URL.encode(try JSONSerialization.data(withJSONObject: header)), parts[1], ""].joined(
+                separator: ".")
             await #expect(throws: IdentityError.idTokenInvalid("unexpected signing algorithm")) {
                 _ = try await env.identity.verifyIDToken(none, nonce: .none)
             }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
 import Security
@@ -27,7 +28,8 @@ struct IncidentTests {
                 id: "grant-1", userId: user.id, clientId: "client-1", scope: "mail.read", resource: "http://x/mcp",
                 createdAt: now),
             code: OAuthCodeRecord(
-                codeHash: "h", grantId: "grant-1", clientId: "client-1", userId: user.id, redirectURI: "http://127.0.0.1/cb",
+                codeHash: "h", grantId: "grant-1", clientId: "client-1", userId: user.id,
+                redirectURI: "http://127.0.0.1/cb",
                 codeChallenge: "c", resource: "http://x/mcp", scope: "mail.read", createdAt: now, expiresAt: now + 60))
         return user
     }
@@ -42,7 +44,8 @@ struct IncidentTests {
             lister: GrantSessionLister(oauth: oauth), logger: Logger(label: "incident"))
     }
 
-    @Test("revoke deletes Microsoft token blobs and revokes every grant, and is audited",
+    @Test(
+        "revoke deletes Microsoft token blobs and revokes every grant, and is audited",
         arguments: TestDatabases.backends)
     func revoke(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
@@ -79,7 +82,8 @@ struct IncidentTests {
             #expect(block.blockedUntil != nil)
             #expect(await responder.activeBlock(subject: Block.userSubject(user.id)) != nil)
 
-            let keyPath = FileManager.default.temporaryDirectory.appendingPathComponent("gg-key-\(UUID().uuidString)").path
+            let keyPath = FileManager.default.temporaryDirectory.appendingPathComponent("gg-key-\(UUID().uuidString)")
+                .path
             defer { try? FileManager.default.removeItem(atPath: keyPath) }
             let config = try GraphGateConfig.load(environment: ["GRAPHGATE_AUDIT_KEY": keyPath])
             let http = HTTPClientHolder.shared
@@ -108,8 +112,6 @@ struct IncidentTests {
     }
 }
 
-import AsyncHTTPClient
-
 /// One HTTP client for tests that need one but never use it.
 enum HTTPClientHolder {
     static let shared = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -121,7 +123,8 @@ enum HTTPClientHolder {
 struct IncidentFlowTests {
     static let list = #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#
 
-    @Test("revoke makes a live MCP session fail on its next call and erases the Microsoft tokens",
+    @Test(
+        "revoke makes a live MCP session fail on its next call and erases the Microsoft tokens",
         arguments: TestDatabases.backends)
     func revokeLiveSession(backend: Database.Backend) async throws {
         try await OAuthFlowTests.withServer(backend: backend) { server, browser in
@@ -132,10 +135,13 @@ struct IncidentFlowTests {
             #expect(try await mcp.post(Self.list, token: tokens.access, session: session).status == 200)
 
             let config = server.config
-            let (report, blobsLeft) = try await SecurityAdmin.withIncidents(config: config, logger: Logger(label: "t")) {
+            let (report, blobsLeft) = try await SecurityAdmin.withIncidents(config: config, logger: Logger(label: "t"))
+            {
                 responder in
                 let database = try await Database.open(config.database, logger: Logger(label: "t"))
-                let users = try await database.withRunning { try await SQLUserStore(database: database).allUsers(limit: 10) }
+                let users = try await database.withRunning {
+                    try await SQLUserStore(database: database).allUsers(limit: 10)
+                }
                 let user = try #require(users.first)
                 let report = try await responder.revoke(userId: user.id, reason: "incident", actor: "cli:test")
                 let database2 = try await Database.open(config.database, logger: Logger(label: "t"))
@@ -166,9 +172,12 @@ struct IncidentFlowTests {
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             _ = try await client.tokens(userIndex: 0)  // the user exists now
             let config = server.config
-            let userId = try await SecurityAdmin.withIncidents(config: config, logger: Logger(label: "t")) { responder in
+            let userId = try await SecurityAdmin.withIncidents(config: config, logger: Logger(label: "t")) {
+                responder in
                 let database = try await Database.open(config.database, logger: Logger(label: "t"))
-                let users = try await database.withRunning { try await SQLUserStore(database: database).allUsers(limit: 10) }
+                let users = try await database.withRunning {
+                    try await SQLUserStore(database: database).allUsers(limit: 10)
+                }
                 let user = try #require(users.first)
                 try await responder.block(userId: user.id, for: .seconds(600), reason: "incident", actor: "cli:test")
                 return user.id

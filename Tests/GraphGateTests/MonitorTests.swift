@@ -57,7 +57,8 @@ actor MemoryAudit: AuditRecorder {
 
 @Suite("Security monitor")
 struct MonitorTests {
-    @Test("crossing a threshold fires the webhook exactly once per window, audits, and blocks",
+    @Test(
+        "crossing a threshold fires the webhook exactly once per window, audits, and blocks",
         arguments: TestDatabases.backends)
     func thresholdFiresOnce(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
@@ -69,7 +70,8 @@ struct MonitorTests {
                 let audit = MemoryAudit()
                 let now = Mutex<Int64>(1_800_000_000)
                 let users = SQLUserStore(database: database)
-                let rule = MonitorRule(signal: .failedAuth, threshold: 5, window: .seconds(300), blockFor: .seconds(600))
+                let rule = MonitorRule(
+                    signal: .failedAuth, threshold: 5, window: .seconds(300), blockFor: .seconds(600))
                 // Two monitors on one database stand for two instances.
                 let monitors = (0..<2).map { _ in
                     SecurityMonitor(
@@ -162,7 +164,8 @@ struct MonitoringAuditRecorderTests {
             let recorder = MonitoringAuditRecorder(audit: log, monitor: monitor)
             // One cross-user session attempt alerts immediately.
             await recorder.record(
-                AuditEvent("mcp.session.cross_user", outcome: .denied, userId: "u-b", details: ["session_user_id": "u-a"]))
+                AuditEvent(
+                    "mcp.session.cross_user", outcome: .denied, userId: "u-b", details: ["session_user_id": "u-a"]))
             var types = await log.events.map(\.type)
             #expect(types.filter { $0 == "security.alert" }.count == 1)
             // Ten failed bearer checks from one address reach the failed-auth threshold once.

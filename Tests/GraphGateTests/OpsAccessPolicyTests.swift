@@ -47,20 +47,23 @@ struct OpsAccessPolicyTests {
         #expect(any.operations.accessPolicy(effectiveTenant: "common").allowedTenants == nil)
     }
 
-    @Test("malformed lists are refused naming the variable", arguments: [
-        ("GRAPHGATE_ALLOWED_TENANTS", "common"), ("GRAPHGATE_ALLOWED_TENANTS", "a/b"),
-        ("GRAPHGATE_ALLOWED_TENANTS", ","), ("GRAPHGATE_ALLOWED_DOMAINS", "not a domain"),
-        ("GRAPHGATE_TRUSTED_PROXIES", "10.0.0.0/99"), ("GRAPHGATE_TRUSTED_PROXIES", "proxy.example.com"),
-        ("GRAPHGATE_METRICS_TOKEN", "short"), ("GRAPHGATE_METRICS_PORT", "0"),
-        ("GRAPHGATE_AUDIT_RETENTION_DAYS", "-1"), ("GRAPHGATE_LOG_FORMAT", "xml"), ("GRAPHGATE_LOG_LEVEL", "loud"),
-    ])
+    @Test(
+        "malformed lists are refused naming the variable",
+        arguments: [
+            ("GRAPHGATE_ALLOWED_TENANTS", "common"), ("GRAPHGATE_ALLOWED_TENANTS", "a/b"),
+            ("GRAPHGATE_ALLOWED_TENANTS", ","), ("GRAPHGATE_ALLOWED_DOMAINS", "not a domain"),
+            ("GRAPHGATE_TRUSTED_PROXIES", "10.0.0.0/99"), ("GRAPHGATE_TRUSTED_PROXIES", "proxy.example.com"),
+            ("GRAPHGATE_METRICS_TOKEN", "short"), ("GRAPHGATE_METRICS_PORT", "0"),
+            ("GRAPHGATE_AUDIT_RETENTION_DAYS", "-1"), ("GRAPHGATE_LOG_FORMAT", "xml"), ("GRAPHGATE_LOG_LEVEL", "loud"),
+        ])
     func malformed(variable: String, value: String) {
         #expect { try GraphGateConfig.load(environment: [variable: value]) } throws: {
             ($0 as? ConfigError)?.variable == variable
         }
     }
 
-    @Test("production with common or organizations refuses to start without an explicit tenant list",
+    @Test(
+        "production with common or organizations refuses to start without an explicit tenant list",
         arguments: ["common", "organizations"])
     func multiTenantNeedsList(tenant: String) async throws {
         let env = [
@@ -68,13 +71,17 @@ struct OpsAccessPolicyTests {
             "GRAPHGATE_DATABASE_URL": "sqlite:/dev/null/graphgate.sqlite",
         ]
         let config = try GraphGateConfig.load(environment: env)
-        await #expect { try await GraphGateServer.run(config: config, logger: .init(label: "t"), gracefulShutdownSignals: []) } throws: {
+        await #expect {
+            try await GraphGateServer.run(config: config, logger: .init(label: "t"), gracefulShutdownSignals: [])
+        } throws: {
             ($0 as? ConfigError)?.variable == "GRAPHGATE_ALLOWED_TENANTS"
         }
         var listed = env
         listed["GRAPHGATE_ALLOWED_TENANTS"] = Self.contoso
         let allowed = try GraphGateConfig.load(environment: listed)
-        await #expect { try await GraphGateServer.run(config: allowed, logger: .init(label: "t"), gracefulShutdownSignals: []) } throws: {
+        await #expect {
+            try await GraphGateServer.run(config: allowed, logger: .init(label: "t"), gracefulShutdownSignals: [])
+        } throws: {
             !($0 is ConfigError)
         }
     }
@@ -98,7 +105,9 @@ struct OpsAccessPolicySignInTests {
             }
             guard case .sqlite(let path) = server.config.database else { return }
             let database = try await Storage.Database.open(.sqlite(path: path), logger: .init(label: "t"))
-            let users = try await database.withRunning { try await SQLUserStore(database: database).allUsers(limit: 10) }
+            let users = try await database.withRunning {
+                try await SQLUserStore(database: database).allUsers(limit: 10)
+            }
             #expect(users.isEmpty)
             await browser.shutdown()
         }

@@ -47,7 +47,9 @@ struct OpsBackupTests {
         try await TestServer.with(environment: ["GRAPHGATE_DATABASE_URL": "sqlite:\(copy)"]) { server in
             #expect(try await server.http.fetch(server.url("/readyz")).status == 200)
             let restored = try await Database.open(.sqlite(path: copy), logger: logger)
-            let users = try await restored.withRunning { try await SQLUserStore(database: restored).allUsers(limit: 100) }
+            let users = try await restored.withRunning {
+                try await SQLUserStore(database: restored).allUsers(limit: 100)
+            }
             #expect(Set(users.map(\.id)) == Set(created.map(\.id)))
             #expect(Set(users.map(\.username)) == ["ada@contoso.com", "grace@contoso.com", "edsger@contoso.com"])
         }
@@ -72,7 +74,7 @@ struct OpsBackupTests {
     func postgresGuidance() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-pg-\(UUID().uuidString)").path
         let config = try GraphGateConfig.load(environment: [
-            "GRAPHGATE_DATABASE_URL": "postgres://gg:secret-password@db.internal:5432/graphgate",
+            "GRAPHGATE_DATABASE_URL": "postgres://gg:secret-password@db.internal:5432/graphgate"
         ])
         let outcome = try await DatabaseBackup.run(config: config, path: path, logger: Logger(label: "t"))
         guard case .usePostgresTools(let guidance) = outcome else {

@@ -1,6 +1,6 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
-import AsyncHTTPClient
 import Testing
 
 @testable import GraphGateApp

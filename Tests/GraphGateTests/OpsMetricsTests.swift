@@ -10,7 +10,8 @@ import Testing
 struct OpsMetricsTests {
     static let token = "metrics-token-0123456789abcdef"
 
-    @Test("needs the bearer token, parses as Prometheus text, and moves when requests happen",
+    @Test(
+        "needs the bearer token, parses as Prometheus text, and moves when requests happen",
         arguments: TestDatabases.backends)
     func metricsMove(backend: Storage.Database.Backend) async throws {
         try await TestServer.with(environment: ["GRAPHGATE_METRICS_TOKEN": Self.token], backend: backend) { server in

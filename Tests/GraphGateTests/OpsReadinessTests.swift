@@ -30,11 +30,18 @@ struct OpsReadinessTests {
             "GRAPHGATE_MS_TENANT": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
             "GRAPHGATE_MS_AUTHORITY": "http://127.0.0.1:\(closed)", "GRAPHGATE_KEYRING": keyring.path,
         ]) { server in
-            let response = try await server.http.fetch(server.url("/readyz"))
+            // /readyz is polled; on a loaded machine one database probe may miss its 5 s budget, so ask again.
+            var response = try await server.http.fetch(server.url("/readyz"))
+            var checks: [String: String]?
+            for _ in 0..<3 {
+                checks = (try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["checks"]
+                    as? [String: String]
+                if checks?["database"] == "ok" { break }
+                response = try await server.http.fetch(server.url("/readyz"))
+            }
             #expect(response.status == 503)
             let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
             #expect(json?["status"] as? String == "not_ready")
-            let checks = json?["checks"] as? [String: String]
             #expect(checks?["database"] == "ok")
             #expect(checks?["upstream_discovery"] != "ok")
             #expect(try await server.http.fetch(server.url("/healthz")).status == 200)
@@ -52,7 +59,9 @@ struct OpsHomePageTests {
             #expect(response.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
             let mcp = server.config.mcpResource
             #expect(response.body.contains("<code id=\"mcp-url\">\(mcp)</code>"))
-            for client in ["Claude", "VS Code", "Cursor", "MCP Inspector"] { #expect(response.body.contains("<h2>\(client)</h2>")) }
+            for client in ["Claude", "VS Code", "Cursor", "MCP Inspector"] {
+                #expect(response.body.contains("<h2>\(client)</h2>"))
+            }
             #expect(response.body.contains("claude mcp add --transport http graphgate \(mcp)"))
             #expect(response.body.contains("&quot;url&quot;: &quot;\(mcp)&quot;"))
             #expect(response.body.contains("Sign in with Microsoft"))

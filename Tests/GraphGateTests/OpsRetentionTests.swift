@@ -9,7 +9,8 @@ import Testing
 
 @Suite("Ops: retention")
 struct OpsRetentionTests {
-    @Test("expired sessions, tokens and old audit rows are pruned; the chain keeps an anchor",
+    @Test(
+        "expired sessions, tokens and old audit rows are pruned; the chain keeps an anchor",
         arguments: TestDatabases.backends)
     func prune(backend: Storage.Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
@@ -19,7 +20,8 @@ struct OpsRetentionTests {
                 tenantId: "t", objectId: "o", username: "ada@contoso.com", displayName: "Ada")
             let sessions = SQLBrowserSessionStore(database: database)
             try await sessions.insertSession(
-                .init(idHash: "old", userId: user.id, createdAt: now - 90 * day, lastSeenAt: now - 90 * day,
+                .init(
+                    idHash: "old", userId: user.id, createdAt: now - 90 * day, lastSeenAt: now - 90 * day,
                     expiresAt: now - 60 * day))
             try await sessions.insertSession(
                 .init(idHash: "live", userId: user.id, createdAt: now, lastSeenAt: now, expiresAt: now + day))

@@ -39,7 +39,8 @@ struct PrometheusText {
             if line.hasPrefix("# HELP ") || line.hasPrefix("#") { continue }
             let range = NSRange(line.startIndex..., in: line)
             guard let match = sampleRegex.firstMatch(in: line, range: range),
-                let nameRange = Range(match.range(at: 1), in: line), let valueRange = Range(match.range(at: 4), in: line)
+                let nameRange = Range(match.range(at: 1), in: line),
+                let valueRange = Range(match.range(at: 4), in: line)
             else { throw ParseError(line: line) }
             let valueText = String(line[valueRange])
             guard let value = Double(valueText) ?? (valueText == "+Inf" ? .infinity : nil) else {

@@ -50,7 +50,11 @@ struct OpsTLSTests {
         #expect { try GraphGateConfig.load(environment: ["GRAPHGATE_TLS_CERT": cert.certificatePath]) } throws: {
             ($0 as? ConfigError)?.variable == "GRAPHGATE_TLS_KEY"
         }
-        #expect { try GraphGateConfig.load(environment: ["GRAPHGATE_TLS_CERT": "/nonexistent/cert.pem", "GRAPHGATE_TLS_KEY": cert.keyPath]) } throws: {
+        #expect {
+            try GraphGateConfig.load(environment: [
+                "GRAPHGATE_TLS_CERT": "/nonexistent/cert.pem", "GRAPHGATE_TLS_KEY": cert.keyPath,
+            ])
+        } throws: {
             ($0 as? ConfigError)?.variable == "GRAPHGATE_TLS_CERT"
         }
     }
@@ -64,14 +68,18 @@ struct OpsTLSTests {
             "GRAPHGATE_DATABASE_URL": "sqlite:/dev/null/graphgate.sqlite",
         ]
         let config = try GraphGateConfig.load(environment: base)
-        await #expect { try await GraphGateServer.run(config: config, logger: .init(label: "t"), gracefulShutdownSignals: []) } throws: {
+        await #expect {
+            try await GraphGateServer.run(config: config, logger: .init(label: "t"), gracefulShutdownSignals: [])
+        } throws: {
             ($0 as? ConfigError)?.variable == "GRAPHGATE_TRUSTED_PROXIES"
         }
         // Naming the proxy passes the rule (the run then fails later, on the unusable database path).
         var proxied = base
         proxied["GRAPHGATE_TRUSTED_PROXIES"] = "10.0.0.0/8"
         let proxiedConfig = try GraphGateConfig.load(environment: proxied)
-        await #expect { try await GraphGateServer.run(config: proxiedConfig, logger: .init(label: "t"), gracefulShutdownSignals: []) } throws: {
+        await #expect {
+            try await GraphGateServer.run(config: proxiedConfig, logger: .init(label: "t"), gracefulShutdownSignals: [])
+        } throws: {
             !($0 is ConfigError)
         }
     }

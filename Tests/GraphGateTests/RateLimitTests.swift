@@ -66,7 +66,9 @@ struct RateLimitTests {
     /// The login budget is 30 per minute per IP (one token per 2 s). Requests are sent all at once, so the
     /// budget is tested, not the speed of a loaded test machine (sequential requests slower than the refill
     /// would never run out).
-    static func hammer(_ server: TestServer, count: Int, forwardedFor: @escaping @Sendable (Int) -> String?)
+    static func hammer(
+        _ server: TestServer, count: Int, forwardedFor: @escaping @Sendable (Int) -> String?
+    )
         async throws -> [(status: Int, retryAfter: String?, body: String)]
     {
         // One connection per request, so none waits for a pooled connection on a busy machine.

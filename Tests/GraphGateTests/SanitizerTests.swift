@@ -60,7 +60,8 @@ struct SanitizerTests {
     @Test("sanitised HTML keeps only allow-listed tags and safe links")
     func html() {
         let out = HTMLSanitizer.html(
-            #"<p onclick="x()" style="color:red">Hi <a href="javascript:alert(1)">bad</a> <a href="https://ok.example/?a=1&amp;b=2">ok</a></p><img src="https://t.example/x.gif"><iframe src="https://x"></iframe><b>bold</b>"#)
+            #"<p onclick="x()" style="color:red">Hi <a href="javascript:alert(1)">bad</a> <a href="https://ok.example/?a=1&amp;b=2">ok</a></p><img src="https://t.example/x.gif"><iframe src="https://x"></iframe><b>bold</b>"#
+        )
         #expect(!out.contains("onclick"))
         #expect(!out.contains("style"))
         #expect(!out.contains("javascript"))
@@ -73,9 +74,10 @@ struct SanitizerTests {
 
     @Test("malformed HTML never crashes and keeps text")
     func malformed() {
-        for html in ["<", "<<p>>", "<p", "<!--", "<div style='display:none'>", "a < b > c", "</p></div>text", "<p><p><p>x",
-            String(repeating: "<div>", count: 5000) + "deep"]
-        {
+        for html in [
+            "<", "<<p>>", "<p", "<!--", "<div style='display:none'>", "a < b > c", "</p></div>text", "<p><p><p>x",
+            String(repeating: "<div>", count: 5000) + "deep",
+        ] {
             _ = HTMLSanitizer.text(html)
             _ = HTMLSanitizer.html(html)
         }

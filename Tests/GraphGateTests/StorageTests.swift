@@ -130,9 +130,15 @@ struct StorageTests {
         try await TestDatabases.withDatabase(backend) { database in
             let users = SQLUserStore(database: database)
             let now = Timestamp.now
-            try await users.block(Block(subject: "user:a", blockedUntil: nil, reason: "incident", createdBy: "admin", createdAt: now))
-            try await users.block(Block(subject: "user:b", blockedUntil: now - 10, reason: "old", createdBy: "admin", createdAt: now - 100))
-            try await users.block(Block(subject: "ip:10.0.0.1", blockedUntil: now + 600, reason: "failures", createdBy: "monitor", createdAt: now))
+            try await users.block(
+                Block(subject: "user:a", blockedUntil: nil, reason: "incident", createdBy: "admin", createdAt: now))
+            try await users.block(
+                Block(
+                    subject: "user:b", blockedUntil: now - 10, reason: "old", createdBy: "admin", createdAt: now - 100))
+            try await users.block(
+                Block(
+                    subject: "ip:10.0.0.1", blockedUntil: now + 600, reason: "failures", createdBy: "monitor",
+                    createdAt: now))
             #expect(try await users.activeBlock(subject: "user:a")?.reason == "incident")
             #expect(try await users.activeBlock(subject: "user:b") == nil)
             #expect(Set(try await users.activeBlocks().map(\.subject)) == ["user:a", "ip:10.0.0.1"])
@@ -185,11 +191,13 @@ struct StorageFailureTests {
         #expect(error?.description.contains("cannot") == true)
     }
 
-    @Test("database URLs parse or fail with the expected form", arguments: [
-        ("sqlite:graphgate.sqlite", true), ("sqlite:/tmp/a b/x.sqlite", true), ("postgres://u:p@h:5433/db", true),
-        ("postgresql://u@h/db?sslmode=disable", true), ("mysql://u@h/db", false), ("postgres://h/db", false),
-        ("postgres://u@h/", false), ("sqlite:", false), ("postgres://u@h/db?sslmode=bogus", false), ("", false),
-    ])
+    @Test(
+        "database URLs parse or fail with the expected form",
+        arguments: [
+            ("sqlite:graphgate.sqlite", true), ("sqlite:/tmp/a b/x.sqlite", true), ("postgres://u:p@h:5433/db", true),
+            ("postgresql://u@h/db?sslmode=disable", true), ("mysql://u@h/db", false), ("postgres://h/db", false),
+            ("postgres://u@h/", false), ("sqlite:", false), ("postgres://u@h/db?sslmode=bogus", false), ("", false),
+        ])
     func parsing(text: String, valid: Bool) {
         #expect(((try? DatabaseLocation(parsing: text)) != nil) == valid)
     }

@@ -48,29 +48,45 @@ struct ToolsCalendarContactsTests {
             next["cursor"] = .string(cursor)
             next["page_size"] = 3
             let page2 = try await session.call("list_events", next)
-            #expect(!page2.failed && Set(Self.events(page2).compactMap { $0["id"]?.stringValue }).isDisjoint(with: Self.events(page).compactMap { $0["id"]?.stringValue }))
+            #expect(
+                !page2.failed
+                    && Set(Self.events(page2).compactMap { $0["id"]?.stringValue }).isDisjoint(
+                        with: Self.events(page).compactMap { $0["id"]?.stringValue })
+            )
 
-            let start = Self.iso(now.addingTimeInterval(2 * 86_400).addingTimeInterval(-now.timeIntervalSince1970.truncatingRemainder(dividingBy: 3600)))
+            let start = Self.iso(
+                now.addingTimeInterval(2 * 86_400).addingTimeInterval(
+                    -now.timeIntervalSince1970.truncatingRemainder(dividingBy: 3600)))
             let end = Self.iso((ISO8601DateFormatter().date(from: start) ?? now).addingTimeInterval(1800))
             let created = try await session.call(
                 "create_event",
-                ["subject": "Sync with Sam", "start": .string(start), "end": .string(end), "time_zone": "Europe/Berlin",
-                    "location": "Room 18/2111", "online_meeting": true])
+                [
+                    "subject": "Sync with Sam", "start": .string(start), "end": .string(end),
+                    "time_zone": "Europe/Berlin",
+                    "location": "Room 18/2111", "online_meeting": true,
+                ])
             #expect(!created.failed, "\(created.text)")
             let id = try #require(created["id"]?.stringValue)
             let read = try await session.call("get_event", ["id": .string(id), "time_zone": "UTC"])
-            #expect(!read.failed && read.text.contains("Sync with Sam") && read.text.contains("Room 18/2111"), "\(read.text)")
-            #expect(read["event"]?.objectValue?["start"]?.stringValue?.hasPrefix(String(start.prefix(13))) == true, "UTC times")
+            #expect(
+                !read.failed && read.text.contains("Sync with Sam") && read.text.contains("Room 18/2111"),
+                "\(read.text)")
+            #expect(
+                read["event"]?.objectValue?["start"]?.stringValue?.hasPrefix(String(start.prefix(13))) == true,
+                "UTC times")
 
-            let updated = try await session.call("update_event", ["id": .string(id), "subject": "Sync with Sam (moved)"])
+            let updated = try await session.call(
+                "update_event", ["id": .string(id), "subject": "Sync with Sam (moved)"])
             #expect(!updated.failed, "\(updated.text)")
             #expect(try await session.call("get_event", ["id": .string(id)]).text.contains("(moved)"))
 
-            let invite = Self.events(page).first { $0["response"]?.stringValue == "notResponded" }
+            let invite =
+                Self.events(page).first { $0["response"]?.stringValue == "notResponded" }
                 ?? Self.events(page2).first { $0["response"]?.stringValue == "notResponded" }
             do {
                 let inviteId = try #require(invite?["id"]?.stringValue, "the seeded calendar has invitations to answer")
-                let answer = try await session.call("respond_to_event", ["id": .string(inviteId), "response": "accept", "comment": "See you"])
+                let answer = try await session.call(
+                    "respond_to_event", ["id": .string(inviteId), "response": "accept", "comment": "See you"])
                 #expect(!answer.failed, "\(answer.text)")
                 let after = try await session.call("get_event", ["id": .string(inviteId)])
                 #expect(after["event"]?.objectValue?["response"]?.stringValue == "accepted")
@@ -93,7 +109,11 @@ struct ToolsCalendarContactsTests {
             let one = try await session.call("get_contact", ["id": try #require(first["id"])])
             #expect(!one.failed && one.text.contains(name))
             let created = try await session.call(
-                "create_contact", ["given_name": "Zelda", "surname": "Quintero", "emails": ["zelda@fabrikam.example"], "company": "Fabrikam"])
+                "create_contact",
+                [
+                    "given_name": "Zelda", "surname": "Quintero", "emails": ["zelda@fabrikam.example"],
+                    "company": "Fabrikam",
+                ])
             #expect(!created.failed, "\(created.text)")
             let found = try await session.call("list_contacts", ["query": "Zeld"])
             #expect(!found.failed, "\(found.text)")
@@ -111,28 +131,38 @@ struct ToolsCalendarContactsTests {
             let source = ClosureGraphClientSource(
                 client: { _, _ in
                     GraphClient(
-                        httpClient: env.http, baseURL: env.base, tokenProvider: current.withLock { $0 }, mailboxKey: "k",
+                        httpClient: env.http, baseURL: env.base, tokenProvider: current.withLock { $0 },
+                        mailboxKey: "k",
                         limiter: env.limiter, logger: Logger(label: "t"))
                 },
                 consentLink: { _, scopes in "https://graphgate.test/consent?add=\(scopes.joined(separator: "+"))" })
             let catalogue = ToolCatalogue(policy: ToolPolicy(), graph: source, audit: audit, logger: Logger(label: "t"))
             let server = Server(name: "t", version: "1", capabilities: .init(tools: .init()))
-            await catalogue.register(on: server, principal: MCPPrincipal(userId: "u1", clientId: "c", grantId: "g", scopes: []))
+            await catalogue.register(
+                on: server, principal: MCPPrincipal(userId: "u1", clientId: "c", grantId: "g", scopes: []))
             let (ct, st) = await InMemoryTransport.createConnectedPair()
             try await server.start(transport: st)
             let client = Client(name: "t", version: "1")
             _ = try await client.connect(transport: ct)
-            let list = try await client.send(CallTool.request(.init(name: "list_messages", arguments: ["page_size": 1]))).value
+            let list = try await client.send(
+                CallTool.request(.init(name: "list_messages", arguments: ["page_size": 1]))
+            ).value
             let id = try #require(list["messages"]?.arrayValue?.first?.objectValue?["id"])
-            let denied = try await client.send(CallTool.request(.init(name: "update_message", arguments: ["id": id, "is_read": true]))).value
+            let denied = try await client.send(
+                CallTool.request(.init(name: "update_message", arguments: ["id": id, "is_read": true]))
+            ).value
             #expect(denied.isError == true)
-            #expect(denied.text.contains("Mail.ReadWrite") && denied.text.contains("https://graphgate.test/consent?add=Mail.ReadWrite"))
+            #expect(
+                denied.text.contains("Mail.ReadWrite")
+                    && denied.text.contains("https://graphgate.test/consent?add=Mail.ReadWrite"))
             #expect(audit.all.last { $0.type == "tool.call" }?.details["error"] == "consent_required")
             // The user consents (a new sign-in asking for the write scope); the same tool now works.
             let upgraded = try await SandboxLogin.signIn(
                 base: env.base, http: env.http, userIndex: 0, scopes: MicrosoftScopes.initial + ["Mail.ReadWrite"])
             current.withLock { $0 = upgraded }
-            let allowed = try await client.send(CallTool.request(.init(name: "update_message", arguments: ["id": id, "is_read": true]))).value
+            let allowed = try await client.send(
+                CallTool.request(.init(name: "update_message", arguments: ["id": id, "is_read": true]))
+            ).value
             #expect(allowed.isError != true, "\(allowed.text)")
             await client.disconnect()
             await server.stop()

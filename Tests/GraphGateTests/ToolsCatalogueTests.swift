@@ -58,14 +58,19 @@ struct ToolsCatalogueTests {
         let full = ToolCatalogue(
             policy: ToolPolicy(), graph: ClosureGraphClientSource(client: { _, _ in throw ToolError.invalidCursor }),
             audit: MemoryAuditRecorder(), logger: Logger(label: "t"))
-        #expect(Set(full.writeScopes) == Set(["Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite", "Contacts.ReadWrite"]))
+        #expect(
+            Set(full.writeScopes) == Set(["Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite", "Contacts.ReadWrite"]))
     }
 
     @Test("GRAPHGATE_TOOLS globs choose the tools")
     func globs() async throws {
         try await ToolSession.with(policy: ToolPolicy(toolPatterns: ["list_*", "get_message"])) { session in
             let names = Set(try await session.client.listTools().tools.map(\.name))
-            #expect(names == ["list_mail_folders", "list_messages", "list_attachments", "list_events", "list_contacts", "get_message"])
+            #expect(
+                names == [
+                    "list_mail_folders", "list_messages", "list_attachments", "list_events", "list_contacts",
+                    "get_message",
+                ])
         }
     }
 }

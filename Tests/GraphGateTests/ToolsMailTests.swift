@@ -8,7 +8,8 @@ import Testing
 struct ToolsMailTests {
     /// Number of Graph requests the emulator has seen.
     static func graphRequests(_ session: ToolSession) async throws -> Int {
-        let log = try JSONSerialization.jsonObject(with: try await session.env.control(.GET, "requests")) as? [String: Any]
+        let log =
+            try JSONSerialization.jsonObject(with: try await session.env.control(.GET, "requests")) as? [String: Any]
         return (log?["value"] as? [[String: Any]])?.count ?? -1
     }
 
@@ -35,7 +36,8 @@ struct ToolsMailTests {
             #expect(Self.messages(first).count == 5)
             let lines = first.text.split(separator: "\n").filter { $0.contains(" | id=") }
             #expect(lines.count == 5, "one line per message")
-            #expect(first.text.contains("MAILBOX DATA") && first.text.contains("BEGIN>>>") && first.text.contains("END>>>"))
+            #expect(
+                first.text.contains("MAILBOX DATA") && first.text.contains("BEGIN>>>") && first.text.contains("END>>>"))
             let cursor = try #require(first["next_cursor"]?.stringValue)
             #expect(!cursor.contains("/v1.0") && !cursor.contains("skip") && !cursor.contains("http"), "opaque")
             let second = try await session.call("list_messages", ["page_size": 5, "cursor": .string(cursor)])
@@ -52,7 +54,8 @@ struct ToolsMailTests {
             let unread = try await session.call("list_messages", ["unread_only": true, "page_size": 50])
             #expect(!unread.failed, "\(unread.text)")
             #expect(Self.messages(unread).allSatisfy { $0["is_read"] == false })
-            let withFiles = try await session.call("list_messages", ["has_attachments": true, "since": "2000-01-01T00:00:00Z"])
+            let withFiles = try await session.call(
+                "list_messages", ["has_attachments": true, "since": "2000-01-01T00:00:00Z"])
             #expect(!withFiles.failed && !Self.messages(withFiles).isEmpty)
             #expect(Self.messages(withFiles).allSatisfy { $0["has_attachments"] == true })
         }
@@ -85,7 +88,9 @@ struct ToolsMailTests {
                 #expect(result.text.contains("'\(argument)'"), "\(tool): \(result.text)")
             }
             #expect(try await Self.graphRequests(session) == before, "no Graph request for invalid input")
-            let audited = session.audit.all.filter { $0.type == "tool.call" && $0.details["error"] == "invalid_argument" }
+            let audited = session.audit.all.filter {
+                $0.type == "tool.call" && $0.details["error"] == "invalid_argument"
+            }
             #expect(audited.count == cases.count)
         }
     }
@@ -104,7 +109,9 @@ struct ToolsMailTests {
             let begin = try #require(result.text.range(of: "<<<MAILBOX DATA \(nonce) BEGIN>>>"))
             let end = try #require(result.text.range(of: "<<<MAILBOX DATA \(nonce) END>>>"))
             let body = try #require(result.text.range(of: "INV-2231"))
-            #expect(begin.upperBound <= body.lowerBound && body.upperBound <= end.lowerBound, "the body is inside the fence")
+            #expect(
+                begin.upperBound <= body.lowerBound && body.upperBound <= end.lowerBound, "the body is inside the fence"
+            )
             #expect(result.text.contains("untrusted"))
             let structuredBody = result["body"]?.stringValue ?? ""
             #expect(structuredBody.hasPrefix("<<<MAILBOX DATA") && !structuredBody.contains("evil.test"))
@@ -144,15 +151,19 @@ struct ToolsMailTests {
                 "get_attachment", ["message_id": .string(id), "attachment_id": .string(try attachment("notes-5.txt"))])
             #expect(!text.failed && text.text.contains("Meeting notes 5"))
             let pdf = try await session.call(
-                "get_attachment", ["message_id": .string(id), "attachment_id": .string(try attachment("Northwind-renewal.pdf"))])
+                "get_attachment",
+                ["message_id": .string(id), "attachment_id": .string(try attachment("Northwind-renewal.pdf"))])
             #expect(!pdf.failed)
             let blob = pdf.content.compactMap { content -> Resource.Content? in
                 if case .resource(let r, _, _) = content { return r } else { return nil }
             }.first
             #expect(blob?.mimeType == "application/pdf")
-            #expect(Data(base64Encoded: blob?.blob ?? "").map { String(decoding: $0, as: UTF8.self).hasPrefix("%PDF") } == true)
+            #expect(
+                Data(base64Encoded: blob?.blob ?? "").map { String(decoding: $0, as: UTF8.self).hasPrefix("%PDF") }
+                    == true)
             let item = try await session.call(
-                "get_attachment", ["message_id": .string(id), "attachment_id": .string(try attachment("Original request"))])
+                "get_attachment",
+                ["message_id": .string(id), "attachment_id": .string(try attachment("Original request"))])
             #expect(!item.failed && item.text.contains("Please send the renewal documents"), "\(item.text)")
         }
     }
@@ -178,7 +189,8 @@ struct ToolsMailTests {
             #expect(!direct.failed, "\(direct.text)")
             let directId = try await Self.find(session, subject: "Tool test direct")
             // update_message → visible in get_message
-            let update = try await session.call("update_message", ["id": .string(directId), "is_read": true, "flag": "flagged"])
+            let update = try await session.call(
+                "update_message", ["id": .string(directId), "is_read": true, "flag": "flagged"])
             #expect(!update.failed, "\(update.text)")
             let read = try await session.call("get_message", ["id": .string(directId)])
             #expect(read["is_read"] == true)
@@ -207,7 +219,11 @@ struct ToolsMailTests {
             #expect(after.failed && after.text.contains("Not found"))
             // audited with domains, never bodies
             let events = session.audit.all
-            #expect(events.contains { $0.type == "mail.send" && $0.outcome == .success && $0.details["recipient_domains"] == "contoso.sandbox" })
+            #expect(
+                events.contains {
+                    $0.type == "mail.send" && $0.outcome == .success
+                        && $0.details["recipient_domains"] == "contoso.sandbox"
+                })
             #expect(events.contains { $0.type == "mail.forward" && $0.outcome == .success })
             #expect(events.filter { $0.type == "mail.delete" }.count == 2)
             #expect(!events.contains { $0.details.values.contains { $0.contains("hello") || $0.contains(me) } })
@@ -236,16 +252,19 @@ struct ToolsMailTests {
     func capAndConfirmation() async throws {
         try await ToolSession.with(policy: ToolPolicy(sendsPerHour: 1)) { session in
             let me = session.env.user.mail
-            let first = try await session.call("send_message", ["to": .array([.string(me)]), "subject": "cap 1", "body": "b"])
+            let first = try await session.call(
+                "send_message", ["to": .array([.string(me)]), "subject": "cap 1", "body": "b"])
             #expect(!first.failed, "\(first.text)")
-            let second = try await session.call("send_message", ["to": .array([.string(me)]), "subject": "cap 2", "body": "b"])
+            let second = try await session.call(
+                "send_message", ["to": .array([.string(me)]), "subject": "cap 2", "body": "b"])
             #expect(second.failed && second.text.contains("per hour"))
         }
         try await ToolSession.with(
             policy: ToolPolicy(confirmSends: true), elicitation: { _ in CreateElicitation.Result(action: .decline) }
         ) { session in
             let me = session.env.user.mail
-            let result = try await session.call("send_message", ["to": .array([.string(me)]), "subject": "nope", "body": "b"])
+            let result = try await session.call(
+                "send_message", ["to": .array([.string(me)]), "subject": "nope", "body": "b"])
             #expect(result.failed && result.text.contains("did not confirm"))
         }
         try await ToolSession.with(
@@ -253,7 +272,8 @@ struct ToolsMailTests {
             elicitation: { _ in CreateElicitation.Result(action: .accept, content: ["confirm": true]) }
         ) { session in
             let me = session.env.user.mail
-            let result = try await session.call("send_message", ["to": .array([.string(me)]), "subject": "yes", "body": "b"])
+            let result = try await session.call(
+                "send_message", ["to": .array([.string(me)]), "subject": "yes", "body": "b"])
             #expect(!result.failed, "\(result.text)")
         }
     }

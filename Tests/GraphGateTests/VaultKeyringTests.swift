@@ -57,8 +57,11 @@ struct VaultKeyringTests {
         let parsed = try Keyring(environmentValue: value)
         #expect(parsed.primary.id == 2)
         #expect(parsed.key(id: 1)?.status == .decryptOnly)
-        let blob = try TokenEnvelope(keyring: keyring).seal("t", for: TokenBinding(userId: "u", accountId: "a", kind: "k"))
-        #expect(try TokenEnvelope(keyring: parsed).open(blob.blob, for: TokenBinding(userId: "u", accountId: "a", kind: "k")) == "t")
+        let blob = try TokenEnvelope(keyring: keyring).seal(
+            "t", for: TokenBinding(userId: "u", accountId: "a", kind: "k"))
+        #expect(
+            try TokenEnvelope(keyring: parsed).open(
+                blob.blob, for: TokenBinding(userId: "u", accountId: "a", kind: "k")) == "t")
         #expect(throws: VaultError.self) { try Keyring(environmentValue: "1:c2hvcnQ=") }
         #expect(!keyring.description.contains(value.dropFirst(2).prefix(10)))
     }

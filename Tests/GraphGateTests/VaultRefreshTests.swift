@@ -142,7 +142,10 @@ struct VaultRefreshTests {
             corrupted[corrupted.count - 3] ^= 0x40
             var wrongKey = refresh.blob
             wrongKey[4] = 77
-            for (blob, reason) in [(corrupted, "authentication_failed"), (wrongKey, "unknown_key"), (Data(refresh.blob.prefix(9)), "malformed")] {
+            for (blob, reason) in [
+                (corrupted, "authentication_failed"), (wrongKey, "unknown_key"),
+                (Data(refresh.blob.prefix(9)), "malformed"),
+            ] {
                 try await env.database.read { db in
                     try await db.raw(
                         "UPDATE token_blobs SET blob = \(bind: blob) WHERE account_id = \(bind: signedIn.account.id) AND kind = 'refresh'"
@@ -167,7 +170,8 @@ struct VaultRefreshTests {
             // A failing sign-in and a failing refresh log too.
             await #expect(throws: VaultError.signInStateInvalid) {
                 _ = try await env.vault.completeSignIn(
-                    state: "forged", code: "code", error: nil, errorDescription: nil, redirectURI: VaultEnvironment.redirectURI)
+                    state: "forged", code: "code", error: nil, errorDescription: nil,
+                    redirectURI: VaultEnvironment.redirectURI)
             }
             let secrets = try await env.issuedSecrets()
             #expect(secrets.count >= 4)

@@ -40,7 +40,7 @@ struct VaultStoreTests {
 
     static func with(_ backend: Database.Backend, _ body: @Sendable (Fixture) async throws -> Void) async throws {
         try await TestDatabases.withDatabase(backend) { database in
-                        let identity = IdentityClient(
+            let identity = IdentityClient(
                 httpClient: HTTPClient.shared, authority: URL(string: "http://127.0.0.1:9")!, tenant: "common",
                 clientId: "client", clientSecret: "secret")
             try await body(
@@ -56,7 +56,9 @@ struct VaultStoreTests {
             let account = try await f.account(1, vault: f.vault())
             let rows = try await SQLTokenBlobStore(database: f.database).blobs(accountId: account.id)
             #expect(Set(rows.map(\.kind)) == [.access, .refresh])
-            for row in rows { #expect(LeakForms.leaked(["access-token-secret-1", "refresh-token-secret-1"], in: row.blob).isEmpty) }
+            for row in rows {
+                #expect(LeakForms.leaked(["access-token-secret-1", "refresh-token-secret-1"], in: row.blob).isEmpty)
+            }
             // A second instance has nothing cached: it decrypts from the store.
             let provider = try await f.vault().tokenProvider(userId: account.userId, accountLabel: nil)
             #expect(try await provider.accessToken(forceRefresh: false) == "access-token-secret-1")
@@ -113,7 +115,8 @@ struct VaultStoreTests {
             let first = try await rotated.tokenProvider(userId: accounts[0].userId, accountLabel: nil)
             #expect(try await first.accessToken(forceRefresh: false) == "access-token-secret-1")
 
-            let maintenance = KeyMaintenance(database: f.database, keyring: keyring, audit: f.audit, logger: f.logs.logger())
+            let maintenance = KeyMaintenance(
+                database: f.database, keyring: keyring, audit: f.audit, logger: f.logs.logger())
             #expect(try await maintenance.usage()[1] == KeyMaintenance.Usage(tokens: 14, pendingSignIns: 1))
             let batches = Counter()
             let report = try await maintenance.rewrap(batchSize: 3) { _ in await batches.increment() }
@@ -148,7 +151,8 @@ struct VaultStoreTests {
             await #expect(throws: VaultError.signInRequired(.tokenUnreadable)) {
                 try await provider.accessToken(forceRefresh: false)
             }
-            #expect(f.audit.all.contains { $0.type == "token.decrypt_failed" && $0.details["reason"] == "key_disabled" })
+            #expect(
+                f.audit.all.contains { $0.type == "token.decrypt_failed" && $0.details["reason"] == "key_disabled" })
         }
     }
 

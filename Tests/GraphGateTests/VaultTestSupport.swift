@@ -59,7 +59,8 @@ struct VaultEnvironment: Sendable {
             try await SandboxTestClient.with(sandbox) { client in
                 let logs = VaultLogCapture()
                 let identity = IdentityClient(
-                    httpClient: client.http, authority: URL(string: client.base)!, tenant: SandboxConfiguration.tenantId,
+                    httpClient: client.http, authority: URL(string: client.base)!,
+                    tenant: SandboxConfiguration.tenantId,
                     clientId: SandboxConfiguration.clientId, clientSecret: SandboxConfiguration.clientSecret,
                     logger: logs.logger("identity.test"))
                 let keyring = Keyring.generate()
@@ -113,14 +114,16 @@ struct VaultEnvironment: Sendable {
             else { throw SandboxTestError.unexpected("authorize page \(reply.status)") }
             let tenant = SandboxConfiguration.tenantId
             if reply.text.contains("/login/select") {
-                guard let oid = SandboxTestClient.capture(#"value="([0-9a-f-]{36})" data-upn="\#(upn)""#, in: reply.text)
+                guard
+                    let oid = SandboxTestClient.capture(#"value="([0-9a-f-]{36})" data-upn="\#(upn)""#, in: reply.text)
                 else { throw SandboxTestError.unexpected("no account \(upn)") }
                 reply = try await client.form(
                     "/\(tenant)/login/select", ["user": oid, "return_to": SandboxTestClient.unescape(returnTo)])
                 if let setCookie = reply.header("set-cookie") { cookie = String(setCookie.split(separator: ";")[0]) }
             } else {
                 reply = try await client.form(
-                    "/\(tenant)/login/consent", ["decision": decision, "return_to": SandboxTestClient.unescape(returnTo)],
+                    "/\(tenant)/login/consent",
+                    ["decision": decision, "return_to": SandboxTestClient.unescape(returnTo)],
                     cookie: cookie)
             }
         }

@@ -14,72 +14,75 @@ extension GraphGateConfig {
 
     /// Every setting graphgate reads. A `GRAPHGATE_` variable not in this list is refused at start (a typo would
     /// otherwise silently fall back to a default).
-    public static let variables: [Variable] = [
-        Variable(name: "GRAPHGATE_HOST", flag: "host", defaultValue: "127.0.0.1", help: "Address to listen on."),
-        Variable(name: "GRAPHGATE_PORT", flag: "port", defaultValue: "8080", help: "Port to listen on."),
-        Variable(
-            name: "GRAPHGATE_PUBLIC_URL", flag: "public-url", defaultValue: "http://HOST:PORT",
-            help: "URL clients reach graphgate at (https in production)."),
-        Variable(
-            name: "GRAPHGATE_DATABASE_URL", flag: "database-url", defaultValue: "sqlite:graphgate.sqlite",
-            help: "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB.", secret: true),
-        Variable(
-            name: "GRAPHGATE_KEYRING", flag: "keyring", defaultValue: "(sandbox: generated next to the database)",
-            help: "Keyring file for encrypting Microsoft tokens at rest."),
-        Variable(
-            name: "GRAPHGATE_KEYRING_KEY", flag: "keyring-key", defaultValue: "(none)",
-            help: "Keyring as ID:BASE64[,ID:BASE64...] for containers (first key primary); instead of a file.",
-            secret: true),
-        Variable(
-            name: "GRAPHGATE_MS_CLIENT_ID", flag: "ms-client-id", defaultValue: "(none: sandbox mode)",
-            help: "Application (client) id of your Entra app registration."),
-        Variable(
-            name: "GRAPHGATE_MS_CLIENT_SECRET", flag: "ms-client-secret", defaultValue: "(none)",
-            help: "Client secret of the Entra app (confidential client).", secret: true),
-        Variable(
-            name: "GRAPHGATE_MS_TENANT", flag: "ms-tenant", defaultValue: "common",
-            help: "Tenant id, or common / organizations / consumers."),
-        Variable(
-            name: "GRAPHGATE_MS_AUTHORITY", flag: "ms-authority", defaultValue: "https://login.microsoftonline.com",
-            help: "Microsoft identity platform authority."),
-        Variable(
-            name: "GRAPHGATE_GRAPH_URL", flag: "graph-url", defaultValue: "https://graph.microsoft.com",
-            help: "Microsoft Graph base URL."),
-        Variable(
-            name: "GRAPHGATE_SANDBOX", flag: "sandbox", defaultValue: "1 when no client id is set",
-            help: "1: serve against the emulated Microsoft tenant started in-process."),
-        Variable(
-            name: "GRAPHGATE_READ_ONLY", flag: "read-only", defaultValue: "0",
-            help: "1: expose no write tool and never ask for write scopes."),
-        Variable(
-            name: "GRAPHGATE_TOOLS", flag: "tools", defaultValue: "(all)",
-            help: "Comma-separated tool names or globs to expose, e.g. list_*,get_message."),
-        Variable(
-            name: "GRAPHGATE_SEND_ALLOWED_DOMAINS", flag: "send-allowed-domains", defaultValue: "(any)",
-            help: "Comma-separated recipient domains mail may be sent to, e.g. contoso.com,*.contoso.com."),
-        Variable(
-            name: "GRAPHGATE_SEND_CAP", flag: "send-cap", defaultValue: "30",
-            help: "Sends (send, reply, forward, invitations) per user per hour."),
-        Variable(
-            name: "GRAPHGATE_CONFIRM_SENDS", flag: "confirm-sends", defaultValue: "0",
-            help: "1: ask the user to confirm each send (MCP elicitation) when the client supports it."),
-        Variable(
-            name: "GRAPHGATE_ADMINS", flag: "admins", defaultValue: "(none)",
-            help: "Comma-separated usernames (or user ids) with the admin role."),
-        Variable(
-            name: "GRAPHGATE_RATE_LIMIT", flag: "rate-limit", defaultValue: "120",
-            help: "Tool calls per user per minute."),
-        Variable(
-            name: "GRAPHGATE_MCP_STATELESS", flag: "mcp-stateless", defaultValue: "0",
-            help: "1: fresh MCP server per request (for several instances behind a load balancer)."),
-    ] + OperationsConfig.variables + SecurityConfig.variables
+    public static let variables: [Variable] =
+        [
+            Variable(name: "GRAPHGATE_HOST", flag: "host", defaultValue: "127.0.0.1", help: "Address to listen on."),
+            Variable(name: "GRAPHGATE_PORT", flag: "port", defaultValue: "8080", help: "Port to listen on."),
+            Variable(
+                name: "GRAPHGATE_PUBLIC_URL", flag: "public-url", defaultValue: "http://HOST:PORT",
+                help: "URL clients reach graphgate at (https in production)."),
+            Variable(
+                name: "GRAPHGATE_DATABASE_URL", flag: "database-url", defaultValue: "sqlite:graphgate.sqlite",
+                help: "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB.", secret: true),
+            Variable(
+                name: "GRAPHGATE_KEYRING", flag: "keyring", defaultValue: "(sandbox: generated next to the database)",
+                help: "Keyring file for encrypting Microsoft tokens at rest."),
+            Variable(
+                name: "GRAPHGATE_KEYRING_KEY", flag: "keyring-key", defaultValue: "(none)",
+                help: "Keyring as ID:BASE64[,ID:BASE64...] for containers (first key primary); instead of a file.",
+                secret: true),
+            Variable(
+                name: "GRAPHGATE_MS_CLIENT_ID", flag: "ms-client-id", defaultValue: "(none: sandbox mode)",
+                help: "Application (client) id of your Entra app registration."),
+            Variable(
+                name: "GRAPHGATE_MS_CLIENT_SECRET", flag: "ms-client-secret", defaultValue: "(none)",
+                help: "Client secret of the Entra app (confidential client).", secret: true),
+            Variable(
+                name: "GRAPHGATE_MS_TENANT", flag: "ms-tenant", defaultValue: "common",
+                help: "Tenant id, or common / organizations / consumers."),
+            Variable(
+                name: "GRAPHGATE_MS_AUTHORITY", flag: "ms-authority", defaultValue: "https://login.microsoftonline.com",
+                help: "Microsoft identity platform authority."),
+            Variable(
+                name: "GRAPHGATE_GRAPH_URL", flag: "graph-url", defaultValue: "https://graph.microsoft.com",
+                help: "Microsoft Graph base URL."),
+            Variable(
+                name: "GRAPHGATE_SANDBOX", flag: "sandbox", defaultValue: "1 when no client id is set",
+                help: "1: serve against the emulated Microsoft tenant started in-process."),
+            Variable(
+                name: "GRAPHGATE_READ_ONLY", flag: "read-only", defaultValue: "0",
+                help: "1: expose no write tool and never ask for write scopes."),
+            Variable(
+                name: "GRAPHGATE_TOOLS", flag: "tools", defaultValue: "(all)",
+                help: "Comma-separated tool names or globs to expose, e.g. list_*,get_message."),
+            Variable(
+                name: "GRAPHGATE_SEND_ALLOWED_DOMAINS", flag: "send-allowed-domains", defaultValue: "(any)",
+                help: "Comma-separated recipient domains mail may be sent to, e.g. contoso.com,*.contoso.com."),
+            Variable(
+                name: "GRAPHGATE_SEND_CAP", flag: "send-cap", defaultValue: "30",
+                help: "Sends (send, reply, forward, invitations) per user per hour."),
+            Variable(
+                name: "GRAPHGATE_CONFIRM_SENDS", flag: "confirm-sends", defaultValue: "0",
+                help: "1: ask the user to confirm each send (MCP elicitation) when the client supports it."),
+            Variable(
+                name: "GRAPHGATE_ADMINS", flag: "admins", defaultValue: "(none)",
+                help: "Comma-separated usernames (or user ids) with the admin role."),
+            Variable(
+                name: "GRAPHGATE_RATE_LIMIT", flag: "rate-limit", defaultValue: "120",
+                help: "Tool calls per user per minute."),
+            Variable(
+                name: "GRAPHGATE_MCP_STATELESS", flag: "mcp-stateless", defaultValue: "0",
+                help: "1: fresh MCP server per request (for several instances behind a load balancer)."),
+        ] + OperationsConfig.variables + SecurityConfig.variables
 
     /// Environment variables with these prefixes belong to tools around graphgate (tests, scripts), not to it.
     static let ignoredPrefixes = ["GRAPHGATE_TEST_", "GRAPHGATE_BIN"]
 
     /// Reads the configuration. `flags` maps variable names (`GRAPHGATE_PORT`) to values given on the command
     /// line; they win over `environment`.
-    public static func load(flags: [String: String] = [:], environment: [String: String]) throws(ConfigError)
+    public static func load(
+        flags: [String: String] = [:], environment: [String: String]
+    ) throws(ConfigError)
         -> GraphGateConfig
     {
         let known = Set(variables.map(\.name))
@@ -164,7 +167,10 @@ extension GraphGateConfig {
     static func parseDomains(_ text: String?) throws(ConfigError) -> [String] {
         let domains = parseList(text).map { $0.lowercased() }
         for domain in domains
-        where domain.range(of: #"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"#, options: .regularExpression) == nil {
+        where domain.range(
+            of: #"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"#,
+            options: .regularExpression) == nil
+        {
             throw ConfigError("GRAPHGATE_SEND_ALLOWED_DOMAINS", "expected domains like contoso.com or *.contoso.com")
         }
         return domains

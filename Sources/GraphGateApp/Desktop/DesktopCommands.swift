@@ -65,7 +65,8 @@ public enum DesktopCommands {
     public static func status(options: DesktopOptions, logger: Logger) async throws(DesktopError) -> String {
         let paths = try options.paths()
         guard paths.hasStore, let settings = try DesktopSettings.load(from: paths.settings) else {
-            return "Not signed in\(paths.sandbox ? " (sandbox)" : ""). Run `graphgate login\(paths.sandbox ? " --sandbox" : "")`."
+            return
+                "Not signed in\(paths.sandbox ? " (sandbox)" : ""). Run `graphgate login\(paths.sandbox ? " --sandbox" : "")`."
         }
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = httpClient.shutdown() }
@@ -80,7 +81,8 @@ public enum DesktopCommands {
         }
         await store.close()
         guard !accounts.isEmpty else {
-            return "Not signed in\(paths.sandbox ? " (sandbox)" : ""). Run `graphgate login\(paths.sandbox ? " --sandbox" : "")`."
+            return
+                "Not signed in\(paths.sandbox ? " (sandbox)" : ""). Run `graphgate login\(paths.sandbox ? " --sandbox" : "")`."
         }
         var lines = [
             settings.sandbox
@@ -88,7 +90,9 @@ public enum DesktopCommands {
                 : "Microsoft tenant \(settings.tenant), app \(settings.clientId) (data: \(paths.directory.path))"
         ]
         for account in accounts {
-            let state = account.status == .active ? "signed in" : "needs sign-in (run `graphgate login --account \(account.label)`)"
+            let state =
+                account.status == .active
+                ? "signed in" : "needs sign-in (run `graphgate login --account \(account.label)`)"
             lines.append("account '\(account.label)': \(account.username), \(state)")
             lines.append("  scopes: \(account.grantedScopes)")
         }
@@ -97,7 +101,9 @@ public enum DesktopCommands {
 
     /// With `label`: shreds that account's tokens and unlinks it. Without: shreds every account's tokens, then
     /// deletes the store, keyring and settings (and, in real mode, the sandbox store too): nothing is left.
-    public static func logout(options: DesktopOptions, label: String?, logger: Logger) async throws(DesktopError)
+    public static func logout(
+        options: DesktopOptions, label: String?, logger: Logger
+    ) async throws(DesktopError)
         -> String
     {
         let paths = try options.paths()
@@ -105,8 +111,11 @@ public enum DesktopCommands {
         defer { _ = httpClient.shutdown() }
         var removed: [String] = []
         if paths.hasStore {
-            let settings = try DesktopSettings.load(from: paths.settings)
-                ?? DesktopSettings(sandbox: paths.sandbox, authority: "http://127.0.0.1", tenant: "common", clientId: "", graphURL: "http://127.0.0.1")
+            let settings =
+                try DesktopSettings.load(from: paths.settings)
+                ?? DesktopSettings(
+                    sandbox: paths.sandbox, authority: "http://127.0.0.1", tenant: "common", clientId: "",
+                    graphURL: "http://127.0.0.1")
             let store = try await DesktopStore.open(
                 paths: paths, settings: settings, create: false, httpClient: httpClient, logger: logger)
             do {
@@ -136,7 +145,8 @@ public enum DesktopCommands {
         if label == nil {
             try paths.removeAll()
             if !paths.sandbox {
-                try DesktopPaths(directory: paths.directory.appendingPathComponent("sandbox"), sandbox: true).removeAll()
+                try DesktopPaths(directory: paths.directory.appendingPathComponent("sandbox"), sandbox: true)
+                    .removeAll()
             }
             return removed.isEmpty
                 ? "Nothing to sign out of; no graphgate data left in \(paths.directory.path)."

@@ -12,7 +12,9 @@ extension DesktopLogin {
     /// for the authorize request and the code redemption, a single-use `state` compared in constant time, and a
     /// nonce checked in the id_token. Requests to any other path, or with another state, are refused and do not
     /// end the wait.
-    public func browser(openBrowser: Bool, timeout: Duration = .seconds(300)) async throws(DesktopError)
+    public func browser(
+        openBrowser: Bool, timeout: Duration = .seconds(300)
+    ) async throws(DesktopError)
         -> LinkedAccount
     {
         let state = RandomToken.make()
@@ -53,7 +55,8 @@ extension DesktopLogin {
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return .failure(.invalid("the browser sign-in did not finish within \(timeout); run `graphgate login` again"))
+                return .failure(
+                    .invalid("the browser sign-in did not finish within \(timeout); run `graphgate login` again"))
             }
             group.addTask {
                 var portIterator = ports.makeAsyncIterator()
@@ -68,10 +71,13 @@ extension DesktopLogin {
                 say(url.absoluteString)
                 if openBrowser { Self.open(url) }
                 var iterator = callbacks.makeAsyncIterator()
-                guard let callback = await iterator.next() else { return .failure(.invalid("the sign-in was cancelled")) }
+                guard let callback = await iterator.next() else {
+                    return .failure(.invalid("the sign-in was cancelled"))
+                }
                 return .success((callback, redirectURI))
             }
-            var result: Result<(LoopbackCallback, String), DesktopError> = .failure(.invalid("the sign-in was cancelled"))
+            var result: Result<(LoopbackCallback, String), DesktopError> = .failure(
+                .invalid("the sign-in was cancelled"))
             for await item in group {
                 if let item {
                     result = item
@@ -95,7 +101,8 @@ extension DesktopLogin {
         }
         let tokens: TokenSet
         do {
-            tokens = try await identity.redeemCode(code, redirectURI: redirectURI, codeVerifier: pkce.verifier, scopes: scopes)
+            tokens = try await identity.redeemCode(
+                code, redirectURI: redirectURI, codeVerifier: pkce.verifier, scopes: scopes)
         } catch {
             await failed(error)
             throw .signIn(error)

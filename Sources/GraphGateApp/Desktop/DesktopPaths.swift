@@ -33,7 +33,9 @@ public struct DesktopPaths: Sendable, Equatable {
         return URL(fileURLWithPath: home).appendingPathComponent(".local/share/graphgate")
     }
 
-    public static func resolve(dataDirectory: String?, sandbox: Bool, environment: [String: String])
+    public static func resolve(
+        dataDirectory: String?, sandbox: Bool, environment: [String: String]
+    )
         throws(DesktopError) -> DesktopPaths
     {
         let base = try base(dataDirectory: dataDirectory, environment: environment)

@@ -51,7 +51,9 @@ public enum DesktopStdio {
 
     /// Graph clients of the owner's accounts (`account` label, else `default`, else the only one), with errors
     /// that tell the person which command fixes them.
-    static func graphSource(cache: DesktopStoreCache, httpClient: HTTPClient, logger: Logger) -> ClosureGraphClientSource {
+    static func graphSource(
+        cache: DesktopStoreCache, httpClient: HTTPClient, logger: Logger
+    ) -> ClosureGraphClientSource {
         let limiter = MailboxLimiter()
         return ClosureGraphClientSource(client: { _, account in
             let current: DesktopStoreCache.Current

@@ -17,7 +17,9 @@ struct ErrorSanitizerMiddleware: RouterMiddleware {
 
     let redactor: Redactor
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         do {
@@ -28,8 +30,10 @@ struct ErrorSanitizerMiddleware: RouterMiddleware {
             headers[.contentType] = "application/json"
             return Response(
                 status: error.status, headers: headers,
-                body: .init(byteBuffer: ByteBuffer(string: Self.body(
-                    code: Self.code(error.status.code), description: message, requestId: requestId(context)))))
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: Self.body(
+                            code: Self.code(error.status.code), description: message, requestId: requestId(context)))))
         } catch let error as HTTPResponseError where error.status.code < 500 {
             throw error
         } catch {
@@ -41,9 +45,12 @@ struct ErrorSanitizerMiddleware: RouterMiddleware {
                 ])
             return Response(
                 status: .internalServerError, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: Self.body(
-                    code: "internal_error", description: "internal error; quote the request id to your administrator",
-                    requestId: requestId(context)))))
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: Self.body(
+                            code: "internal_error",
+                            description: "internal error; quote the request id to your administrator",
+                            requestId: requestId(context)))))
         }
     }
 

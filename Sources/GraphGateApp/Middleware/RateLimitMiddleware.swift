@@ -20,7 +20,9 @@ struct RateLimitMiddleware: RouterMiddleware {
     /// Paths never limited (liveness probes).
     let exempt: Set<String> = ["/healthz", "/readyz", "/livez"]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         var context = context
@@ -40,7 +42,8 @@ struct RateLimitMiddleware: RouterMiddleware {
             if !decision.allowed {
                 await security.monitor.report(.rateLimitHit, subjects: ["ip:\(ip)"])
                 context.logger.notice(
-                    "rate limited", metadata: ["gg.budget": "\(budget.name)", "gg.retry_after": "\(decision.retryAfterSeconds)"])
+                    "rate limited",
+                    metadata: ["gg.budget": "\(budget.name)", "gg.retry_after": "\(decision.retryAfterSeconds)"])
                 return SecurityResponses.tooManyRequests(decision, budget: budget.name, path: path)
             }
         }

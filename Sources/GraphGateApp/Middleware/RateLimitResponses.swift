@@ -14,11 +14,13 @@ enum SecurityResponses {
         headers[.cacheControl] = "no-store"
         return Response(
             status: .tooManyRequests, headers: headers,
-            body: .init(byteBuffer: ByteBuffer(string: body(message, code: "rate_limited", mcp: path.hasPrefix("/mcp")))))
+            body: .init(
+                byteBuffer: ByteBuffer(string: body(message, code: "rate_limited", mcp: path.hasPrefix("/mcp")))))
     }
 
     static func blocked(_ block: Block, path: String) -> Response {
-        let until = block.blockedUntil.map { "until \(Date(timeIntervalSince1970: TimeInterval($0)).formatted(.iso8601))" }
+        let until =
+            block.blockedUntil.map { "until \(Date(timeIntervalSince1970: TimeInterval($0)).formatted(.iso8601))" }
             ?? "until an administrator lifts it"
         let message = "access is blocked \(until); contact your administrator"
         return Response(
@@ -29,7 +31,8 @@ enum SecurityResponses {
     static func body(_ message: String, code: String, mcp: Bool) -> String {
         let text = message.replacingOccurrences(of: "\"", with: "'")
         if mcp {
-            return #"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"\#(text)","data":{"reason":"\#(code)"}}}"#
+            return
+                #"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"\#(text)","data":{"reason":"\#(code)"}}}"#
         }
         return #"{"error":"\#(code)","error_description":"\#(text)"}"#
     }

@@ -1,7 +1,7 @@
 import Authorization
 import Hummingbird
-import Metrics
 import Logging
+import Metrics
 import MicrosoftGraph
 import ServiceLifecycle
 import Storage

@@ -9,7 +9,9 @@ struct HSTSMiddleware: RouterMiddleware {
     static let header = HTTPField.Name("Strict-Transport-Security")!
     static let value = "max-age=31536000"
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         var response = try await next(request, context)

@@ -7,7 +7,9 @@ import Metrics
 struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = GraphGateRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let start = ContinuousClock.now
@@ -28,8 +30,10 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         // Hummingbird names the not-found responder's endpoint "NotFound"; both that and nil become `unmatched`.
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         let method = request.method.rawValue
-        Counter(label: MetricName.httpRequests, dimensions: [("route", route), ("method", method), ("status", "\(status)")])
-            .increment()
+        Counter(
+            label: MetricName.httpRequests, dimensions: [("route", route), ("method", method), ("status", "\(status)")]
+        )
+        .increment()
         Timer(label: MetricName.httpRequestDuration, dimensions: [("route", route), ("method", method)])
             .recordInterval(since: start)
     }

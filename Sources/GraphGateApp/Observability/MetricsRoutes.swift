@@ -14,7 +14,8 @@ struct MetricsRoutes<Context: RequestContext> {
                     return Response(
                         status: .unauthorized,
                         headers: [.wwwAuthenticate: "Bearer realm=\"metrics\"", .contentType: "text/plain"],
-                        body: .init(byteBuffer: .init(string: "metrics need the bearer token (GRAPHGATE_METRICS_TOKEN)\n")))
+                        body: .init(
+                            byteBuffer: .init(string: "metrics need the bearer token (GRAPHGATE_METRICS_TOKEN)\n")))
                 }
             }
             return Response(

@@ -38,7 +38,8 @@ public struct OperationsConfig: Sendable {
         } else {
             tenants = [effectiveTenant]
         }
-        return AccessPolicy(allowedTenants: tenants, allowedUsers: Set(allowedUsers), allowedDomains: Set(allowedDomains))
+        return AccessPolicy(
+            allowedTenants: tenants, allowedUsers: Set(allowedUsers), allowedDomains: Set(allowedDomains))
     }
 
     static let variables: [GraphGateConfig.Variable] = [
@@ -111,7 +112,8 @@ public struct OperationsConfig: Sendable {
             }
             if tenants.contains(where: { ["common", "organizations", "consumers"].contains($0.lowercased()) }) {
                 throw ConfigError(
-                    "GRAPHGATE_ALLOWED_TENANTS", "expected tenant ids (GUIDs) as they appear in tokens, not common/organizations/consumers")
+                    "GRAPHGATE_ALLOWED_TENANTS",
+                    "expected tenant ids (GUIDs) as they appear in tokens, not common/organizations/consumers")
             }
         }
         let users = GraphGateConfig.parseList(value("GRAPHGATE_ALLOWED_USERS"))
@@ -136,7 +138,8 @@ public struct OperationsConfig: Sendable {
             metricsPort = port
         }
 
-        let auditDays = try parseDays(value("GRAPHGATE_AUDIT_RETENTION_DAYS") ?? "365", "GRAPHGATE_AUDIT_RETENTION_DAYS")
+        let auditDays = try parseDays(
+            value("GRAPHGATE_AUDIT_RETENTION_DAYS") ?? "365", "GRAPHGATE_AUDIT_RETENTION_DAYS")
         let sessionDays = try parseDays(
             value("GRAPHGATE_SESSION_RETENTION_DAYS") ?? "30", "GRAPHGATE_SESSION_RETENTION_DAYS")
         if let level = value("GRAPHGATE_LOG_LEVEL"), GraphGateLogging.level(level) == nil {

@@ -11,7 +11,9 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     static let header = HTTPField.Name("X-Request-Id")!
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let id = request.headers[Self.header].flatMap(Self.acceptable) ?? Self.generate()

@@ -12,7 +12,8 @@ enum TransportSecurity {
             return .http1()
         }
         do {
-            return try .http2Upgrade(tlsConfiguration: try tlsConfiguration(certificatePath: certPath, keyPath: keyPath))
+            return try .http2Upgrade(
+                tlsConfiguration: try tlsConfiguration(certificatePath: certPath, keyPath: keyPath))
         } catch let error as ConfigError {
             throw error
         } catch {

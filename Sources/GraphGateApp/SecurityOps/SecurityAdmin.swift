@@ -20,7 +20,9 @@ public enum SecurityAdmin {
 
     /// Walks the chain. Uses the signing key when it exists (never creates one here). `expectedHeads` are heads
     /// exported earlier (`audit export-head`), kept outside the database.
-    public static func verifyAudit(config: GraphGateConfig, logger: Logger, expectedHeads: [AuditSignedHead])
+    public static func verifyAudit(
+        config: GraphGateConfig, logger: Logger, expectedHeads: [AuditSignedHead]
+    )
         async throws -> AuditVerification
     {
         let key = try? SecurityServices.signingKey(config: config, create: false)
@@ -44,7 +46,9 @@ public enum SecurityAdmin {
         let key = try SecurityServices.signingKey(config: config, create: true)
         return try await withStore(config: config, logger: logger) { database in
             let signer = AuditHeadSigner(store: SQLAuditStore(database: database), key: key, logger: logger)
-            guard let head = try await signer.signNow(force: true) else { throw SecurityError.storage("nothing signed") }
+            guard let head = try await signer.signNow(force: true) else {
+                throw SecurityError.storage("nothing signed")
+            }
             return head
         }
     }
@@ -93,7 +97,8 @@ extension SecurityAdmin {
             let log = AuditLog(store: store, logger: logger)
             func event(_ index: Int) -> AuditEvent {
                 AuditEvent(
-                    "tool.call", userId: "user-\(index % 50)", clientId: "client-\(index % 5)", sourceIP: "10.0.0.\(index % 200)",
+                    "tool.call", userId: "user-\(index % 50)", clientId: "client-\(index % 5)",
+                    sourceIP: "10.0.0.\(index % 200)",
                     details: ["tool": "list_messages", "outcome": "ok", "items": "\(index % 25)"])
             }
             var start = ContinuousClock.now
@@ -150,7 +155,9 @@ extension SecurityAdmin {
     /// Sends `requests` takes from 32 concurrent callers, spread over two limiter instances (two "servers"), at
     /// one key whose budget (`budget` per hour, so no refill during the run) is far below `requests`: the cost
     /// per request and how many got through (exact = `budget`).
-    public static func benchmarkRateLimit(database location: DatabaseLocation, requests: Int, budget: Int, logger: Logger)
+    public static func benchmarkRateLimit(
+        database location: DatabaseLocation, requests: Int, budget: Int, logger: Logger
+    )
         async throws -> [RateLimitBenchmark]
     {
         let database = try await Database.open(location, logger: logger)

@@ -8,7 +8,9 @@ extension SecurityServices {
     /// user's and the OAuth client's budgets. Returns the response to send instead (403 or 429), or nil to go on.
     public func checkToolCall(userId: String, clientId: String, path: String = "/mcp") async -> Response? {
         if let denied = await checkUser(userId: userId, path: path) { return denied }
-        for (key, budget) in [("user:\(userId)", rateLimits.toolCallsPerUser), ("client:\(clientId)", rateLimits.toolCallsPerClient)] {
+        for (key, budget) in [
+            ("user:\(userId)", rateLimits.toolCallsPerUser), ("client:\(clientId)", rateLimits.toolCallsPerClient),
+        ] {
             let decision = await rateLimiter.take(key, budget: budget)
             if !decision.allowed {
                 await monitor.report(.rateLimitHit, subjects: [key])

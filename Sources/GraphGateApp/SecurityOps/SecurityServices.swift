@@ -63,7 +63,8 @@ public struct SecurityServices: Sendable {
     /// Background work: signing the audit head, delivering alerts, pruning old counters.
     public func services() -> [any Service] {
         var services: [any Service] = [
-            BackgroundLoop(name: "audit-head-signer") { [signer, signInterval] in await signer.run(every: signInterval) },
+            BackgroundLoop(name: "audit-head-signer") { [signer, signInterval] in await signer.run(every: signInterval)
+            },
             BackgroundLoop(name: "security-monitor-prune") { [monitor] in
                 while !Task.isCancelled {
                     await monitor.prune()

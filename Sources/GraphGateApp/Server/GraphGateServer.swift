@@ -2,14 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import MicrosoftGraph
 import NIOCore
 import NIOPosix
 import Sandbox
 import ServiceLifecycle
-import UnixSignals
-import MicrosoftGraph
 import Storage
 import TokenVault
+import UnixSignals
 
 /// Starts graphgate: the store, the emulated tenant in sandbox mode, and the HTTP application, as one
 /// `ServiceGroup` that drains in-flight requests and closes the database on SIGTERM/SIGINT.
@@ -115,7 +115,9 @@ private struct MainService: Service {
             tenant = SandboxConfiguration.tenantId
             logger.info("sandbox mode: emulated Microsoft tenant at \(url.absoluteString)")
         }
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(60))))
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(60))))
         let users = SQLUserStore(database: database)
         let security: SecurityServices
         do {

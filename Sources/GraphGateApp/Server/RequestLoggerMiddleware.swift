@@ -6,7 +6,9 @@ import Logging
 struct RequestLoggerMiddleware: RouterMiddleware {
     typealias Context = GraphGateRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let start = ContinuousClock.now

@@ -55,7 +55,8 @@ public enum KeysAdmin {
         let keyring = try loadKeyring(config)
         let usage = try await withStore(config, logger) { database in
             try await KeyMaintenance(
-                database: database, keyring: keyring, audit: AuditLog(store: SQLAuditStore(database: database), logger: logger),
+                database: database, keyring: keyring,
+                audit: AuditLog(store: SQLAuditStore(database: database), logger: logger),
                 logger: logger
             ).usage()
         }
@@ -65,7 +66,10 @@ public enum KeysAdmin {
                 pendingSignIns: usage[key.id]?.pendingSignIns ?? 0)
         }
         for (id, count) in usage where keyring.key(id: id) == nil {
-            lines.append(KeyLine(id: id, status: "missing", createdAt: 0, tokens: count.tokens, pendingSignIns: count.pendingSignIns))
+            lines.append(
+                KeyLine(
+                    id: id, status: "missing", createdAt: 0, tokens: count.tokens, pendingSignIns: count.pendingSignIns)
+            )
         }
         return lines
     }
@@ -78,7 +82,8 @@ public enum KeysAdmin {
         let keyring = try loadKeyring(config)
         return try await withStore(config, logger) { database in
             try await KeyMaintenance(
-                database: database, keyring: keyring, audit: AuditLog(store: SQLAuditStore(database: database), logger: logger),
+                database: database, keyring: keyring,
+                audit: AuditLog(store: SQLAuditStore(database: database), logger: logger),
                 logger: logger
             ).rewrap(batchSize: batchSize, progress: progress)
         }
@@ -93,11 +98,13 @@ public enum KeysAdmin {
         let disabled = keyring
         let inUse = try await withStore(config, logger) { database in
             let audit = AuditLog(store: SQLAuditStore(database: database), logger: logger)
-            let usage = try await KeyMaintenance(database: database, keyring: disabled, audit: audit, logger: logger).usage()
+            let usage = try await KeyMaintenance(database: database, keyring: disabled, audit: audit, logger: logger)
+                .usage()
             let count = usage[id]?.total ?? 0
             if count > 0 && !force { return count }
             await audit.record(
-                AuditEvent("keys.disable", details: ["key_id": "\(id)", "still_in_use": "\(count)", "forced": "\(force)"]))
+                AuditEvent(
+                    "keys.disable", details: ["key_id": "\(id)", "still_in_use": "\(count)", "forced": "\(force)"]))
             return -count - 1
         }
         if inUse >= 0 {

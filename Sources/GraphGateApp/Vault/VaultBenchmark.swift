@@ -12,7 +12,9 @@ import TokenVault
 /// `graphgate keys bench` (hidden; `scripts/bench-vault`): envelope costs, and the token paths against the
 /// emulated tenant on a temporary SQLite file (or the configured PostgreSQL). Prints numbers; asserts nothing.
 public enum VaultBenchmark {
-    public static func run(operations: Int, refreshes: Int, database location: DatabaseLocation?, logger: Logger)
+    public static func run(
+        operations: Int, refreshes: Int, database location: DatabaseLocation?, logger: Logger
+    )
         async throws -> [String]
     {
         var lines: [String] = []
@@ -29,7 +31,8 @@ public enum VaultBenchmark {
         for blob in blobs { _ = try envelope.open(blob, for: binding) }
         lines.append(perOp("decrypt", ContinuousClock.now - start, operations))
 
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-bench-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-bench-\(UUID().uuidString).sqlite")
+            .path
         let database = try await Database.open(location ?? .sqlite(path: path), logger: logger)
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let pathLines = try await database.withRunning {
@@ -47,7 +50,8 @@ public enum VaultBenchmark {
         url: URL, database: Database, keyring: Keyring, operations: Int, refreshes: Int, logger: Logger
     ) async throws -> [String] {
         let lines: [String] = ["store: \(database.backend.rawValue)"]
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         do {
             let lines = try await measure(
                 http: http, url: url, database: database, keyring: keyring, operations: operations,
@@ -66,11 +70,13 @@ public enum VaultBenchmark {
     ) async throws -> [String] {
         var lines = lines
         let identity = IdentityClient(
-            httpClient: http, authority: url, tenant: SandboxConfiguration.tenantId, clientId: SandboxConfiguration.clientId,
+            httpClient: http, authority: url, tenant: SandboxConfiguration.tenantId,
+            clientId: SandboxConfiguration.clientId,
             clientSecret: SandboxConfiguration.clientSecret, logger: logger)
         let users = SQLUserStore(database: database)
         let audit = NullAudit()
-        let vault = TokenVault(database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+        let vault = TokenVault(
+            database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
         let signedIn = try await BenchBrowser(http: http, base: url.absoluteString).signIn(vault: vault)
         let provider = try await vault.tokenProvider(userId: signedIn.user.id, accountLabel: nil)
 
@@ -81,10 +87,14 @@ public enum VaultBenchmark {
         let coldCount = min(operations, 2_000)
         start = ContinuousClock.now
         for _ in 0..<coldCount {
-            let fresh = TokenVault(database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
-            _ = try await fresh.tokenProvider(userId: signedIn.user.id, accountLabel: nil).accessToken(forceRefresh: false)
+            let fresh = TokenVault(
+                database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+            _ = try await fresh.tokenProvider(userId: signedIn.user.id, accountLabel: nil).accessToken(
+                forceRefresh: false)
         }
-        lines.append(perOp("token, cold instance (account lookup + store read + decrypt)", ContinuousClock.now - start, coldCount))
+        lines.append(
+            perOp(
+                "token, cold instance (account lookup + store read + decrypt)", ContinuousClock.now - start, coldCount))
 
         var samples: [Duration] = []
         for _ in 0..<refreshes {
@@ -93,7 +103,8 @@ public enum VaultBenchmark {
                     "UPDATE token_blobs SET expires_at = 0 WHERE account_id = \(bind: signedIn.account.id) AND kind = 'access'"
                 ).run()
             }
-            let fresh = TokenVault(database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+            let fresh = TokenVault(
+                database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
             let p = try await fresh.tokenProvider(userId: signedIn.user.id, accountLabel: nil)
             let begin = ContinuousClock.now
             _ = try await p.accessToken(forceRefresh: false)
@@ -103,7 +114,8 @@ public enum VaultBenchmark {
         if !samples.isEmpty {
             lines.append(
                 "refresh path (lease + decrypt + emulator token endpoint + seal + save), \(refreshes) runs: "
-                    + "p50 \(ms(samples[samples.count / 2])) p95 \(ms(samples[samples.count * 95 / 100])) max \(ms(samples.last!))")
+                    + "p50 \(ms(samples[samples.count / 2])) p95 \(ms(samples[samples.count * 95 / 100])) max \(ms(samples.last!))"
+            )
         }
 
         try await database.read { db in
@@ -111,14 +123,16 @@ public enum VaultBenchmark {
                 "UPDATE token_blobs SET expires_at = 0 WHERE account_id = \(bind: signedIn.account.id) AND kind = 'access'"
             ).run()
         }
-        let fresh = TokenVault(database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+        let fresh = TokenVault(
+            database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
         let shared = try await fresh.tokenProvider(userId: signedIn.user.id, accountLabel: nil)
         start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<200 { group.addTask { _ = try await shared.accessToken(forceRefresh: false) } }
             try await group.waitForAll()
         }
-        lines.append("200 concurrent callers on an expired token (one refresh): \(ms(ContinuousClock.now - start)) wall")
+        lines.append(
+            "200 concurrent callers on an expired token (one refresh): \(ms(ContinuousClock.now - start)) wall")
         return lines
     }
 
@@ -145,7 +159,8 @@ struct BenchBrowser {
     static let redirect = "http://127.0.0.1:53117/callback"
 
     func signIn(vault: TokenVault) async throws -> CompletedSignIn {
-        let url = try await vault.beginSignIn(continuation: "bench", loginHint: nil, additionalScopes: [], redirectURI: Self.redirect)
+        let url = try await vault.beginSignIn(
+            continuation: "bench", loginHint: nil, additionalScopes: [], redirectURI: Self.redirect)
         var cookie: String?
         var (status, headers, text) = try await get(url.absoluteString, cookie: nil)
         for _ in 0..<8 {
@@ -164,8 +179,11 @@ struct BenchBrowser {
             let unescaped = returnTo.replacingOccurrences(of: "&amp;", with: "&")
             let tenant = SandboxConfiguration.tenantId
             if text.contains("/login/select"), let oid = capture(#"value="([0-9a-f-]{36})""#, text) {
-                (status, headers, text) = try await post("/\(tenant)/login/select", ["user": oid, "return_to": unescaped], cookie: nil)
-                if let setCookie = headers.first(name: "set-cookie") { cookie = String(setCookie.split(separator: ";")[0]) }
+                (status, headers, text) = try await post(
+                    "/\(tenant)/login/select", ["user": oid, "return_to": unescaped], cookie: nil)
+                if let setCookie = headers.first(name: "set-cookie") {
+                    cookie = String(setCookie.split(separator: ";")[0])
+                }
             } else {
                 (status, headers, text) = try await post(
                     "/\(tenant)/login/consent", ["decision": "accept", "return_to": unescaped], cookie: cookie)
@@ -180,7 +198,9 @@ struct BenchBrowser {
         return try await send(request)
     }
 
-    private func post(_ path: String, _ fields: [String: String], cookie: String?) async throws -> (Int, HTTPHeaders, String) {
+    private func post(
+        _ path: String, _ fields: [String: String], cookie: String?
+    ) async throws -> (Int, HTTPHeaders, String) {
         var request = HTTPClientRequest(url: base + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")

@@ -102,7 +102,9 @@ public enum HTMLSanitizer {
             var element = Element(
                 name: tag.name, hidden: parent.hidden, color: parent.color, background: parent.background)
             let style = parseStyle(tag.attributes["style"] ?? "")
-            if let value = tag.attributes["color"], tag.name == "font" { element.color = RGB(css: value) ?? element.color }
+            if let value = tag.attributes["color"], tag.name == "font" {
+                element.color = RGB(css: value) ?? element.color
+            }
             if let value = tag.attributes["bgcolor"] { element.background = RGB(css: value) ?? element.background }
             if let value = style["color"] { element.color = RGB(css: value) ?? element.color }
             if let value = style["background-color"] ?? style["background"] {
@@ -149,14 +151,20 @@ public enum HTMLSanitizer {
         for property in ["width", "height", "max-height", "max-width"] {
             if let v = style[property], cssLength(v) == 0 { return true }
         }
-        if let v = style["line-height"], cssLength(v) == 0, style["overflow"]?.hasPrefix("hidden") == true { return true }
+        if let v = style["line-height"], cssLength(v) == 0, style["overflow"]?.hasPrefix("hidden") == true {
+            return true
+        }
         if let v = style["text-indent"], let n = cssLength(v), n < -999 { return true }
         if style["position"].map({ $0.hasPrefix("absolute") || $0.hasPrefix("fixed") }) == true {
             for property in ["left", "top", "right"] {
                 if let v = style[property], let n = cssLength(v), n < -999 { return true }
             }
         }
-        if let v = style["clip"], v.replacingOccurrences(of: " ", with: "").contains("rect(0,0,0,0)") || v.contains("rect(0 0 0 0)") { return true }
+        if let v = style["clip"],
+            v.replacingOccurrences(of: " ", with: "").contains("rect(0,0,0,0)") || v.contains("rect(0 0 0 0)")
+        {
+            return true
+        }
         if tag.attributes["width"] == "0" || tag.attributes["height"] == "0" { return true }
         if let color = element.color {
             let background = element.background ?? RGB(r: 255, g: 255, b: 255)
@@ -179,7 +187,9 @@ public enum HTMLSanitizer {
         guard let raw = href?.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
         let decoded = decodeEntities(raw)
         let lower = decoded.lowercased()
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("mailto:") else { return nil }
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("mailto:") else {
+            return nil
+        }
         guard decoded.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0 != "\"" && $0 != "<" && $0 != ">" }) else {
             return nil
         }
@@ -325,7 +335,9 @@ public enum HTMLSanitizer {
                 let name = String(text[text.index(after: i)..<semi])
                 var decoded: String?
                 if name.hasPrefix("#x") || name.hasPrefix("#X") {
-                    decoded = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+                    decoded = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map {
+                        String(Character($0))
+                    }
                 } else if name.hasPrefix("#") {
                     decoded = UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
                 } else {

@@ -27,7 +27,8 @@ enum CalendarTools {
         [
             "id": .string(e.id), "subject": .string(e.subject ?? ""), "start": .string(e.start?.dateTime ?? ""),
             "end": .string(e.end?.dateTime ?? ""), "all_day": .bool(e.isAllDay ?? false),
-            "location": ToolFormat.optional(e.location?.displayName), "organizer": ToolFormat.personValue(e.organizer?.emailAddress),
+            "location": ToolFormat.optional(e.location?.displayName),
+            "organizer": ToolFormat.personValue(e.organizer?.emailAddress),
             "response": ToolFormat.optional(e.responseStatus?.response), "online": .bool(e.isOnlineMeeting ?? false),
             "cancelled": .bool(e.isCancelled ?? false),
         ]
@@ -38,13 +39,17 @@ enum CalendarTools {
             "\(ToolFormat.wallClock(e.start)) – \(String(ToolFormat.wallClock(e.end).suffix(e.start?.dateTime.prefix(10) == e.end?.dateTime.prefix(10) ? 5 : 16)))",
             UntrustedContent.line(e.subject, max: 160),
         ]
-        if let place = e.location?.displayName, !place.isEmpty { parts.append("@ " + UntrustedContent.line(place, max: 80)) }
+        if let place = e.location?.displayName, !place.isEmpty {
+            parts.append("@ " + UntrustedContent.line(place, max: 80))
+        }
         if let organizer = e.organizer?.emailAddress { parts.append("organizer " + ToolFormat.person(organizer)) }
         var marks: [String] = []
         if e.isAllDay == true { marks.append("all day") }
         if e.isCancelled == true { marks.append("cancelled") }
         if e.isOnlineMeeting == true { marks.append("online") }
-        if let response = e.responseStatus?.response, response != "none", response != "organizer" { marks.append(response) }
+        if let response = e.responseStatus?.response, response != "none", response != "organizer" {
+            marks.append(response)
+        }
         if !marks.isEmpty { parts.append(marks.joined(separator: ", ")) }
         parts.append("id=\(e.id)")
         return parts.joined(separator: " | ")
@@ -80,7 +85,9 @@ enum CalendarTools {
         }
         let cursor = call.cursor(page.nextLink, zone: zone)
         var text = "\(page.value.count) event\(page.value.count == 1 ? "" : "s"); times in \(zone)."
-        if !page.value.isEmpty { text += "\n" + call.fence.notice + "\n" + call.fence.fence(page.value.map(line).joined(separator: "\n")) }
+        if !page.value.isEmpty {
+            text += "\n" + call.fence.notice + "\n" + call.fence.fence(page.value.map(line).joined(separator: "\n"))
+        }
         if let cursor { text += "\nMore: call again with cursor=\(cursor)" }
         return ToolReply(
             text: text,
@@ -96,10 +103,14 @@ enum CalendarTools {
         parameters: [.id("id"), zoneParameter],
         output: ToolFormat.object(
             [
-                "event": eventSummary, "time_zone": ToolFormat.str, "body": ToolFormat.str, "join_url": ToolFormat.strOrNull,
+                "event": eventSummary, "time_zone": ToolFormat.str, "body": ToolFormat.str,
+                "join_url": ToolFormat.strOrNull,
                 "attendees": [
                     "type": "array",
-                    "items": ToolFormat.object(["name": ToolFormat.str, "address": ToolFormat.str, "type": ToolFormat.str, "response": ToolFormat.str]),
+                    "items": ToolFormat.object([
+                        "name": ToolFormat.str, "address": ToolFormat.str, "type": ToolFormat.str,
+                        "response": ToolFormat.str,
+                    ]),
                 ],
             ], required: ["event"]),
         effect: .read, scopes: ["Calendars.Read"]
@@ -109,7 +120,8 @@ enum CalendarTools {
         let event = try await call.graph.event(id, timeZone: zone)
         call.notes.set("targets", id)
         let raw = event.body?.content ?? ""
-        let body = ToolFormat.cap(event.body?.contentType?.lowercased() == "html" ? HTMLSanitizer.text(raw) : raw, 8000).0
+        let body = ToolFormat.cap(event.body?.contentType?.lowercased() == "html" ? HTMLSanitizer.text(raw) : raw, 8000)
+            .0
         let attendees = event.attendees ?? []
         var lines = [line(event), "Attendees:"]
         lines += attendees.map {
@@ -141,7 +153,8 @@ enum CalendarTools {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = tz
         f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
-        return GraphDateTimeTimeZone(dateTime: f.string(from: date), timeZone: zone.flatMap(TimeZone.init(identifier:)) != nil ? zone! : "UTC")
+        return GraphDateTimeTimeZone(
+            dateTime: f.string(from: date), timeZone: zone.flatMap(TimeZone.init(identifier:)) != nil ? zone! : "UTC")
     }
 
     static let eventFields: [ToolParameter] = [
@@ -157,10 +170,13 @@ enum CalendarTools {
 
     static func eventDraft(_ a: ToolArguments) throws -> GraphEventDraft {
         let start = a.date("start"), end = a.date("end")
-        if let start, let end, end <= start { throw ToolError.invalidArgument(name: "end", expected: "a time after 'start'") }
+        if let start, let end, end <= start {
+            throw ToolError.invalidArgument(name: "end", expected: "a time after 'start'")
+        }
         let zone = a.string("time_zone")
         return GraphEventDraft(
-            subject: a.string("subject"), body: a.string("body").map { GraphItemBody(contentType: "text", content: $0) },
+            subject: a.string("subject"),
+            body: a.string("body").map { GraphItemBody(contentType: "text", content: $0) },
             start: start.map { graphTime($0, zone: zone) }, end: end.map { graphTime($0, zone: zone) },
             location: a.string("location"),
             attendees: a.strings("attendees").map { $0.map { GraphEventDraft.Attendee(address: $0) } },
@@ -203,7 +219,8 @@ enum CalendarTools {
     ) { call in
         let id = try call.arguments.require("id")
         let a = call.arguments
-        guard ["subject", "start", "end", "attendees", "location", "body", "online_meeting"].contains(where: a.has) else {
+        guard ["subject", "start", "end", "attendees", "location", "body", "online_meeting"].contains(where: a.has)
+        else {
             throw ToolError.invalidArgument(name: "subject", expected: "at least one field to change")
         }
         if a.has("start") != a.has("end") {
@@ -231,7 +248,10 @@ enum CalendarTools {
         do {
             try await call.graph.deleteEvent(id)
         } catch {
-            call.notes.event(AuditEvent("event.delete", outcome: .failure, details: ["target": id, "error": ToolCatalogue.toolError(error).auditCode]))
+            call.notes.event(
+                AuditEvent(
+                    "event.delete", outcome: .failure,
+                    details: ["target": id, "error": ToolCatalogue.toolError(error).auditCode]))
             throw error
         }
         call.notes.event(AuditEvent("event.delete", outcome: .success, details: ["target": id]))
@@ -253,7 +273,8 @@ enum CalendarTools {
         call.notes.set("targets", id)
         let action = ["accept": "accept", "decline": "decline", "tentative": "tentativelyAccept"][response]!
         try await call.graph.respondToEvent(
-            id, action: action, comment: call.arguments.string("comment"), sendResponse: call.arguments.bool("send_response") ?? true)
+            id, action: action, comment: call.arguments.string("comment"),
+            sendResponse: call.arguments.bool("send_response") ?? true)
         return MailWriteTools.done("Answered: \(response).", id: id)
     }
 }

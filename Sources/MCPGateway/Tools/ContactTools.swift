@@ -51,9 +51,13 @@ enum ContactTools {
         }
         let cursor = call.cursor(page.nextLink)
         var text = "\(page.value.count) contact\(page.value.count == 1 ? "" : "s")."
-        if !page.value.isEmpty { text += "\n" + call.fence.notice + "\n" + call.fence.fence(page.value.map(line).joined(separator: "\n")) }
+        if !page.value.isEmpty {
+            text += "\n" + call.fence.notice + "\n" + call.fence.fence(page.value.map(line).joined(separator: "\n"))
+        }
         if let cursor { text += "\nMore: call again with cursor=\(cursor)" }
-        return ToolReply(text: text, structured: ["contacts": .array(page.value.map(value)), "next_cursor": ToolFormat.optional(cursor)])
+        return ToolReply(
+            text: text,
+            structured: ["contacts": .array(page.value.map(value)), "next_cursor": ToolFormat.optional(cursor)])
     }
 
     static let getContact = ToolDefinition(
@@ -69,7 +73,8 @@ enum ContactTools {
         var lines = [line(contact)]
         if let title = contact.jobTitle, !title.isEmpty { lines.append("Job title: " + UntrustedContent.line(title)) }
         return ToolReply(
-            text: call.fence.notice + "\n" + call.fence.fence(lines.joined(separator: "\n")), structured: ["contact": value(contact)])
+            text: call.fence.notice + "\n" + call.fence.fence(lines.joined(separator: "\n")),
+            structured: ["contact": value(contact)])
     }
 
     static let createContact = ToolDefinition(
@@ -84,16 +89,22 @@ enum ContactTools {
         effect: .write(idempotent: false), scopes: ["Contacts.ReadWrite"]
     ) { call in
         let a = call.arguments
-        guard a.has("given_name") || a.has("surname") || a.has("display_name") || !(a.strings("emails") ?? []).isEmpty else {
+        guard a.has("given_name") || a.has("surname") || a.has("display_name") || !(a.strings("emails") ?? []).isEmpty
+        else {
             throw ToolError.invalidArgument(name: "display_name", expected: "a name or at least one email")
         }
-        let name = a.string("display_name")
+        let name =
+            a.string("display_name")
             ?? [a.string("given_name"), a.string("surname")].compactMap { $0 }.joined(separator: " ")
         let contact = try await call.graph.createContact(
             GraphContactDraft(
-                givenName: a.string("given_name"), surname: a.string("surname"), displayName: name.isEmpty ? a.strings("emails")?.first : name,
-                emailAddresses: a.strings("emails")?.map { GraphEmailAddress(name: name.isEmpty ? nil : name, address: $0) },
-                businessPhones: a.strings("business_phones"), mobilePhone: a.string("mobile_phone"), companyName: a.string("company"),
+                givenName: a.string("given_name"), surname: a.string("surname"),
+                displayName: name.isEmpty ? a.strings("emails")?.first : name,
+                emailAddresses: a.strings("emails")?.map {
+                    GraphEmailAddress(name: name.isEmpty ? nil : name, address: $0)
+                },
+                businessPhones: a.strings("business_phones"), mobilePhone: a.string("mobile_phone"),
+                companyName: a.string("company"),
                 jobTitle: a.string("job_title")))
         call.notes.set("targets", contact.id)
         return MailWriteTools.done("Contact created.", id: contact.id)

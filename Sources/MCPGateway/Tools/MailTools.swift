@@ -4,7 +4,9 @@ import MicrosoftGraph
 
 /// Read-only mail tools.
 enum MailTools {
-    static let all: [ToolDefinition] = [listFolders, listMessages, searchMessages, getMessage, listAttachments, getAttachment]
+    static let all: [ToolDefinition] = [
+        listFolders, listMessages, searchMessages, getMessage, listAttachments, getAttachment,
+    ]
 
     static let messageSummary: Value = ToolFormat.object([
         "id": ToolFormat.str, "subject": ToolFormat.str, "from": ToolFormat.person, "received": ToolFormat.str,
@@ -14,7 +16,8 @@ enum MailTools {
 
     static func summaryValue(_ m: GraphMessage) -> Value {
         [
-            "id": .string(m.id), "subject": .string(m.subject ?? ""), "from": ToolFormat.personValue(m.from?.emailAddress),
+            "id": .string(m.id), "subject": .string(m.subject ?? ""),
+            "from": ToolFormat.personValue(m.from?.emailAddress),
             "received": .string(m.receivedDateTime ?? ""), "is_read": .bool(m.isRead ?? false),
             "has_attachments": .bool(m.hasAttachments ?? false), "importance": .string(m.importance ?? "normal"),
             "flagged": .bool(m.flag?.flagStatus == "flagged"),
@@ -80,7 +83,8 @@ enum MailTools {
                 "total": .int(f.totalItemCount ?? 0), "child_folders": .int(f.childFolderCount ?? 0),
             ]
         }
-        return ToolReply(text: text, structured: ["folders": .array(folders), "next_cursor": ToolFormat.optional(cursor)])
+        return ToolReply(
+            text: text, structured: ["folders": .array(folders), "next_cursor": ToolFormat.optional(cursor)])
     }
 
     // MARK: list_messages
@@ -89,7 +93,10 @@ enum MailTools {
         name: "list_messages", title: "List messages",
         description: "Messages in a folder, newest first. One line each: date, sender, subject, id.",
         parameters: [
-            .string("folder", "Well-known name (inbox, sentitems, drafts, archive, deleteditems, junkemail) or folder id. Default inbox.", max: 512, format: .folder),
+            .string(
+                "folder",
+                "Well-known name (inbox, sentitems, drafts, archive, deleteditems, junkemail) or folder id. Default inbox.",
+                max: 512, format: .folder),
             .boolean("unread_only"),
             .string("from", "Sender address.", max: 254, format: .email),
             .string("since", "Received at or after (ISO 8601 with offset).", max: 40, format: .dateTime),
@@ -141,14 +148,20 @@ enum MailTools {
     static func checkSearch(_ query: String) throws(ToolError) -> String {
         let q = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !q.isEmpty else { throw .invalidArgument(name: "query", expected: "some words to search for") }
-        guard !q.contains("\""), !q.contains("\\"), q.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw .invalidArgument(name: "query", expected: "words or KQL terms without quotes, backslashes or control characters")
+        guard !q.contains("\""), !q.contains("\\"),
+            q.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        else {
+            throw .invalidArgument(
+                name: "query", expected: "words or KQL terms without quotes, backslashes or control characters")
         }
         for term in q.split(separator: " ") where term.contains(":") {
             let field = term.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)[0].lowercased()
             guard searchFields.contains(field) else {
                 throw .invalidArgument(
-                    name: "query", expected: "KQL fields from: to: cc: subject: body: received: hasattachments: (not \(String(field.prefix(20))):)")
+                    name: "query",
+                    expected:
+                        "KQL fields from: to: cc: subject: body: received: hasattachments: (not \(String(field.prefix(20))):)"
+                )
             }
         }
         return q
@@ -156,7 +169,8 @@ enum MailTools {
 
     static let searchMessages = ToolDefinition(
         name: "search_messages", title: "Search messages",
-        description: "Search all mail: plain words or KQL (from:dana subject:budget received>=2025-01-01). Best match first.",
+        description:
+            "Search all mail: plain words or KQL (from:dana subject:budget received>=2025-01-01). Best match first.",
         parameters: [.string("query", max: 256, required: true)] + ToolParameter.paging,
         output: ToolFormat.list("messages", messageSummary),
         effect: .read, scopes: ["Mail.Read"]
@@ -165,7 +179,8 @@ enum MailTools {
         if let cursor = try call.openCursor() {
             return messageList(try await call.graph.page(continuing: cursor.link), heading: "Next page", call)
         }
-        return messageList(try await call.graph.searchMessages(kql: query, top: call.pageSize), heading: "Search results", call)
+        return messageList(
+            try await call.graph.searchMessages(kql: query, top: call.pageSize), heading: "Search results", call)
     }
 
     // MARK: get_message
@@ -181,7 +196,8 @@ enum MailTools {
         output: ToolFormat.object(
             [
                 "id": ToolFormat.str, "subject": ToolFormat.str, "from": ToolFormat.person,
-                "to": ["type": "array", "items": ToolFormat.person], "cc": ["type": "array", "items": ToolFormat.person],
+                "to": ["type": "array", "items": ToolFormat.person],
+                "cc": ["type": "array", "items": ToolFormat.person],
                 "received": ToolFormat.str, "is_read": ToolFormat.bool, "importance": ToolFormat.str,
                 "categories": ["type": "array", "items": ToolFormat.str], "body_format": ToolFormat.str,
                 "body": ToolFormat.str, "truncated": ToolFormat.bool, "conversation_id": ToolFormat.strOrNull,
@@ -219,13 +235,17 @@ enum MailTools {
             meta += attachments.map { "- " + attachmentLine($0) }
         }
         meta.append("id=\(message.id)")
-        let text = call.fence.notice + "\n" + call.fence.fence(header.joined(separator: "\n")) + "\n" + meta.joined(separator: "\n")
+        let text =
+            call.fence.notice + "\n" + call.fence.fence(header.joined(separator: "\n")) + "\n"
+            + meta.joined(separator: "\n")
         let structured: Value = [
             "id": .string(message.id), "subject": .string(message.subject ?? ""),
-            "from": ToolFormat.personValue(message.from?.emailAddress), "to": ToolFormat.peopleValue(message.toRecipients),
+            "from": ToolFormat.personValue(message.from?.emailAddress),
+            "to": ToolFormat.peopleValue(message.toRecipients),
             "cc": ToolFormat.peopleValue(message.ccRecipients), "received": .string(message.receivedDateTime ?? ""),
             "is_read": .bool(message.isRead ?? false), "importance": .string(message.importance ?? "normal"),
-            "categories": .array((message.categories ?? []).map { .string($0) }), "body_format": .string(html ? "html" : "text"),
+            "categories": .array((message.categories ?? []).map { .string($0) }),
+            "body_format": .string(html ? "html" : "text"),
             "body": .string(call.fence.fence(body)), "truncated": .bool(truncated),
             "conversation_id": ToolFormat.optional(message.conversationId),
             "attachments": .array(attachments.map(attachmentValue)),
@@ -256,7 +276,8 @@ enum MailTools {
         name: "list_attachments", title: "List attachments",
         description: "Attachments of a message: name, type, size, id.",
         parameters: [.id("message_id")],
-        output: ToolFormat.object(["attachments": ["type": "array", "items": attachmentSchema]], required: ["attachments"]),
+        output: ToolFormat.object(
+            ["attachments": ["type": "array", "items": attachmentSchema]], required: ["attachments"]),
         effect: .read, scopes: ["Mail.Read"]
     ) { call in
         let id = try call.arguments.require("message_id")
@@ -264,7 +285,9 @@ enum MailTools {
         call.notes.set("targets", id)
         var text = "\(attachments.count) attachment\(attachments.count == 1 ? "" : "s")."
         if !attachments.isEmpty {
-            text += "\n" + call.fence.notice + "\n" + call.fence.fence(attachments.map(attachmentLine).joined(separator: "\n"))
+            text +=
+                "\n" + call.fence.notice + "\n"
+                + call.fence.fence(attachments.map(attachmentLine).joined(separator: "\n"))
         }
         return ToolReply(text: text, structured: ["attachments": .array(attachments.map(attachmentValue))])
     }
@@ -297,14 +320,17 @@ enum MailTools {
         func described(_ reason: String) -> ToolReply {
             ToolReply(
                 text: call.fence.notice + "\n" + call.fence.fence(info) + "\nNot included: \(reason)",
-                structured: ["attachment": attachmentValue(meta), "text": .null, "included": false, "reason": .string(reason)])
+                structured: [
+                    "attachment": attachmentValue(meta), "text": .null, "included": false, "reason": .string(reason),
+                ])
         }
         if meta.kind == "reference" { return described("a link to a cloud file, not stored in the message") }
         // Graph's size includes metadata; the content is a little smaller, so this check is conservative.
         if (meta.size ?? 0) > limit + 4096 { return described("larger than max_bytes (\(limit))") }
         let data: Data
         do {
-            data = try await call.graph.attachmentContent(messageId: messageId, attachmentId: attachmentId, maxBytes: limit)
+            data = try await call.graph.attachmentContent(
+                messageId: messageId, attachmentId: attachmentId, maxBytes: limit)
         } catch GraphError.invalidResponse {
             return described("larger than max_bytes (\(limit))")
         }
@@ -314,21 +340,28 @@ enum MailTools {
             let text = call.fence.notice + "\n" + call.fence.fence(info + "\n\n" + shown)
             return ToolReply(
                 text: text,
-                structured: ["attachment": attachmentValue(meta), "text": .string(call.fence.fence(shown)), "included": true, "reason": .null])
+                structured: [
+                    "attachment": attachmentValue(meta), "text": .string(call.fence.fence(shown)), "included": true,
+                    "reason": .null,
+                ])
         }
         let uri = "graphgate://attachment/\(GraphRequest.segment(attachmentId))"
         return ToolReply(
-            text: call.fence.notice + "\n" + call.fence.fence(info) + "\nContent follows as a base64 resource (\(data.count) bytes).",
+            text: call.fence.notice + "\n" + call.fence.fence(info)
+                + "\nContent follows as a base64 resource (\(data.count) bytes).",
             structured: ["attachment": attachmentValue(meta), "text": .null, "included": true, "reason": .null],
             extra: [.resource(resource: .binary(data, uri: uri, mimeType: type))])
     }
 
     /// MIME of an item attachment or an HTML file: headers kept, HTML parts turned into visible text.
     static func htmlAwareText(_ raw: String) -> String {
-        guard let split = raw.range(of: "\r\n\r\n") ?? raw.range(of: "\n\n"), raw.hasPrefix("From:") || raw.contains("Content-Type:")
+        guard let split = raw.range(of: "\r\n\r\n") ?? raw.range(of: "\n\n"),
+            raw.hasPrefix("From:") || raw.contains("Content-Type:")
         else { return HTMLSanitizer.text(raw) }
         let headers = raw[..<split.lowerBound].split(whereSeparator: \.isNewline)
-            .filter { $0.hasPrefix("From:") || $0.hasPrefix("Subject:") || $0.hasPrefix("Date:") || $0.hasPrefix("To:") }
+            .filter {
+                $0.hasPrefix("From:") || $0.hasPrefix("Subject:") || $0.hasPrefix("Date:") || $0.hasPrefix("To:")
+            }
         return headers.joined(separator: "\n") + "\n\n" + HTMLSanitizer.text(String(raw[split.upperBound...]))
     }
 }

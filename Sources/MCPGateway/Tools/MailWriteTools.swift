@@ -25,13 +25,17 @@ enum MailWriteTools {
     static func draft(_ a: ToolArguments) -> GraphMessageDraft {
         GraphMessageDraft(
             subject: a.string("subject"),
-            body: a.string("body").map { GraphItemBody(contentType: a.string("body_format") == "html" ? "html" : "text", content: $0) },
+            body: a.string("body").map {
+                GraphItemBody(contentType: a.string("body_format") == "html" ? "html" : "text", content: $0)
+            },
             toRecipients: recipients(a.strings("to")), ccRecipients: recipients(a.strings("cc")),
             bccRecipients: recipients(a.strings("bcc")), importance: a.string("importance"))
     }
 
     static func addresses(_ m: GraphMessage) -> [String] {
-        ((m.toRecipients ?? []) + (m.ccRecipients ?? []) + (m.bccRecipients ?? [])).compactMap { $0.emailAddress?.address }
+        ((m.toRecipients ?? []) + (m.ccRecipients ?? []) + (m.bccRecipients ?? [])).compactMap {
+            $0.emailAddress?.address
+        }
     }
 
     static func done(_ message: String, id: String?) -> ToolReply {
@@ -81,7 +85,9 @@ enum MailWriteTools {
         effect: .destructive(idempotent: false), scopes: ["Mail.Send"]
     ) { call in
         let message = draft(call.arguments)
-        let to = (call.arguments.strings("to") ?? []) + (call.arguments.strings("cc") ?? []) + (call.arguments.strings("bcc") ?? [])
+        let to =
+            (call.arguments.strings("to") ?? []) + (call.arguments.strings("cc") ?? [])
+            + (call.arguments.strings("bcc") ?? [])
         try await SendGuard.check(call, recipients: to, kind: "send", target: nil)
         try await SendGuard.perform(call) { try await call.graph.sendMail(message) }
         SendGuard.sent(call, recipients: to, kind: "send", target: nil)
@@ -152,7 +158,10 @@ enum MailWriteTools {
     static let moveMessage = ToolDefinition(
         name: "move_message", title: "Move a message",
         description: "Move a message to a folder (well-known name or id).",
-        parameters: [.id("id"), .string("destination", "e.g. archive, inbox, or a folder id.", max: 512, format: .folder, required: true)],
+        parameters: [
+            .id("id"),
+            .string("destination", "e.g. archive, inbox, or a folder id.", max: 512, format: .folder, required: true),
+        ],
         output: ToolFormat.confirmation,
         effect: .write(idempotent: true), scopes: ["Mail.ReadWrite"]
     ) { call in
@@ -177,7 +186,8 @@ enum MailWriteTools {
         let id = try call.arguments.require("id")
         let a = call.arguments
         guard a.has("is_read") || a.has("flag") || a.has("categories") || a.has("importance") else {
-            throw ToolError.invalidArgument(name: "is_read", expected: "at least one of is_read, flag, categories, importance")
+            throw ToolError.invalidArgument(
+                name: "is_read", expected: "at least one of is_read, flag, categories, importance")
         }
         call.notes.set("targets", id)
         let updated = try await call.graph.updateMessage(

@@ -12,7 +12,8 @@ enum ProfileTools {
         parameters: [],
         output: ToolFormat.object(
             [
-                "id": ToolFormat.str, "name": ToolFormat.str, "email": ToolFormat.str, "job_title": ToolFormat.strOrNull,
+                "id": ToolFormat.str, "name": ToolFormat.str, "email": ToolFormat.str,
+                "job_title": ToolFormat.strOrNull,
                 "office": ToolFormat.strOrNull, "time_zone": ToolFormat.strOrNull,
             ], required: ["id", "name", "email"]),
         effect: .read, scopes: ["User.Read"]
@@ -24,7 +25,9 @@ enum ProfileTools {
         var lines = ["\(UntrustedContent.line(me.displayName, max: 120)) <\(UntrustedContent.line(email))>"]
         if let title = me.jobTitle, !title.isEmpty { lines.append("Job title: " + UntrustedContent.line(title)) }
         if let office = me.officeLocation, !office.isEmpty { lines.append("Office: " + UntrustedContent.line(office)) }
-        lines.append("Mailbox time zone: \(zone.map { UntrustedContent.line($0, max: 64) } ?? "unknown (use UTC or ask the user)")")
+        lines.append(
+            "Mailbox time zone: \(zone.map { UntrustedContent.line($0, max: 64) } ?? "unknown (use UTC or ask the user)")"
+        )
         return ToolReply(
             text: "Signed in as:\n" + lines.joined(separator: "\n"),
             structured: [

@@ -22,10 +22,13 @@ enum SendGuard {
         if !outside.isEmpty {
             throw refuse(
                 "domain_not_allowed",
-                "mail may only go to \(call.policy.sendAllowedDomains.joined(separator: ", ")); not to \(ToolFormat.domains(outside)). Nothing was sent.")
+                "mail may only go to \(call.policy.sendAllowedDomains.joined(separator: ", ")); not to \(ToolFormat.domains(outside)). Nothing was sent."
+            )
         }
         guard await call.sends.take(userId: call.principal.userId, limit: call.policy.sendsPerHour) else {
-            throw refuse("send_cap", "the limit of \(call.policy.sendsPerHour) sends per hour is reached. Nothing was sent; try later.")
+            throw refuse(
+                "send_cap",
+                "the limit of \(call.policy.sendsPerHour) sends per hour is reached. Nothing was sent; try later.")
         }
         let question = "Send this \(kind) to \(recipients.count) recipient(s) at \(domains)?"
         if let confirmed = await call.confirm(question), !confirmed {

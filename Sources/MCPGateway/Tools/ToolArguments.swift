@@ -11,7 +11,8 @@ struct ToolArguments: Sendable {
         let byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
         for key in raw.keys.sorted() where byName[key] == nil {
             let known = parameters.map(\.name).joined(separator: ", ")
-            throw .invalidArgument(name: String(key.prefix(64)), expected: "no such argument (known: \(known.isEmpty ? "none" : known))")
+            throw .invalidArgument(
+                name: String(key.prefix(64)), expected: "no such argument (known: \(known.isEmpty ? "none" : known))")
         }
         var values: [String: Value] = [:]
         for parameter in parameters {
@@ -54,10 +55,16 @@ struct ToolArguments: Sendable {
             guard case .bool = value else { throw .invalidArgument(name: p.name, expected: "true or false") }
             return value
         case .stringList(let maxItems, let maxLength, let format):
-            guard case .array(let items) = value else { throw .invalidArgument(name: p.name, expected: "an array of strings") }
-            guard items.count <= maxItems else { throw .invalidArgument(name: p.name, expected: "at most \(maxItems) items") }
+            guard case .array(let items) = value else {
+                throw .invalidArgument(name: p.name, expected: "an array of strings")
+            }
+            guard items.count <= maxItems else {
+                throw .invalidArgument(name: p.name, expected: "at most \(maxItems) items")
+            }
             for item in items {
-                guard case .string(let s) = item else { throw .invalidArgument(name: p.name, expected: "an array of strings") }
+                guard case .string(let s) = item else {
+                    throw .invalidArgument(name: p.name, expected: "an array of strings")
+                }
                 guard s.count <= maxLength else {
                     throw .invalidArgument(name: p.name, expected: "items of at most \(maxLength) characters")
                 }
@@ -75,22 +82,28 @@ struct ToolArguments: Sendable {
             }
         case .itemId:
             guard isItemId(s) else {
-                throw .invalidArgument(name: name, expected: "an id as returned by a list or get tool (letters, digits, - _ = +)")
+                throw .invalidArgument(
+                    name: name, expected: "an id as returned by a list or get tool (letters, digits, - _ = +)")
             }
         case .email:
-            guard isEmail(s) else { throw .invalidArgument(name: name, expected: "an email address like name@example.com") }
+            guard isEmail(s) else {
+                throw .invalidArgument(name: name, expected: "an email address like name@example.com")
+            }
         case .dateTime:
             guard parseDateTime(s) != nil else {
                 throw .invalidArgument(
-                    name: name, expected: "an ISO 8601 date-time with a time zone offset, like 2025-03-14T09:30:00+01:00 or …Z")
+                    name: name,
+                    expected: "an ISO 8601 date-time with a time zone offset, like 2025-03-14T09:30:00+01:00 or …Z")
             }
         case .folder:
             guard isItemId(s) || s.range(of: #"^[A-Za-z]{2,40}$"#, options: .regularExpression) != nil else {
-                throw .invalidArgument(name: name, expected: "a well-known folder name (inbox, archive, …) or a folder id")
+                throw .invalidArgument(
+                    name: name, expected: "a well-known folder name (inbox, archive, …) or a folder id")
             }
         case .timeZone:
             guard s.range(of: #"^[A-Za-z][A-Za-z0-9 ._+/()-]{0,63}$"#, options: .regularExpression) != nil else {
-                throw .invalidArgument(name: name, expected: "a time zone name like Europe/Berlin or Pacific Standard Time")
+                throw .invalidArgument(
+                    name: name, expected: "a time zone name like Europe/Berlin or Pacific Standard Time")
             }
         }
     }
@@ -110,7 +123,10 @@ struct ToolArguments: Sendable {
 
     /// An ISO 8601 date-time that names its offset (`Z` or `±hh:mm`); wall-clock times without one are refused.
     static func parseDateTime(_ s: String) -> Date? {
-        guard s.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$"#, options: .regularExpression) != nil
+        guard
+            s.range(
+                of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$"#,
+                options: .regularExpression) != nil
         else { return nil }
         var text = s
         if text.range(of: #"T\d{2}:\d{2}(Z|[+-])"#, options: .regularExpression) != nil {

@@ -50,7 +50,8 @@ public struct ToolCatalogue: Sendable {
         var table: [String: ToolDefinition] = [:]
         for var definition in exposed {
             if principal.allowsAccountSelection {
-                definition.parameters.append(.string("account", "Linked account label; default the primary one.", max: 64))
+                definition.parameters.append(
+                    .string("account", "Linked account label; default the primary one.", max: 64))
             }
             table[definition.name] = definition
         }
@@ -84,7 +85,8 @@ public struct ToolCatalogue: Sendable {
         let outcome: AuditEvent.Outcome
         var errorCode: String?
         do {
-            let reply = try await run(definition, arguments: arguments, principal: principal, server: server, notes: notes)
+            let reply = try await run(
+                definition, arguments: arguments, principal: principal, server: server, notes: notes)
             result = CallTool.Result(
                 content: [.text(text: reply.text, annotations: nil, _meta: nil)] + reply.extra,
                 structuredContent: Optional(reply.structured),
@@ -94,7 +96,8 @@ public struct ToolCatalogue: Sendable {
             let toolError = Self.toolError(error)
             errorCode = toolError.auditCode
             if case .refused = toolError { outcome = .denied } else { outcome = .failure }
-            result = CallTool.Result(content: [.text(text: toolError.description, annotations: nil, _meta: nil)], isError: true)
+            result = CallTool.Result(
+                content: [.text(text: toolError.description, annotations: nil, _meta: nil)], isError: true)
         }
         var details = notes.details
         details["tool"] = definition.name
@@ -104,10 +107,13 @@ public struct ToolCatalogue: Sendable {
             "tool call",
             metadata: [
                 "gg.outcome": "\(outcome.rawValue)", "gg.error": "\(errorCode ?? "-")",
-                "gg.ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                "gg.ms":
+                    "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
             ])
         await audit.record(
-            AuditEvent("tool.call", outcome: outcome, userId: principal.userId, clientId: principal.clientId, details: details))
+            AuditEvent(
+                "tool.call", outcome: outcome, userId: principal.userId, clientId: principal.clientId, details: details)
+        )
         for var event in notes.events {
             event.userId = principal.userId
             event.clientId = principal.clientId
@@ -134,7 +140,8 @@ public struct ToolCatalogue: Sendable {
             let granted = try await client.grantedScopes()
             let missing = MicrosoftScopes.missing(definition.scopes, granted: granted)
             if !missing.isEmpty {
-                throw ToolError.consentRequired(scopes: missing, link: await graph.consentLink(for: principal, scopes: missing))
+                throw ToolError.consentRequired(
+                    scopes: missing, link: await graph.consentLink(for: principal, scopes: missing))
             }
         }
         let policy = self.policy

@@ -32,11 +32,16 @@ struct ToolDefinition: Sendable {
         let annotations: Tool.Annotations
         switch effect {
         case .read:
-            annotations = .init(title: title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false)
+            annotations = .init(
+                title: title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false)
         case .write(let idempotent):
-            annotations = .init(title: title, readOnlyHint: false, destructiveHint: false, idempotentHint: idempotent, openWorldHint: false)
+            annotations = .init(
+                title: title, readOnlyHint: false, destructiveHint: false, idempotentHint: idempotent,
+                openWorldHint: false)
         case .destructive(let idempotent):
-            annotations = .init(title: title, readOnlyHint: false, destructiveHint: true, idempotentHint: idempotent, openWorldHint: true)
+            annotations = .init(
+                title: title, readOnlyHint: false, destructiveHint: true, idempotentHint: idempotent,
+                openWorldHint: true)
         }
         return Tool(
             name: name, title: title, description: description, inputSchema: ToolParameter.objectSchema(parameters),

@@ -24,26 +24,36 @@ public enum ToolError: Error, Sendable, CustomStringConvertible {
         case .refused(let why):
             return "Refused: \(why)"
         case .consentRequired(let scopes, let link):
-            let what = "This needs Microsoft permission \(scopes.joined(separator: ", ")), which your account has not granted yet."
+            let what =
+                "This needs Microsoft permission \(scopes.joined(separator: ", ")), which your account has not granted yet."
             if let link { return "\(what) Ask the user to open \(link) to grant it, then retry." }
             return "\(what) Ask the user to sign in to graphgate again and grant it, then retry."
         case .invalidCursor:
-            return "Invalid argument 'cursor': not a cursor from this tool for this user (cursors do not survive a server restart). Start again without a cursor."
+            return
+                "Invalid argument 'cursor': not a cursor from this tool for this user (cursors do not survive a server restart). Start again without a cursor."
         case .accountUnavailable(let why):
             return "The Microsoft account cannot be used: \(why)"
         case .graph(let error):
             switch error {
-            case .notFound: return "Not found: the item does not exist in this mailbox (it may have been moved or deleted)."
+            case .notFound:
+                return "Not found: the item does not exist in this mailbox (it may have been moved or deleted)."
             case .invalidId: return "Not found: that id is not a valid id for this mailbox."
-            case .accessDenied: return "Microsoft denied access; the account may need to grant more permissions (sign in to graphgate again)."
-            case .unauthorized: return "Microsoft no longer accepts this account's sign-in; ask the user to sign in to graphgate again."
-            case .throttled(let seconds): return "Microsoft is throttling this mailbox; retry in \(max(seconds, 1)) seconds."
+            case .accessDenied:
+                return
+                    "Microsoft denied access; the account may need to grant more permissions (sign in to graphgate again)."
+            case .unauthorized:
+                return "Microsoft no longer accepts this account's sign-in; ask the user to sign in to graphgate again."
+            case .throttled(let seconds):
+                return "Microsoft is throttling this mailbox; retry in \(max(seconds, 1)) seconds."
             case .unavailable: return "Microsoft Graph is unavailable right now; retry in a minute."
             case .transport: return "Microsoft Graph did not answer in time; retry in a minute."
-            case .conflict: return "Microsoft refused the change because the item changed meanwhile; read it again and retry."
+            case .conflict:
+                return "Microsoft refused the change because the item changed meanwhile; read it again and retry."
             case .badRequest(_, let code): return "Microsoft refused the request (\(code))."
             case .invalidResponse: return "Microsoft Graph answered in an unexpected way; retry later."
-            case .tokenUnavailable: return "The Microsoft sign-in of this account cannot be used; ask the user to sign in to graphgate again."
+            case .tokenUnavailable:
+                return
+                    "The Microsoft sign-in of this account cannot be used; ask the user to sign in to graphgate again."
             }
         }
     }

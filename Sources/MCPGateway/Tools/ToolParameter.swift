@@ -33,7 +33,9 @@ struct ToolParameter: Sendable {
         _ name: String, _ description: String? = nil, max: Int = 256, format: Format = .text, choices: [String]? = nil,
         required: Bool = false
     ) -> ToolParameter {
-        ToolParameter(name: name, kind: .string(maxLength: max, format: format, choices: choices), description: description, required: required)
+        ToolParameter(
+            name: name, kind: .string(maxLength: max, format: format, choices: choices), description: description,
+            required: required)
     }
 
     static func id(_ name: String, _ description: String? = nil, required: Bool = true) -> ToolParameter {
@@ -48,7 +50,9 @@ struct ToolParameter: Sendable {
         ToolParameter(name: name, kind: .boolean, description: description, required: false)
     }
 
-    static func emails(_ name: String, _ description: String? = nil, maxItems: Int = 50, required: Bool = false)
+    static func emails(
+        _ name: String, _ description: String? = nil, maxItems: Int = 50, required: Bool = false
+    )
         -> ToolParameter
     {
         ToolParameter(
@@ -73,7 +77,11 @@ struct ToolParameter: Sendable {
         switch kind {
         case .string(let maxLength, let format, let choices):
             out["type"] = "string"
-            if let choices { out["enum"] = .array(choices.map { .string($0) }) } else { out["maxLength"] = .int(maxLength) }
+            if let choices {
+                out["enum"] = .array(choices.map { .string($0) })
+            } else {
+                out["maxLength"] = .int(maxLength)
+            }
             Self.decorate(&out, format)
         case .integer(let min, let max):
             out["type"] = "integer"

@@ -52,13 +52,17 @@ extension GraphClient {
 
     /// The user's mailbox time zone (needs `MailboxSettings.Read`).
     public func mailboxTimeZone() async throws -> String? {
-        try await json(GraphRequest(.get, "/v1.0/me/mailboxSettings", query: [("$select", "timeZone")]),
-            as: GraphMailboxSettings.self).timeZone
+        try await json(
+            GraphRequest(.get, "/v1.0/me/mailboxSettings", query: [("$select", "timeZone")]),
+            as: GraphMailboxSettings.self
+        ).timeZone
     }
 
     /// Occurrences in a window (`/me/calendarView`), times given in `timeZone`, earliest first.
     /// - Parameters: start/end in UTC ISO 8601 (`2025-01-01T00:00:00Z`).
-    public func calendarView(start: String, end: String, timeZone: String?, top: Int) async throws -> GraphPage<GraphEvent> {
+    public func calendarView(
+        start: String, end: String, timeZone: String?, top: Int
+    ) async throws -> GraphPage<GraphEvent> {
         try await page(
             GraphRequest(
                 .get, "/v1.0/me/calendarView",
@@ -71,16 +75,21 @@ extension GraphClient {
 
     public func event(_ id: String, timeZone: String?) async throws -> GraphEvent {
         try await json(
-            GraphRequest(.get, Self.eventPath(id), query: [("$select", GraphEvent.detailSelect)], prefer: Self.zonePrefer(timeZone)))
+            GraphRequest(
+                .get, Self.eventPath(id), query: [("$select", GraphEvent.detailSelect)],
+                prefer: Self.zonePrefer(timeZone)))
     }
 
     public func createEvent(_ draft: GraphEventDraft, timeZone: String?) async throws -> GraphEvent {
-        try await json(GraphRequest(.post, "/v1.0/me/events", body: try Self.encode(draft), prefer: Self.zonePrefer(timeZone)))
+        try await json(
+            GraphRequest(.post, "/v1.0/me/events", body: try Self.encode(draft), prefer: Self.zonePrefer(timeZone)))
     }
 
     public func updateEvent(_ id: String, _ draft: GraphEventDraft, timeZone: String?) async throws -> GraphEvent {
         try await json(
-            GraphRequest(.patch, Self.eventPath(id), body: try Self.encode(draft), prefer: Self.zonePrefer(timeZone), idempotent: true))
+            GraphRequest(
+                .patch, Self.eventPath(id), body: try Self.encode(draft), prefer: Self.zonePrefer(timeZone),
+                idempotent: true))
     }
 
     public func deleteEvent(_ id: String) async throws {
@@ -97,6 +106,8 @@ extension GraphClient {
             throw GraphError.badRequest(status: 400, code: "unsupportedAction")
         }
         _ = try await send(
-            GraphRequest(.post, Self.eventPath(id) + "/\(action)", body: try Self.encode(Answer(comment: comment, sendResponse: sendResponse))))
+            GraphRequest(
+                .post, Self.eventPath(id) + "/\(action)",
+                body: try Self.encode(Answer(comment: comment, sendResponse: sendResponse))))
     }
 }

@@ -34,9 +34,11 @@ extension GraphClient {
         if let prefix {
             let q = prefix.replacingOccurrences(of: "'", with: "''")
             query.append(
-                ("$filter",
+                (
+                    "$filter",
                     "startswith(displayName,'\(q)') or startswith(givenName,'\(q)') or startswith(surname,'\(q)') "
-                        + "or emailAddresses/any(a:startswith(a/address,'\(q)'))"))
+                        + "or emailAddresses/any(a:startswith(a/address,'\(q)'))"
+                ))
         } else {
             query.append(("$orderby", "displayName"))
         }
@@ -45,7 +47,9 @@ extension GraphClient {
 
     public func contact(_ id: String) async throws -> GraphContact {
         try await json(
-            GraphRequest(.get, "/v1.0/me/contacts/\(GraphRequest.segment(id))", query: [("$select", GraphContact.defaultSelect)]))
+            GraphRequest(
+                .get, "/v1.0/me/contacts/\(GraphRequest.segment(id))", query: [("$select", GraphContact.defaultSelect)])
+        )
     }
 
     public func createContact(_ draft: GraphContactDraft) async throws -> GraphContact {

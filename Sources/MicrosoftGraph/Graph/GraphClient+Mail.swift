@@ -29,7 +29,9 @@ public struct GraphMessageUpdate: Encodable, Sendable {
     public var categories: [String]?
     public var importance: String?
 
-    public init(isRead: Bool? = nil, flag: GraphFollowupFlag? = nil, categories: [String]? = nil, importance: String? = nil) {
+    public init(
+        isRead: Bool? = nil, flag: GraphFollowupFlag? = nil, categories: [String]? = nil, importance: String? = nil
+    ) {
         self.isRead = isRead
         self.flag = flag
         self.categories = categories
@@ -50,7 +52,8 @@ extension GraphClient {
 
     /// Mail folders (top level, or the children of `parentId`).
     public func mailFolders(parentId: String? = nil, top: Int = 100) async throws -> GraphPage<GraphMailFolder> {
-        let path = parentId.map { "/v1.0/me/mailFolders/\(GraphRequest.segment($0))/childFolders" } ?? "/v1.0/me/mailFolders"
+        let path =
+            parentId.map { "/v1.0/me/mailFolders/\(GraphRequest.segment($0))/childFolders" } ?? "/v1.0/me/mailFolders"
         return try await page(
             GraphRequest(.get, path, query: [("$select", GraphMailFolder.defaultSelect), ("$top", "\(top)")]))
     }
@@ -125,7 +128,8 @@ extension GraphClient {
             var saveToSentItems: Bool
         }
         _ = try await send(
-            GraphRequest(.post, "/v1.0/me/sendMail", body: try Self.encode(SendMail(message: message, saveToSentItems: true))))
+            GraphRequest(
+                .post, "/v1.0/me/sendMail", body: try Self.encode(SendMail(message: message, saveToSentItems: true))))
     }
 
     /// Creates a reply (or reply-all) draft with `comment` above the quoted original.
@@ -138,7 +142,9 @@ extension GraphClient {
     }
 
     /// Creates a forward draft to `recipients` with `comment`.
-    public func createForward(of id: String, to recipients: [GraphRecipient], comment: String) async throws -> GraphMessage {
+    public func createForward(
+        of id: String, to recipients: [GraphRecipient], comment: String
+    ) async throws -> GraphMessage {
         struct Forward: Encodable {
             var comment: String
             var toRecipients: [GraphRecipient]
@@ -153,7 +159,8 @@ extension GraphClient {
     public func moveMessage(_ id: String, to destination: String) async throws -> GraphMessage {
         struct Move: Encodable { var destinationId: String }
         return try await json(
-            GraphRequest(.post, Self.messagePath(id) + "/move", body: try Self.encode(Move(destinationId: destination))))
+            GraphRequest(.post, Self.messagePath(id) + "/move", body: try Self.encode(Move(destinationId: destination)))
+        )
     }
 
     public func updateMessage(_ id: String, _ update: GraphMessageUpdate) async throws -> GraphMessage {

@@ -78,14 +78,17 @@ public struct GraphClient: Sendable {
                 throw CancellationError()
             } catch {
                 let reason = Self.transportReason(error)
-                log(request, status: nil, attempt: attempt, started: started, clientRequestId: clientRequestId, requestId: nil)
+                log(
+                    request, status: nil, attempt: attempt, started: started, clientRequestId: clientRequestId,
+                    requestId: nil)
                 if request.idempotent && attempt < retry.maxAttempts {
                     try await pause(retry.delayMilliseconds(attempt: attempt, retryAfter: nil))
                     continue
                 }
                 throw GraphError.transport(reason: reason)
             }
-            log(request, status: outcome.status, attempt: attempt, started: started, clientRequestId: clientRequestId,
+            log(
+                request, status: outcome.status, attempt: attempt, started: started, clientRequestId: clientRequestId,
                 requestId: outcome.requestId)
             switch outcome.status {
             case 200..<300:
@@ -104,7 +107,9 @@ public struct GraphClient: Sendable {
                     try await pause(retry.delayMilliseconds(attempt: attempt, retryAfter: wait))
                     continue
                 }
-                throw GraphError.from(status: outcome.status, code: outcome.errorCode, retryAfter: wait ?? (outcome.status == 429 ? 1 : nil))
+                throw GraphError.from(
+                    status: outcome.status, code: outcome.errorCode,
+                    retryAfter: wait ?? (outcome.status == 429 ? 1 : nil))
             case 500..<600:
                 if request.idempotent && attempt < retry.maxAttempts {
                     try await pause(retry.delayMilliseconds(attempt: attempt, retryAfter: nil))
@@ -129,7 +134,9 @@ public struct GraphClient: Sendable {
 
     /// One page of a collection. Its `nextLink` is already checked to point at this client's Graph and made
     /// relative, so it can be kept (in an opaque cursor) and given back to ``page(continuing:as:)``.
-    public func page<T: Decodable & Sendable>(_ request: GraphRequest, as type: T.Type = T.self) async throws
+    public func page<T: Decodable & Sendable>(
+        _ request: GraphRequest, as type: T.Type = T.self
+    ) async throws
         -> GraphPage<T>
     {
         var page = try await json(request, as: GraphPage<T>.self)
@@ -138,7 +145,9 @@ public struct GraphClient: Sendable {
     }
 
     /// The page at a link returned in an earlier ``GraphPage/nextLink``.
-    public func page<T: Decodable & Sendable>(continuing link: String, prefer: [String] = [], as type: T.Type = T.self)
+    public func page<T: Decodable & Sendable>(
+        continuing link: String, prefer: [String] = [], as type: T.Type = T.self
+    )
         async throws -> GraphPage<T>
     {
         guard var request = GraphRequest.continuation(link) else {
@@ -186,7 +195,9 @@ public struct GraphClient: Sendable {
         var error: Inner
     }
 
-    private func exchange(_ request: GraphRequest, url: String, token: String, clientRequestId: String) async throws
+    private func exchange(
+        _ request: GraphRequest, url: String, token: String, clientRequestId: String
+    ) async throws
         -> Exchange
     {
         var outgoing = HTTPClientRequest(url: url)
@@ -252,7 +263,9 @@ public struct GraphClient: Sendable {
         if let encoded = request.encodedQuery {
             url += "?" + encoded
         } else if !request.query.isEmpty {
-            url += "?" + request.query.map { "\(GraphRequest.encodeQuery($0.0))=\(GraphRequest.encodeQuery($0.1))" }
+            url +=
+                "?"
+                + request.query.map { "\(GraphRequest.encodeQuery($0.0))=\(GraphRequest.encodeQuery($0.1))" }
                 .joined(separator: "&")
         }
         return url
@@ -261,14 +274,17 @@ public struct GraphClient: Sendable {
     /// Turns Graph's absolute `@odata.nextLink` into a path below the base URL, refusing any other origin
     /// (a token must never be sent to a host the answer names).
     func relativeLink(_ link: String) throws -> String {
-        guard let next = URLComponents(string: link), let base = URLComponents(url: baseURL, resolvingAgainstBaseURL: false),
+        guard let next = URLComponents(string: link),
+            let base = URLComponents(url: baseURL, resolvingAgainstBaseURL: false),
             next.scheme?.lowercased() == base.scheme?.lowercased(), next.host?.lowercased() == base.host?.lowercased(),
             next.port == base.port, next.user == nil, next.fragment == nil
         else {
             throw GraphError.invalidResponse(reason: "paging link points outside Graph")
         }
         var relative = next.percentEncodedPath
-        let basePath = base.percentEncodedPath.hasSuffix("/") ? String(base.percentEncodedPath.dropLast()) : base.percentEncodedPath
+        let basePath =
+            base.percentEncodedPath.hasSuffix("/")
+            ? String(base.percentEncodedPath.dropLast()) : base.percentEncodedPath
         if !basePath.isEmpty {
             guard relative.hasPrefix(basePath + "/") else {
                 throw GraphError.invalidResponse(reason: "paging link points outside Graph")

@@ -31,7 +31,8 @@ public enum GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound(let code): "Graph: not found (\(code))"
-        case .accessDenied(let code): "Graph: access denied (\(code)); the account may need to consent to more permissions"
+        case .accessDenied(let code):
+            "Graph: access denied (\(code)); the account may need to consent to more permissions"
         case .unauthorized: "Graph: unauthorized after one token refresh; the account must sign in again"
         case .throttled(let seconds): "Graph: throttled; retry after \(seconds) s"
         case .invalidId(let code): "Graph: invalid id (\(code))"
@@ -49,7 +50,9 @@ public enum GraphError: Error, Sendable, Equatable, CustomStringConvertible {
         let code = Self.safeCode(code)
         switch status {
         case 400:
-            if code.hasPrefix("ErrorInvalidId") || code == "ErrorInvalidIdMalformed" || code == "ErrorInvalidMailboxItemId" {
+            if code.hasPrefix("ErrorInvalidId") || code == "ErrorInvalidIdMalformed"
+                || code == "ErrorInvalidMailboxItemId"
+            {
                 return .invalidId(code: code)
             }
             return .badRequest(status: status, code: code)

@@ -40,7 +40,8 @@ extension IdentityClient {
 
     /// Polls at Microsoft's interval (slower after `slow_down`) until the user finishes, declines or the code
     /// expires. Transient failures (5xx, dropped connection) are retried until expiry.
-    public func waitForDeviceAuthorization(_ authorization: DeviceAuthorization) async throws(IdentityError) -> TokenSet {
+    public func waitForDeviceAuthorization(_ authorization: DeviceAuthorization) async throws(IdentityError) -> TokenSet
+    {
         var interval = authorization.interval
         while Date() < authorization.expiresAt {
             do {

@@ -33,7 +33,9 @@ public struct IdentityClient: Sendable {
         self.clientId = clientId
         self.clientSecret = clientSecret
         self.logger = logger
-        let base = authority.absoluteString.hasSuffix("/") ? String(authority.absoluteString.dropLast()) : authority.absoluteString
+        let base =
+            authority.absoluteString.hasSuffix("/")
+            ? String(authority.absoluteString.dropLast()) : authority.absoluteString
         self.keyCache = SigningKeyCache(
             httpClient: httpClient, discoveryURL: "\(base)/\(tenant)/v2.0/.well-known/openid-configuration",
             minimumRefetchInterval: jwksMinimumRefetchInterval, logger: logger)
@@ -83,7 +85,9 @@ public struct IdentityClient: Sendable {
     }
 
     /// Redeems an authorization code with the PKCE verifier of the same sign-in.
-    public func redeemCode(_ code: String, redirectURI: String, codeVerifier: String, scopes: [String])
+    public func redeemCode(
+        _ code: String, redirectURI: String, codeVerifier: String, scopes: [String]
+    )
         async throws(IdentityError) -> TokenSet
     {
         try await tokenRequest(
@@ -98,13 +102,18 @@ public struct IdentityClient: Sendable {
         var wanted = MicrosoftScopes.normalize(scopes)
         if !wanted.contains("offline_access") { wanted.append("offline_access") }
         return try await tokenRequest(
-            [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("scope", wanted.joined(separator: " "))],
+            [
+                ("grant_type", "refresh_token"), ("refresh_token", refreshToken),
+                ("scope", wanted.joined(separator: " ")),
+            ],
             requestedScopes: wanted)
     }
 
     // MARK: token endpoint
 
-    func tokenRequest(_ parameters: [(String, String)], requestedScopes: [String]) async throws(IdentityError)
+    func tokenRequest(
+        _ parameters: [(String, String)], requestedScopes: [String]
+    ) async throws(IdentityError)
         -> TokenSet
     {
         var form = [("client_id", clientId)] + parameters
@@ -115,7 +124,9 @@ public struct IdentityClient: Sendable {
             let error = Self.mapError(status: status, body: body, requestedScopes: requestedScopes)
             logger.info(
                 "token endpoint refused",
-                metadata: ["gg.status": "\(status)", "gg.error": "\(error)", "gg.grant": "\(parameters.first?.1 ?? "")"])
+                metadata: [
+                    "gg.status": "\(status)", "gg.error": "\(error)", "gg.grant": "\(parameters.first?.1 ?? "")",
+                ])
             throw error
         }
         let decoded: TokenEndpointResponse
@@ -201,7 +212,8 @@ public struct IdentityClient: Sendable {
 
 /// `application/x-www-form-urlencoded` (WHATWG): unreserved characters kept, everything else percent-encoded.
 enum FormEncoding {
-    private static let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let allowed = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""

@@ -26,7 +26,9 @@ public struct AuditExporter: Sendable {
 
     /// Streams rows with `seq > after` to `write`, `pageSize` rows at a time. Returns the number written.
     @discardableResult
-    public func export(after: Int64 = 0, pageSize: Int = 5_000, write: (String) throws -> Void)
+    public func export(
+        after: Int64 = 0, pageSize: Int = 5_000, write: (String) throws -> Void
+    )
         async throws -> Int64
     {
         var cursor = after

@@ -18,7 +18,9 @@ public struct AuditHeadSigner: Sendable {
 
     /// Signs the current head unless the newest signed head already covers it. Returns the head signed, if any.
     @discardableResult
-    public func signNow(force: Bool = false, at now: Int64 = Timestamp.now) async throws(StorageError)
+    public func signNow(
+        force: Bool = false, at now: Int64 = Timestamp.now
+    ) async throws(StorageError)
         -> AuditSignedHead?
     {
         let head = try await store.head()

@@ -43,7 +43,8 @@ public struct AuditVerification: Sendable, Equatable, Codable, CustomStringConve
         }
         let signed = latestSignedSeq.map { "latest signed head at row \($0)" } ?? "no signed head yet"
         let pruned = firstSeq > 1 ? " (rows before \(firstSeq) removed by retention)" : ""
-        return "audit chain intact: \(rowsVerified) rows, last row \(lastSeq)\(pruned); \(signedHeadsChecked) signed heads "
+        return
+            "audit chain intact: \(rowsVerified) rows, last row \(lastSeq)\(pruned); \(signedHeadsChecked) signed heads "
             + "checked, \(signed)"
     }
 }

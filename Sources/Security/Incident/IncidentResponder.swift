@@ -44,7 +44,9 @@ public struct IncidentResponder: Sendable {
 
     /// Blocks the user on every path (403) for `duration`, or until unblocked when nil.
     @discardableResult
-    public func block(userId: String, for duration: Duration?, reason: String, actor: String)
+    public func block(
+        userId: String, for duration: Duration?, reason: String, actor: String
+    )
         async throws(SecurityError) -> Block
     {
         let now = Timestamp.now
@@ -76,7 +78,8 @@ public struct IncidentResponder: Sendable {
             throw .storage(error.description)
         }
         await audit.record(
-            AuditEvent("admin.unblock", outcome: removed ? .success : .failure, userId: userId, details: ["actor": actor]))
+            AuditEvent(
+                "admin.unblock", outcome: removed ? .success : .failure, userId: userId, details: ["actor": actor]))
         return removed
     }
 

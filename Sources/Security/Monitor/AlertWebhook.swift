@@ -62,7 +62,9 @@ public final class AlertWebhook: Sendable {
                 if (200..<300).contains(response.status.code) { return true }
                 logger.warning(
                     "alert webhook refused an alert",
-                    metadata: ["gg.status": "\(response.status.code)", "gg.attempt": "\(attempt)", "gg.alert": "\(alert.id)"])
+                    metadata: [
+                        "gg.status": "\(response.status.code)", "gg.attempt": "\(attempt)", "gg.alert": "\(alert.id)",
+                    ])
             } catch {
                 logger.warning(
                     "alert webhook unreachable",

@@ -47,7 +47,8 @@ public struct SecurityMonitor: Sendable {
                     let count = try await store.increment(
                         rule: signal.rawValue, subject: subject, windowStart: windowStart)
                     guard count == Int64(rule.threshold) else { continue }
-                    if let alert = try await fire(rule, subject: subject, windowStart: windowStart, count: count, now: now)
+                    if let alert = try await fire(
+                        rule, subject: subject, windowStart: windowStart, count: count, now: now)
                     {
                         fired.append(alert)
                     }
@@ -69,7 +70,9 @@ public struct SecurityMonitor: Sendable {
         return ip.hasPrefix("127.") || ip == "::1" || ip == "::ffff:127.0.0.1"
     }
 
-    private func fire(_ rule: MonitorRule, subject: String, windowStart: Int64, count: Int64, now: Int64)
+    private func fire(
+        _ rule: MonitorRule, subject: String, windowStart: Int64, count: Int64, now: Int64
+    )
         async throws(StorageError) -> SecurityAlert?
     {
         let id = "\(rule.signal.rawValue)-\(windowStart)-\(Self.shortHash(subject))"
@@ -79,7 +82,9 @@ public struct SecurityMonitor: Sendable {
                 firedAt: now))
         guard inserted else { return nil }
         var action: String?
-        if let blockFor = rule.blockFor, subject.hasPrefix("user:") || (subject.hasPrefix("ip:") && !Self.isLoopback(subject)) {
+        if let blockFor = rule.blockFor,
+            subject.hasPrefix("user:") || (subject.hasPrefix("ip:") && !Self.isLoopback(subject))
+        {
             let until = now + max(1, blockFor.components.seconds)
             try await users.block(
                 Block(

@@ -35,7 +35,9 @@ public struct RateLimitPolicy: Sendable {
     /// The extra pre-authentication budget of a path, if it has one.
     public func endpointBudget(path: String) -> RateBudget? {
         if path == "/oauth/register" || path.hasPrefix("/oauth/register/") { return register }
-        let loginPrefixes = ["/oauth/authorize", "/oauth/callback", "/oauth/token", "/oauth/consent", "/login", "/auth/"]
+        let loginPrefixes = [
+            "/oauth/authorize", "/oauth/callback", "/oauth/token", "/oauth/consent", "/login", "/auth/",
+        ]
         return loginPrefixes.contains { path.hasPrefix($0) } ? login : nil
     }
 }

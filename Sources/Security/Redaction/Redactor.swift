@@ -106,8 +106,10 @@ public struct Redactor: Sendable {
             }
             templated = [
                 // Header lines: everything after the colon.
-                (rx(#"\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(\s*:\s*)[^\r\n]+"#),
-                 "$1$2\(Redactor.mask)"),
+                (
+                    rx(#"\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(\s*:\s*)[^\r\n]+"#),
+                    "$1$2\(Redactor.mask)"
+                ),
                 // Credentials after an auth scheme.
                 (rx(#"\b(bearer|basic|dpop)(\s+)[A-Za-z0-9\-._~+/]{6,}=*"#), "$1$2\(Redactor.mask)"),
                 // JWTs anywhere.

@@ -58,9 +58,10 @@ public final class Database: Service, Sendable {
             do {
                 let connection = try await SQLiteConnection.open(storage: .file(path: url.path), logger: logger)
                 do {
-                    for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
-                        "PRAGMA synchronous=NORMAL"]
-                    {
+                    for pragma in [
+                        "PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
+                        "PRAGMA synchronous=NORMAL",
+                    ] {
                         _ = try await connection.query(pragma)
                     }
                 } catch {
@@ -134,7 +135,8 @@ public final class Database: Service, Sendable {
     }
 
     /// Runs statements outside a transaction (each statement is atomic on its own).
-    public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StorageError) -> R {
+    public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StorageError) -> R
+    {
         do {
             if let sqlite {
                 return try await sqliteLock.withLock { try await body(sqlite.sql()) }
@@ -149,9 +151,9 @@ public final class Database: Service, Sendable {
     ///
     /// On SQLite the transaction is `BEGIN IMMEDIATE`, so it holds the write lock from the start. On PostgreSQL,
     /// `lockingClause` (`FOR UPDATE`) in a store's SELECT takes a row lock that other instances wait on.
-    public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(
-        StorageError
-    ) -> R {
+    public func transaction<R: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> R
+    ) async throws(StorageError) -> R {
         do {
             if let sqlite {
                 return try await sqliteLock.withLock {

@@ -8,7 +8,9 @@ import SQLKit
 public protocol AuditStore: Sendable {
     /// Appends rows in order, in one transaction. `hash(previousHash, row)` is called for each row (with
     /// `row.hash` empty) and must return the row's chain hash. Returns the rows as written.
-    func append(_ rows: [AuditRow], hash: @escaping @Sendable (String, AuditRow) -> String)
+    func append(
+        _ rows: [AuditRow], hash: @escaping @Sendable (String, AuditRow) -> String
+    )
         async throws(StorageError) -> [AuditRow]
     /// The chain head as recorded in the head row: (last seq, its hash); (0, 64 zeros) for an empty chain.
     func head() async throws(StorageError) -> (seq: Int64, hash: String)
@@ -37,7 +39,9 @@ public struct SQLAuditStore: AuditStore {
 
     public init(database: Database) { self.database = database }
 
-    public func append(_ rows: [AuditRow], hash: @escaping @Sendable (String, AuditRow) -> String)
+    public func append(
+        _ rows: [AuditRow], hash: @escaping @Sendable (String, AuditRow) -> String
+    )
         async throws(StorageError) -> [AuditRow]
     {
         guard !rows.isEmpty else { return [] }

@@ -53,9 +53,10 @@ public struct SQLPendingSignInStore: PendingSignInStore {
     @discardableResult
     public func deleteExpired(now: Int64) async throws(StorageError) -> Int {
         try await database.transaction { db in
-            let count = try await db.raw(
-                "SELECT COUNT(*) AS n FROM pending_sign_ins WHERE expires_at < \(bind: now)"
-            ).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let count =
+                try await db.raw(
+                    "SELECT COUNT(*) AS n FROM pending_sign_ins WHERE expires_at < \(bind: now)"
+                ).first()?.decode(column: "n", as: Int64.self) ?? 0
             try await db.raw("DELETE FROM pending_sign_ins WHERE expires_at < \(bind: now)").run()
             return Int(count)
         }
@@ -65,7 +66,8 @@ public struct SQLPendingSignInStore: PendingSignInStore {
         try await database.read { db in
             var usage: [Int64: Int] = [:]
             for row in try await db.raw("SELECT key_id, COUNT(*) AS n FROM pending_sign_ins GROUP BY key_id").all() {
-                usage[try row.decode(column: "key_id", as: Int64.self)] = Int(try row.decode(column: "n", as: Int64.self))
+                usage[try row.decode(column: "key_id", as: Int64.self)] = Int(
+                    try row.decode(column: "n", as: Int64.self))
             }
             return usage
         }

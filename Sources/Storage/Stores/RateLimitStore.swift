@@ -7,7 +7,9 @@ import SQLKit
 /// never both spend the last token. Amounts are integers in nano-tokens and times in milliseconds.
 public protocol RateLimitStore: Sendable {
     /// Takes `cost` from the bucket `key` (created full). Returns whether it was taken and what is left.
-    func take(key: String, capacity: Int64, refillPerMs: Int64, cost: Int64, nowMs: Int64)
+    func take(
+        key: String, capacity: Int64, refillPerMs: Int64, cost: Int64, nowMs: Int64
+    )
         async throws(StorageError) -> (allowed: Bool, tokens: Int64)
     /// Deletes buckets untouched since `beforeMs` (they would be full again anyway).
     func prune(beforeMs: Int64) async throws(StorageError) -> Int
@@ -19,7 +21,9 @@ public struct SQLRateLimitStore: RateLimitStore {
 
     public init(database: Database) { self.database = database }
 
-    public func take(key: String, capacity: Int64, refillPerMs: Int64, cost: Int64, nowMs: Int64)
+    public func take(
+        key: String, capacity: Int64, refillPerMs: Int64, cost: Int64, nowMs: Int64
+    )
         async throws(StorageError) -> (allowed: Bool, tokens: Int64)
     {
         // Milliseconds after which an empty bucket is full: elapsed time is capped there, so the product below

@@ -21,7 +21,9 @@ public protocol TokenBlobStore: Sendable {
     /// How many blobs each key id seals.
     func keyUsage() async throws(StorageError) -> [Int64: Int]
     /// Up to `limit` blobs not sealed with `keyId`, in (account, kind) order after `cursor` (resumable batches).
-    func blobs(notSealedWith keyId: Int64, after cursor: TokenBlobCursor?, limit: Int) async throws(StorageError)
+    func blobs(
+        notSealedWith keyId: Int64, after cursor: TokenBlobCursor?, limit: Int
+    ) async throws(StorageError)
         -> [TokenBlob]
     /// Replaces `old` by `new` only if the row still holds `old.blob` (a concurrent refresh wins). Returns whether
     /// it replaced.
@@ -59,7 +61,9 @@ public struct SQLTokenBlobStore: TokenBlobStore {
         }
     }
 
-    public func saveRefreshed(_ blobs: [TokenBlob], accountId: String, leaseOwner: String) async throws(StorageError)
+    public func saveRefreshed(
+        _ blobs: [TokenBlob], accountId: String, leaseOwner: String
+    ) async throws(StorageError)
         -> Bool
     {
         let locking = database.lockingClause
@@ -76,7 +80,9 @@ public struct SQLTokenBlobStore: TokenBlobStore {
         }
     }
 
-    public func acquireRefreshLease(accountId: String, owner: String, milliseconds: Int64) async throws(StorageError)
+    public func acquireRefreshLease(
+        accountId: String, owner: String, milliseconds: Int64
+    ) async throws(StorageError)
         -> Bool
     {
         let locking = database.lockingClause
@@ -131,13 +137,16 @@ public struct SQLTokenBlobStore: TokenBlobStore {
         try await database.read { db in
             var usage: [Int64: Int] = [:]
             for row in try await db.raw("SELECT key_id, COUNT(*) AS n FROM token_blobs GROUP BY key_id").all() {
-                usage[try row.decode(column: "key_id", as: Int64.self)] = Int(try row.decode(column: "n", as: Int64.self))
+                usage[try row.decode(column: "key_id", as: Int64.self)] = Int(
+                    try row.decode(column: "n", as: Int64.self))
             }
             return usage
         }
     }
 
-    public func blobs(notSealedWith keyId: Int64, after cursor: TokenBlobCursor?, limit: Int) async throws(StorageError)
+    public func blobs(
+        notSealedWith keyId: Int64, after cursor: TokenBlobCursor?, limit: Int
+    ) async throws(StorageError)
         -> [TokenBlob]
     {
         try await database.read { db in

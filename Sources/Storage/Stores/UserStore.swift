@@ -4,7 +4,9 @@ import SQLKit
 /// Users, their linked Microsoft accounts, and blocks.
 public protocol UserStore: Sendable {
     /// Finds the user for (tenant, object id) or creates one; refreshes name and last-login time.
-    func upsertUser(tenantId: String, objectId: String, username: String, displayName: String) async throws(StorageError)
+    func upsertUser(
+        tenantId: String, objectId: String, username: String, displayName: String
+    ) async throws(StorageError)
         -> User
     func user(id: String) async throws(StorageError) -> User?
     func user(tenantId: String, objectId: String) async throws(StorageError) -> User?
@@ -36,7 +38,9 @@ public struct SQLUserStore: UserStore {
 
     public init(database: Database) { self.database = database }
 
-    public func upsertUser(tenantId: String, objectId: String, username: String, displayName: String)
+    public func upsertUser(
+        tenantId: String, objectId: String, username: String, displayName: String
+    )
         async throws(StorageError) -> User
     {
         // One statement, so two first sign-ins of the same person at once cannot both insert.

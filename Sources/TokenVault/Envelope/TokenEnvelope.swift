@@ -66,7 +66,10 @@ public struct TokenEnvelope: Sendable {
     }
 
     static func header(keyId: UInt32) -> Data {
-        Data([version, UInt8(keyId >> 24 & 0xff), UInt8(keyId >> 16 & 0xff), UInt8(keyId >> 8 & 0xff), UInt8(keyId & 0xff)])
+        Data([
+            version, UInt8(keyId >> 24 & 0xff), UInt8(keyId >> 16 & 0xff), UInt8(keyId >> 8 & 0xff),
+            UInt8(keyId & 0xff),
+        ])
     }
 
     /// The nonce bytes of an envelope (for the nonce-uniqueness test and benchmarks).

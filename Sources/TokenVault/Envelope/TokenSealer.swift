@@ -12,7 +12,9 @@ struct TokenSealer: Sendable {
         TokenBinding(userId: blob.userId, accountId: blob.accountId, kind: blob.kind.rawValue)
     }
 
-    func seal(_ tokens: TokenSet, kind: TokenBlob.Kind, userId: String, accountId: String) throws(VaultError)
+    func seal(
+        _ tokens: TokenSet, kind: TokenBlob.Kind, userId: String, accountId: String
+    ) throws(VaultError)
         -> TokenBlob
     {
         let plaintext: String
@@ -22,7 +24,8 @@ struct TokenSealer: Sendable {
             guard let refresh = tokens.refreshToken else { throw .signInRequired(.noTokens) }
             plaintext = refresh
         }
-        let sealed = try envelope.seal(plaintext, for: TokenBinding(userId: userId, accountId: accountId, kind: kind.rawValue))
+        let sealed = try envelope.seal(
+            plaintext, for: TokenBinding(userId: userId, accountId: accountId, kind: kind.rawValue))
         return TokenBlob(
             accountId: accountId, userId: userId, kind: kind, keyId: Int64(sealed.keyId), blob: sealed.blob,
             expiresAt: kind == .access ? Int64(tokens.expiresAt.timeIntervalSince1970) : 0,

@@ -33,11 +33,12 @@ public struct Keyring: Sendable, Equatable, CustomStringConvertible {
     @discardableResult
     public mutating func rotate() -> UInt32 {
         let id = (keys.map(\.id).max() ?? 0) + 1
-        keys = keys.map { key in
-            var key = key
-            if key.status == .primary { key.status = .decryptOnly }
-            return key
-        } + [.generate(id: id, status: .primary)]
+        keys =
+            keys.map { key in
+                var key = key
+                if key.status == .primary { key.status = .decryptOnly }
+                return key
+            } + [.generate(id: id, status: .primary)]
         return id
     }
 
@@ -103,7 +104,9 @@ public struct Keyring: Sendable, Equatable, CustomStringConvertible {
                 throw .keyringUnreadable("key \(entry.id) is not 256 bits of base64")
             }
             parsed.append(
-                KeyringKey(id: entry.id, status: entry.status, createdAt: entry.created_at, material: SymmetricKey(data: bytes)))
+                KeyringKey(
+                    id: entry.id, status: entry.status, createdAt: entry.created_at, material: SymmetricKey(data: bytes)
+                ))
         }
         try self.init(keys: parsed)
     }
@@ -121,7 +124,9 @@ public struct Keyring: Sendable, Equatable, CustomStringConvertible {
                 throw .keyringUnreadable("expected ID:BASE64 of a 256-bit key, comma-separated")
             }
             parsed.append(
-                KeyringKey(id: id, status: index == 0 ? .primary : .decryptOnly, createdAt: 0, material: SymmetricKey(data: bytes)))
+                KeyringKey(
+                    id: id, status: index == 0 ? .primary : .decryptOnly, createdAt: 0,
+                    material: SymmetricKey(data: bytes)))
         }
         try self.init(keys: parsed)
     }

@@ -17,14 +17,16 @@ public enum KeyringSource {
         if let path {
             let keyring = try KeyringFile.load(from: path)
             if KeyringFile.isTooOpen(path) {
-                logger.warning("keyring file is readable by other users; chmod 600 it", metadata: ["gg.path": "\(path)"])
+                logger.warning(
+                    "keyring file is readable by other users; chmod 600 it", metadata: ["gg.path": "\(path)"])
             }
             logger.info("keyring loaded", metadata: ["gg.path": "\(path)", "gg.keyring": "\(keyring)"])
             return keyring
         }
         guard sandbox else {
             throw .keyringMissing(
-                "production mode needs GRAPHGATE_KEYRING (create one with `graphgate keys init`) or GRAPHGATE_KEYRING_KEY")
+                "production mode needs GRAPHGATE_KEYRING (create one with `graphgate keys init`) or GRAPHGATE_KEYRING_KEY"
+            )
         }
         let generated = URL(fileURLWithPath: dataDirectory).appendingPathComponent(sandboxFileName).path
         if FileManager.default.fileExists(atPath: generated) {

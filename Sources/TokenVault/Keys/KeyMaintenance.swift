@@ -49,7 +49,8 @@ public struct KeyMaintenance: Sendable {
                 result[UInt32(truncatingIfNeeded: id), default: Usage(tokens: 0, pendingSignIns: 0)].tokens += count
             }
             for (id, count) in try await pending.keyUsage() {
-                result[UInt32(truncatingIfNeeded: id), default: Usage(tokens: 0, pendingSignIns: 0)].pendingSignIns += count
+                result[UInt32(truncatingIfNeeded: id), default: Usage(tokens: 0, pendingSignIns: 0)].pendingSignIns +=
+                    count
             }
             return result
         } catch {
@@ -80,7 +81,9 @@ public struct KeyMaintenance: Sendable {
     /// Re-encrypts every envelope not under the primary key, `batchSize` at a time, each row compare-and-swapped
     /// so a concurrent refresh is never overwritten. Plaintext exists only in memory, one token at a time.
     /// Interrupted runs resume: a new run finds what is still under old keys.
-    public func rewrap(batchSize: Int = 500, progress: @Sendable (RewrapReport) async -> Void = { _ in })
+    public func rewrap(
+        batchSize: Int = 500, progress: @Sendable (RewrapReport) async -> Void = { _ in }
+    )
         async throws(VaultError) -> RewrapReport
     {
         let primary = Int64(keyring.primary.id)

@@ -56,7 +56,9 @@ struct AccountRefresher: Sendable {
 
     /// Returns nil when the lease was lost before saving (another instance's tokens win; loop again). The lease
     /// is released on every path: by the saving transaction on success, explicitly otherwise.
-    private func refreshHoldingLease(_ account: AccountRef, owner: String, rejection: Rejection)
+    private func refreshHoldingLease(
+        _ account: AccountRef, owner: String, rejection: Rejection
+    )
         async throws(VaultError) -> AccessGrant?
     {
         do {
@@ -69,7 +71,9 @@ struct AccountRefresher: Sendable {
         }
     }
 
-    private func refreshSteps(_ account: AccountRef, owner: String, rejection: Rejection)
+    private func refreshSteps(
+        _ account: AccountRef, owner: String, rejection: Rejection
+    )
         async throws(VaultError) -> (AccessGrant?, released: Bool)
     {
         let stored = try await load(account)
@@ -93,13 +97,17 @@ struct AccountRefresher: Sendable {
 
         let tokens: TokenSet
         do {
-            tokens = try await identity.refresh(refreshToken: refreshToken, scopes: record.grantedScopes.split(separator: " ").map(String.init))
+            tokens = try await identity.refresh(
+                refreshToken: refreshToken, scopes: record.grantedScopes.split(separator: " ").map(String.init))
         } catch {
-            return (try await refreshFailed(error, account: account, stored: stored[.access], rejection: rejection), false)
+            return (
+                try await refreshFailed(error, account: account, stored: stored[.access], rejection: rejection), false
+            )
         }
         var newBlobs = [try sealer.seal(tokens, kind: .access, userId: account.userId, accountId: account.accountId)]
         if tokens.refreshToken != nil {
-            newBlobs.append(try sealer.seal(tokens, kind: .refresh, userId: account.userId, accountId: account.accountId))
+            newBlobs.append(
+                try sealer.seal(tokens, kind: .refresh, userId: account.userId, accountId: account.accountId))
         }
         let saved: Bool
         do {
@@ -112,7 +120,8 @@ struct AccountRefresher: Sendable {
             throw .storage(error)
         }
         guard saved else {
-            logger.warning("refresh lease lost before saving; using the other instance's tokens", metadata: meta(account))
+            logger.warning(
+                "refresh lease lost before saving; using the other instance's tokens", metadata: meta(account))
             return (nil, false)
         }
         let newScopes = tokens.scopes.joined(separator: " ")
@@ -127,10 +136,14 @@ struct AccountRefresher: Sendable {
                     "expires_in": "\(Int(tokens.expiresAt.timeIntervalSince(tokens.obtainedAt)))",
                 ]))
         logger.debug("refreshed Microsoft token", metadata: meta(account))
-        return (AccessGrant(token: tokens.accessToken, expiresAt: tokens.expiresAt, obtainedAt: tokens.obtainedAt), true)
+        return (
+            AccessGrant(token: tokens.accessToken, expiresAt: tokens.expiresAt, obtainedAt: tokens.obtainedAt), true
+        )
     }
 
-    private func refreshFailed(_ error: IdentityError, account: AccountRef, stored: TokenBlob?, rejection: Rejection)
+    private func refreshFailed(
+        _ error: IdentityError, account: AccountRef, stored: TokenBlob?, rejection: Rejection
+    )
         async throws(VaultError) -> AccessGrant
     {
         if error.requiresSignIn {
@@ -156,7 +169,8 @@ struct AccountRefresher: Sendable {
             let token = try? sealer.envelope.open(stored.blob, for: sealer.binding(stored))
         {
             var grant = AccessGrant(
-                token: token, expiresAt: Timestamp.date(stored.expiresAt), obtainedAt: Timestamp.date(stored.obtainedAt))
+                token: token, expiresAt: Timestamp.date(stored.expiresAt), obtainedAt: Timestamp.date(stored.obtainedAt)
+            )
             if !rejection.rejects(grant.fingerprint) {
                 grant.retryNotBefore = Date().addingTimeInterval(failureBackoff)
                 return grant
@@ -168,7 +182,8 @@ struct AccountRefresher: Sendable {
     private func usableAccess(_ blob: TokenBlob?, account: AccountRef, rejection: Rejection) async -> AccessGrant? {
         guard let blob, Timestamp.date(blob.expiresAt).timeIntervalSinceNow > margin else { return nil }
         guard let token = try? await sealer.open(blob, audit: audit, logger: logger) else { return nil }
-        let grant = AccessGrant(token: token, expiresAt: Timestamp.date(blob.expiresAt), obtainedAt: Timestamp.date(blob.obtainedAt))
+        let grant = AccessGrant(
+            token: token, expiresAt: Timestamp.date(blob.expiresAt), obtainedAt: Timestamp.date(blob.obtainedAt))
         return rejection.rejects(grant.fingerprint) ? nil : grant
     }
 

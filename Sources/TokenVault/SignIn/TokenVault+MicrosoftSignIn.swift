@@ -22,7 +22,9 @@ extension TokenVault: MicrosoftSignIn {
     static func signInScopes(additional: [String]) throws(VaultError) -> [String] {
         let extra = MicrosoftScopes.normalize(additional)
         let allowed = Set((MicrosoftScopes.write + MicrosoftScopes.readOnly).map { $0.lowercased() })
-        if let unknown = extra.first(where: { !allowed.contains($0.lowercased()) && !MicrosoftScopes.openID.contains($0) }) {
+        if let unknown = extra.first(where: {
+            !allowed.contains($0.lowercased()) && !MicrosoftScopes.openID.contains($0)
+        }) {
             throw .invalidRequest("scope \(unknown.prefix(40)) is not one graphgate asks for")
         }
         return MicrosoftScopes.normalize(MicrosoftScopes.readOnly + extra + MicrosoftScopes.openID)
@@ -58,7 +60,9 @@ extension TokenVault: MicrosoftSignIn {
             loginHint: loginHint)
     }
 
-    func completeSignInTyped(state: String, code: String?, error: String?, redirectURI: String)
+    func completeSignInTyped(
+        state: String, code: String?, error: String?, redirectURI: String
+    )
         async throws(VaultError) -> CompletedSignIn
     {
         guard !state.isEmpty, state.count <= 512 else { throw .signInStateInvalid }
@@ -86,8 +90,9 @@ extension TokenVault: MicrosoftSignIn {
             switch code {
             case "access_denied": throw .signInDeclined
             case "consent_required":
-                throw .consentRequired(scopes: pending.scopes.split(separator: " ").map(String.init)
-                    .filter { !MicrosoftScopes.openID.contains($0) })
+                throw .consentRequired(
+                    scopes: pending.scopes.split(separator: " ").map(String.init)
+                        .filter { !MicrosoftScopes.openID.contains($0) })
             case "interaction_required", "login_required": throw .signInRequired(.interactionRequired)
             default: throw .signInFailed("Microsoft answered \(code.isEmpty ? "an error" : code)")
             }
@@ -103,14 +108,17 @@ extension TokenVault: MicrosoftSignIn {
             await audit.record(
                 AuditEvent(
                     "token.decrypt_failed", outcome: .failure,
-                    details: ["kind": "pkce_verifier", "key_id": "\(pending.keyId)", "reason": TokenSealer.reason(error)]))
+                    details: [
+                        "kind": "pkce_verifier", "key_id": "\(pending.keyId)", "reason": TokenSealer.reason(error),
+                    ]))
             throw .signInFailed("the sign-in's stored verifier cannot be decrypted; start again")
         }
         let scopes = pending.scopes.split(separator: " ").map(String.init)
         let tokens: TokenSet
         let claims: IDTokenClaims
         do throws(IdentityError) {
-            tokens = try await identity.redeemCode(code, redirectURI: redirectURI, codeVerifier: verifier, scopes: scopes)
+            tokens = try await identity.redeemCode(
+                code, redirectURI: redirectURI, codeVerifier: verifier, scopes: scopes)
             guard let idToken = tokens.idToken else { throw .invalidResponse("no id_token") }
             claims = try await identity.verifyIDToken(idToken, nonce: .sha256Hex(pending.nonceHash))
         } catch {
@@ -120,7 +128,8 @@ extension TokenVault: MicrosoftSignIn {
         }
         if let admit, !admit(claims) {
             await failed("not_allowed")
-            logger.notice("Microsoft sign-in refused by the access policy", metadata: ["gg.tenant": "\(claims.tenantId)"])
+            logger.notice(
+                "Microsoft sign-in refused by the access policy", metadata: ["gg.tenant": "\(claims.tenantId)"])
             throw .signInNotAllowed
         }
         let (user, account) = try await link(

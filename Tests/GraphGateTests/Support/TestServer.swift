@@ -33,7 +33,8 @@ struct TestServer: Sendable {
         // A free port can be taken by a parallel test before our server binds it: pick another and retry.
         for attempt in 1...5 {
             do {
-                return try await withPort(try freePort(), environment: environment, backend: backend, sandbox: sandbox, body)
+                return try await withPort(
+                    try freePort(), environment: environment, backend: backend, sandbox: sandbox, body)
             } catch ServeError.portInUse where attempt < 5 {
                 continue
             }
