@@ -74,6 +74,9 @@ extension DesktopLogin {
                 guard let callback = await iterator.next() else {
                     return .failure(.invalid("the sign-in was cancelled"))
                 }
+                // The callback is yielded before its page is written: give the listener a moment to answer the
+                // browser before the group cancels it.
+                try? await Task.sleep(for: .seconds(1))
                 return .success((callback, redirectURI))
             }
             var result: Result<(LoopbackCallback, String), DesktopError> = .failure(
