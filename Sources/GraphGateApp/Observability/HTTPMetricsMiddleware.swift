@@ -13,16 +13,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         -> Response
     {
         let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            record(request, context, status: response.status.code, start: start)
-            return response
-        } catch let error as any HTTPResponseError {
-            record(request, context, status: error.status.code, start: start)
-            throw error
-        } catch {
-            record(request, context, status: 500, start: start)
-            throw error
+        return try await observingStatus({ try await next(request, context) }) { status in
+            record(request, context, status: status, start: start)
         }
     }
 

@@ -12,16 +12,8 @@ struct RequestLoggerMiddleware: RouterMiddleware {
         -> Response
     {
         let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            log(request, context, status: response.status.code, start: start)
-            return response
-        } catch let error as HTTPResponseError {
-            log(request, context, status: error.status.code, start: start)
-            throw error
-        } catch {
-            log(request, context, status: 500, start: start)
-            throw error
+        return try await observingStatus({ try await next(request, context) }) { status in
+            log(request, context, status: status, start: start)
         }
     }
 
