@@ -60,6 +60,7 @@ let package = Package(
                 "MicrosoftGraph", "TokenVault", "Security", "Storage",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -77,6 +78,7 @@ let package = Package(
                 "Storage", "Security", "MicrosoftGraph",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -88,6 +90,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -133,6 +136,46 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
+        ),
+        // libFuzzer targets (docs/fuzzing.md). A plain build links each as an executable that does nothing;
+        // scripts/fuzz builds them with -sanitize=fuzzer in .build-fuzz and runs them.
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["Security", .product(name: "Logging", package: "swift-log")],
+            path: "Fuzz/FuzzSupport"
+        ),
+        .executableTarget(
+            name: "FuzzMCPRequest",
+            dependencies: [
+                "FuzzSupport", "MCPGateway", "MicrosoftGraph",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Fuzz/FuzzMCPRequest"
+        ),
+        .executableTarget(
+            name: "FuzzOAuthParameters",
+            dependencies: ["FuzzSupport", "Authorization", "Storage"],
+            path: "Fuzz/FuzzOAuthParameters"
+        ),
+        .executableTarget(
+            name: "FuzzCiphertext",
+            dependencies: ["FuzzSupport", "TokenVault", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Fuzz/FuzzCiphertext"
+        ),
+        .executableTarget(
+            name: "FuzzHTMLSanitizer",
+            dependencies: ["FuzzSupport", "MCPGateway"],
+            path: "Fuzz/FuzzHTMLSanitizer"
+        ),
+        .executableTarget(
+            name: "FuzzSearchQuery",
+            dependencies: [
+                "FuzzSupport", "MCPGateway", "MicrosoftGraph",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Fuzz/FuzzSearchQuery"
         ),
     ]
 )

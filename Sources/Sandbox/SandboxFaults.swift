@@ -19,6 +19,13 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
     public var includeTokenEndpoint: Bool
     /// Answer the next N Graph requests with 429 regardless of rates (deterministic tests).
     public var throttleNextRequests: Int
+    /// Answer the next N Graph requests with `failNextStatus` in Graph's error envelope (deterministic tests).
+    public var failNextRequests: Int
+    /// Status (400...599) of the answers `failNextRequests` injects.
+    public var failNextStatus: Int
+    /// Replaces the `message` (Graph) or `error_description` (token endpoint) of every injected error answer, so
+    /// leak tests can make Microsoft's error text carry a canary.
+    public var errorMessage: String?
 
     /// Creates fault settings; the default injects nothing.
     public init(
@@ -29,7 +36,10 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         retryAfterSeconds: Int = 1,
         latencyMilliseconds: Int = 0,
         includeTokenEndpoint: Bool = false,
-        throttleNextRequests: Int = 0
+        throttleNextRequests: Int = 0,
+        failNextRequests: Int = 0,
+        failNextStatus: Int = 500,
+        errorMessage: String? = nil
     ) {
         self.throttleRate = throttleRate
         self.unavailableRate = unavailableRate
@@ -39,11 +49,15 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         self.latencyMilliseconds = latencyMilliseconds
         self.includeTokenEndpoint = includeTokenEndpoint
         self.throttleNextRequests = throttleNextRequests
+        self.failNextRequests = failNextRequests
+        self.failNextStatus = min(max(failNextStatus, 400), 599)
+        self.errorMessage = errorMessage
     }
 
     enum CodingKeys: String, CodingKey {
         case throttleRate, unavailableRate, gatewayTimeoutRate, dropConnectionRate, retryAfterSeconds
-        case latencyMilliseconds, includeTokenEndpoint, throttleNextRequests
+        case latencyMilliseconds, includeTokenEndpoint, throttleNextRequests, failNextRequests, failNextStatus
+        case errorMessage
     }
 
     /// Decodes a partial JSON object; missing fields keep their defaults.
@@ -58,5 +72,9 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         latencyMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? d.latencyMilliseconds
         includeTokenEndpoint = try c.decodeIfPresent(Bool.self, forKey: .includeTokenEndpoint) ?? d.includeTokenEndpoint
         throttleNextRequests = try c.decodeIfPresent(Int.self, forKey: .throttleNextRequests) ?? d.throttleNextRequests
+        failNextRequests = try c.decodeIfPresent(Int.self, forKey: .failNextRequests) ?? d.failNextRequests
+        let status = try c.decodeIfPresent(Int.self, forKey: .failNextStatus) ?? d.failNextStatus
+        failNextStatus = min(max(status, 400), 599)
+        errorMessage = try c.decodeIfPresent(String.self, forKey: .errorMessage)
     }
 }

@@ -85,6 +85,16 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// True when retrying later can succeed without the user: Microsoft could not refresh right now, or the store
+    /// did not answer.
+    public var isTransient: Bool {
+        switch self {
+        case .refreshUnavailable, .storage(.unavailable): true
+        case .identity(.serviceUnavailable), .identity(.unreachable): true
+        default: false
+        }
+    }
+
     /// Scopes the user must consent to, if that is the fix.
     public var missingScopes: [String]? {
         switch self {
@@ -94,3 +104,5 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension VaultError: TransientTokenError {}

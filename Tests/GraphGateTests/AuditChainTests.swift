@@ -184,3 +184,108 @@ struct AuditChainTests {
         }
     }
 }
+
+/// The signed head written when the server stops: it must cover the last event, and must never hang the stop.
+@Suite("Audit chain: signed head at shutdown")
+struct AuditShutdownSigningTests {
+    /// The newest signed head and the chain head of the store at `url`.
+    static func heads(_ url: String) async throws -> (signed: AuditSignedHead?, head: (seq: Int64, hash: String)) {
+        let database = try await Database.open(try DatabaseLocation(parsing: url), logger: Logger(label: "test"))
+        return try await database.withRunning {
+            let store = SQLAuditStore(database: database)
+            return (try await store.signedHeads(limit: 1).first, try await store.head())
+        }
+    }
+
+    @Test(
+        "graceful shutdown signs a final head that covers the last row, before the store closes",
+        arguments: TestDatabases.backends)
+    func finalHead(backend: Database.Backend) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gg-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keyPath = directory.appendingPathComponent("audit.key").path
+
+        @Sendable func check(_ url: String) async throws {
+            let environment = ["GRAPHGATE_DATABASE_URL": url, "GRAPHGATE_AUDIT_KEY": keyPath]
+            try await TestServer.with(environment: environment) { server in
+                // The head signed at start comes first; the events below are written after it.
+                var started: AuditSignedHead?
+                for _ in 0..<100 {
+                    started = try await Self.heads(url).signed
+                    if started != nil { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(started != nil, "no head was signed at start")
+                for _ in 0..<3 {
+                    let refused = try await server.http.fetch(
+                        server.url("/mcp"), method: .POST, headers: [("Authorization", "Bearer not-a-token-of-ours")],
+                        body: "{}")
+                    #expect(refused.status == 401)  // audited as mcp.auth failure
+                }
+                let running = try await Self.heads(url)
+                #expect(running.head.seq >= 3)
+                #expect((running.signed?.seq ?? 0) < running.head.seq, "nothing signed these events yet")
+            }
+            // Stopped gracefully: the newest signed head is the chain's last row, and it verifies with the key.
+            let stopped = try await Self.heads(url)
+            let signed = try #require(stopped.signed)
+            #expect(signed.seq == stopped.head.seq)
+            #expect(signed.hash == stopped.head.hash)
+            let database = try await Database.open(try DatabaseLocation(parsing: url), logger: Logger(label: "test"))
+            let result = try await database.withRunning {
+                try await AuditVerifier(
+                    store: SQLAuditStore(database: database),
+                    key: try AuditSigningKey.load(path: keyPath, create: false)
+                ).verify()
+            }
+            #expect(result.isIntact, "\(result)")
+            #expect(result.latestSignedSeq == stopped.head.seq)
+        }
+
+        if backend == .postgres {
+            try await TestDatabases.withPostgresDatabase { url in try await check(url) }
+        } else {
+            try await check("sqlite:\(directory.path)/graphgate.sqlite")
+        }
+    }
+
+    @Test("a store that is closed or does not answer makes the final signature give up, not crash or hang")
+    func finalHeadWithoutStore() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gg-closed-\(UUID().uuidString).sqlite"
+        )
+        .path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+        try await Migrator(database: database).migrate(logger: Logger(label: "test"))
+        await database.close()
+        let closed = AuditHeadSigner(
+            store: SQLAuditStore(database: database), key: AuditChainTests.key, logger: Logger(label: "test"))
+        #expect(await closed.signFinal() == nil)
+
+        let silent = AuditHeadSigner(store: SilentAuditStore(), key: AuditChainTests.key, logger: Logger(label: "test"))
+        #expect(await silent.signFinal(timeout: .milliseconds(200)) == nil)
+    }
+}
+
+/// An audit store that never answers (a database gone away mid-shutdown), ignoring cancellation.
+private struct SilentAuditStore: AuditStore {
+    func hang<T>() async -> T {
+        await withUnsafeContinuation { (_: UnsafeContinuation<T, Never>) in }
+    }
+
+    func append(
+        _ rows: [AuditRow], hash: @escaping @Sendable (String, AuditRow) -> String
+    ) async throws(StorageError) -> [AuditRow] { await hang() }
+    func head() async throws(StorageError) -> (seq: Int64, hash: String) { await hang() }
+    func rows(after: Int64, limit: Int) async throws(StorageError) -> [AuditRow] { await hang() }
+    func recent(userId: String?, limit: Int) async throws(StorageError) -> [AuditRow] { await hang() }
+    func recent(typePrefixes: [String], failedTypes: [String], limit: Int) async throws(StorageError) -> [AuditRow] {
+        await hang()
+    }
+    func stats() async throws(StorageError) -> (count: Int64, maxSeq: Int64) { await hang() }
+    func pruneAnchor() async throws(StorageError) -> (seq: Int64, hash: String)? { await hang() }
+    func addSignedHead(_ head: AuditSignedHead) async throws(StorageError) { await hang() as Void }
+    func signedHeads(limit: Int) async throws(StorageError) -> [AuditSignedHead] { await hang() }
+}

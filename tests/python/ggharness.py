@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import glob
 import hashlib
+import html
 import itertools
 import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -354,3 +357,149 @@ def fresh_workdir(prefix: str) -> str:
 
 def run(coro):
     return asyncio.run(coro)
+
+
+class Browser:
+    """One person's browser: a cookie jar and one client address (behind the trusted proxy). `walk` follows
+    redirects and answers the emulated tenant's account picker and consent pages as the `user_index`-th user;
+    graphgate's own pages, and the redirect to the client's `REDIRECT_URI`, are returned to the caller."""
+
+    def __init__(self, address: str | None = None):
+        self.address = address or client_address()
+        self.http = httpx.Client(follow_redirects=False, timeout=30, headers={"X-Forwarded-For": self.address})
+        self.upn: str | None = None  # the account last picked at the tenant
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.http.close()
+
+    def cookie(self, name: str = "gg_session") -> str | None:
+        """The value of graphgate's browser-session cookie (on loopback http it is `gg_session`)."""
+        return next((c.value for c in self.http.cookies.jar if c.name == name), None)
+
+    def plant(self, value: str, name: str = "gg_session"):
+        """Sets a cookie for 127.0.0.1 as an attacker who can write this browser's cookies would."""
+        self.http.cookies.set(name, value, domain="127.0.0.1", path="/")
+
+    def walk(self, url: str, user_index: int) -> httpx.Response:
+        r = self.http.get(url)
+        for _ in range(12):
+            if r.status_code in (301, 302, 303):
+                location = urllib.parse.urljoin(str(r.request.url), r.headers["location"])
+                if location.startswith(REDIRECT_URI):
+                    return r
+                r = self.http.get(location)
+                continue
+            page, here = r.text, str(r.request.url)
+            if r.status_code == 200 and "/login/select" in page:
+                users = re.findall(r'name="user" value="([0-9a-f-]{36})" data-upn="([^"]+)"', page, re.I)
+                action = html.unescape(re.search(r'action="([^"]+/login/select)"', page).group(1))
+                self.upn = html.unescape(users[user_index][1]).lower()
+                r = self.http.post(urllib.parse.urljoin(here, action), data={
+                    "user": users[user_index][0], "return_to": hidden(page, "return_to")})
+            elif r.status_code == 200 and "/login/consent" in page:
+                action = html.unescape(re.search(r'action="([^"]+/login/consent)"', page).group(1))
+                r = self.http.post(urllib.parse.urljoin(here, action), data={
+                    "decision": "accept", "return_to": hidden(page, "return_to")})
+            else:
+                return r
+        raise AssertionError(f"too many redirects from {url}")
+
+    def consent_username(self, base: str, client_id: str) -> str | None:
+        """Whom this browser's graphgate session is: starts an authorize request for `client_id` (a client this
+        person never approved) without signing in; the consent page names the signed-in account. None when the
+        browser has no session (graphgate sends it to Microsoft instead)."""
+        r = self.http.get(f"{base}/oauth/authorize?" + urllib.parse.urlencode(authorize_params(base, client_id)))
+        assert r.status_code in (302, 303), (r.status_code, r.text[:300])
+        location = urllib.parse.urljoin(base, r.headers["location"])
+        if not location.startswith(base + "/oauth/consent"):
+            return None
+        page = self.http.get(location)
+        assert page.status_code == 200, page.text[:300]
+        m = re.search(r"[A-Za-z0-9._-]+@contoso\.sandbox", page.text)
+        assert m, page.text[:500]
+        return m.group(0).lower()
+
+
+def hidden(page: str, name: str) -> str:
+    m = re.search(r'name="%s" value="([^"]*)"' % re.escape(name), page)
+    assert m, f"no hidden {name} in page: {page[:400]}"
+    return html.unescape(m.group(1))
+
+
+def register_client(base: str, name: str = "proof client", address: str | None = None) -> str:
+    """A dynamically registered public client with the test redirect URI; returns its client id."""
+    r = httpx.post(f"{base}/oauth/register", headers={"X-Forwarded-For": address or client_address()}, timeout=30,
+                   json={"client_name": name, "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none"})
+    assert r.status_code == 201, r.text
+    return r.json()["client_id"]
+
+
+def authorize_params(base: str, client_id: str, **extra) -> dict:
+    """A valid authorize request (PKCE S256) for `client_id`; `extra` overrides or adds parameters."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI,
+            "state": secrets.token_urlsafe(8), "code_challenge": challenge, "code_challenge_method": "S256",
+            "resource": f"{base}/mcp", **extra}
+
+
+class Postgres:
+    """A throwaway PostgreSQL started like scripts/test does: Debian's binaries (/usr/lib/postgresql/*/bin), a
+    temp data directory, a free loopback port, as the `postgres` user when running as root. Skips the calling test
+    when the binaries are missing."""
+
+    def __init__(self):
+        import pytest
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            pytest.skip("PostgreSQL binaries not found (scripts/test installs Debian's postgresql)")
+        self.bin = os.path.dirname(found[-1])
+        self.dir = tempfile.mkdtemp(prefix="gg-pg-")
+        self.data = os.path.join(self.dir, "data")
+        self.port = free_port()
+        password = secrets.token_hex(12)
+        with open(os.path.join(self.dir, "pw"), "w") as f:
+            f.write(password + "\n")
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            shutil.chown(os.path.join(self.dir, "pw"), "postgres")
+        self._as_pg("initdb", "-D", self.data, "-U", "graphgate", f"--pwfile={self.dir}/pw", "-A", "scram-sha-256")
+        self.start()
+        self.env = dict(os.environ, PGPASSWORD=password)
+        subprocess.run([f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "graphgate", "graphgate"],
+                       env=self.env, check=True, capture_output=True, timeout=60)
+        self.url = f"postgres://graphgate:{password}@127.0.0.1:{self.port}/graphgate?sslmode=disable"
+
+    def _as_pg(self, tool: str, *args: str, timeout: float = 120):
+        # No pipes: the server pg_ctl starts would inherit them and keep them open.
+        command = [f"{self.bin}/{tool}", *args]
+        if os.getuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        with open(os.path.join(self.dir, "ctl.log"), "a") as log:
+            subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=timeout)
+
+    def start(self):
+        self._as_pg("pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "server.log"), "-w", "-o",
+                    f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
+                    "-c fsync=off -c max_connections=200", "start")
+
+    def ctl(self, action: str, mode: str = "fast"):
+        """`pg_ctl ACTION -m MODE -w` for `stop` and `restart` (restart keeps the options it was started with)."""
+        self._as_pg("pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "server.log"), "-m", mode, "-w", action)
+
+    def query(self, sql: str) -> list[str]:
+        out = subprocess.run([f"{self.bin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "graphgate", "-At",
+                              "-d", "graphgate", "-c", sql], env=self.env, check=True, capture_output=True, text=True,
+                             timeout=60)
+        return out.stdout.splitlines()
+
+    def stop(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            try:
+                self.ctl("stop", "immediate")
+            except subprocess.SubprocessError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -6,14 +6,17 @@ OAuth parameter and on tool arguments, replay after revoke and after an administ
 Each case fails if its defence breaks.
 """
 import asyncio
+import base64
 import re
+import secrets
 import time
 import urllib.parse
 
 import httpx
 import pytest
 
-from ggharness import GraphGate, Login, McpClient, Sandbox, ToolError, client_address, fresh_workdir
+from ggharness import (Browser, GraphGate, Login, McpClient, Sandbox, ToolError, client_address, fresh_workdir,
+                       register_client, authorize_params)
 from test_mcp_oauth_e2e import REDIRECT_URI
 
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -180,14 +183,27 @@ def test_crlf_in_recipients_and_subjects_is_a_tool_error_and_sends_nothing(stack
                         assert error and f"'{field}'" in text, (tool, field, text[:200])
             assert graph_calls(sandbox) == before, "an injected recipient reached Graph"
             assert not sandbox.control("GET", "outbound").get("value")
-            # Subjects: refused as an invalid argument, or (once write scopes can be granted) never a header.
-            error, text, _ = await client.call_tool("send_message", {
-                "to": ["LeeG@contoso.sandbox"], "subject": "hi\r\nBcc: evil@evil.test", "body": "b"})
-            assert error, text[:200]
-            if "permission" in text:
-                pytest.skip("write scopes cannot be granted in this flow yet (no /account/consent): the subject "
-                            "case stops at the permission check")
-            assert "'subject'" in text, text[:200]
+            # Subjects: Mail.Send is granted incrementally first (the person opens the link the tool gives), so
+            # the refusals below are the subject check, not the permission check.
+            clean = {"to": ["LeeG@contoso.sandbox"], "subject": "clean subject", "body": "b"}
+            error, text, _ = await client.call_tool("send_message", clean)
+            if error and "permission" in text:
+                link = re.search(r"https?://\S+/account/consent\?\S+", text)
+                assert link, text[:300]
+                with Browser(login.address) as browser:
+                    page = await asyncio.to_thread(browser.walk, link.group(0).rstrip(".,)"), login.user_index)
+                assert page.status_code == 200 and "Permission granted" in page.text, page.text[:300]
+                error, text, _ = await client.call_tool("send_message", clean)
+            assert not error, text[:300]
+            before = graph_calls(sandbox)
+            for subject in ("hi\r\nBcc: evil@evil.test", "hi\nBcc: evil@evil.test", "hi\rX-Injected: 1",
+                            "\r\n\r\nbody", "hi\u2028Bcc: evil@evil.test"):
+                for tool in ("send_message", "create_draft"):
+                    error, text, _ = await client.call_tool(tool, {
+                        "to": ["LeeG@contoso.sandbox"], "subject": subject, "body": "b"})
+                    assert error and "'subject'" in text, (tool, repr(subject), text[:200])
+            assert graph_calls(sandbox) == before, "an injected subject reached Graph"
+            assert not sandbox.control("GET", "outbound").get("value")
 
     asyncio.run(scenario())
 
@@ -333,3 +349,89 @@ def test_replay_after_an_administrator_blocks_and_revokes_is_refused(stack):
     asyncio.run(scenario(False, 401))
     r = login.refresh()
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+
+
+def random_session_value() -> str:
+    """A well-formed browser-session value (`ggs_` + 43 base64url characters) that graphgate never issued."""
+    return "ggs_" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def test_a_planted_browser_session_is_never_the_session_after_sign_in(stack):
+    sandbox, graphgate = stack
+    base = graphgate.base
+    sandbox.ensure_users(10)
+
+    def authorize_url(**extra) -> str:
+        return f"{base}/oauth/authorize?" + urllib.parse.urlencode(authorize_params(base, register_client(base), **extra))
+
+    # An attacker-chosen value planted before sign-in: graphgate does not know it, and the sign-in issues a fresh
+    # session id; the planted value authenticates nobody afterwards.
+    chosen = random_session_value()
+    with Browser() as victim:
+        victim.plant(chosen)
+        assert victim.consent_username(base, register_client(base)) is None
+        page = victim.walk(authorize_url(), 1)
+        assert page.status_code == 200 and 'action="/oauth/consent"' in page.text, page.text[:300]
+        fresh = victim.cookie()
+        assert fresh and fresh != chosen
+        assert victim.consent_username(base, register_client(base)) == victim.upn
+    with Browser() as attacker:
+        attacker.plant(chosen)
+        assert attacker.consent_username(base, register_client(base)) is None
+
+    # A valid session of user A planted in B's browser: B's sign-in (prompt=login) replaces it with a fresh one
+    # for B, and A's planted value is ended, so it can never stand for B.
+    with Browser() as alice:
+        assert alice.walk(authorize_url(), 0).status_code == 200
+        alices = alice.cookie()
+        assert alice.consent_username(base, register_client(base)) == alice.upn
+    with Browser() as bob:
+        bob.plant(alices)
+        assert bob.consent_username(base, register_client(base)) == alice.upn  # what planting a session means
+        page = bob.walk(authorize_url(prompt="login"), 2)
+        assert page.status_code == 200 and 'action="/oauth/consent"' in page.text, page.text[:300]
+        bobs = bob.cookie()
+        assert bobs and bobs != alices and bob.upn != alice.upn
+        assert bob.consent_username(base, register_client(base)) == bob.upn
+    with Browser() as attacker:
+        attacker.plant(alices)
+        assert attacker.consent_username(base, register_client(base)) is None
+
+
+def test_mcp_session_ids_are_never_chosen_by_the_client_nor_shared_between_users(stack):
+    _, graphgate = stack
+    alice, bob = Login(graphgate.base, 0), Login(graphgate.base, 1)
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "fixation", "version": "1"}}}
+    tools_list = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+
+    async def scenario():
+        async with httpx.AsyncClient(timeout=30) as http:
+            # A client-chosen session id is never adopted: not on initialize, not afterwards.
+            chosen = secrets.token_urlsafe(32)
+            client = McpClient(http, alice)
+            client.session_id = chosen
+            r = await client.post(initialize)
+            assert r.status_code in (400, 404), (r.status_code, r.text[:200])
+            assert r.headers.get("mcp-session-id") in (None, ""), r.headers
+            assert (await client.post(tools_list)).status_code == 404
+            client.session_id = None
+            await client.initialize()
+            assert client.session_id and client.session_id != chosen
+            client_session = client.session_id
+            client.session_id = chosen
+            assert (await client.post(tools_list)).status_code == 404
+            client.session_id = client_session
+            assert (await client.post(tools_list)).status_code == 200
+
+            # A's session id presented with B's token is 404 for every method; A's session keeps working.
+            intruder = McpClient(http, bob)
+            intruder.session_id = client_session
+            assert (await intruder.post(tools_list)).status_code == 404
+            assert (await intruder.post(initialize)).status_code in (400, 404)
+            r = await http.delete(f"{graphgate.base}/mcp", headers=intruder.headers())
+            assert r.status_code == 404
+            r = await client.post(tools_list)
+            assert r.status_code == 200 and "get_message" in r.text
+
+    asyncio.run(scenario())

@@ -40,11 +40,10 @@ struct RateLimitMiddleware: RouterMiddleware {
         for budget in budgets {
             let decision = await security.rateLimiter.take("ip:\(ip)", budget: budget)
             if !decision.allowed {
-                await security.monitor.report(.rateLimitHit, subjects: ["ip:\(ip)"])
                 context.logger.notice(
                     "rate limited",
                     metadata: ["gg.budget": "\(budget.name)", "gg.retry_after": "\(decision.retryAfterSeconds)"])
-                return SecurityResponses.tooManyRequests(decision, budget: budget.name, path: path)
+                return await security.rateLimited(decision, budget: budget, subject: "ip:\(ip)", path: path)
             }
         }
         return try await next(request, context)

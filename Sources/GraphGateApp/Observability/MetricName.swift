@@ -1,5 +1,11 @@
-/// Every metric graphgate exports, by swift-metrics label. Other modules cannot import this app module, so they
-/// use the same strings (listed in `docs/operations.md`); the app's own code uses these constants.
+import MCPGateway
+import MicrosoftGraph
+import Security
+import TokenVault
+
+/// Every metric graphgate exports, by swift-metrics label. Metrics recorded below the app are defined once in
+/// the module that records them (`MCPMetrics`, `GraphMetrics`, `VaultMetrics`, `SecurityMetrics`) and only
+/// referred to here; `docs/operations.md` lists them all.
 ///
 /// Rules (swift-prometheus enforces them with a crash, `SafeMetricsFactory` with a renamed series): one label
 /// = one metric type, always with the same dimension names; counters end in `_total`.
@@ -9,21 +15,21 @@ public enum MetricName {
     /// Timer, dimensions `route`, `method`.
     public static let httpRequestDuration = "graphgate_http_request_duration_seconds"
     /// Counter, dimensions `tool`, `outcome` (`ok`, `error`, `denied`, `rate_limited`).
-    public static let toolCalls = "graphgate_tool_calls_total"
+    public static let toolCalls = MCPMetrics.toolCalls
     /// Counter, dimension `status` (HTTP status code, or `network` when no response came).
-    public static let graphRequests = "graphgate_graph_requests_total"
+    public static let graphRequests = GraphMetrics.requests
     /// Timer, no dimensions: one Graph HTTP round trip (each retry counted separately).
-    public static let graphRequestDuration = "graphgate_graph_request_duration_seconds"
-    /// Counter, dimension `outcome` (`ok`, `invalid_grant`, `failed`).
-    public static let tokenRefreshes = "graphgate_token_refreshes_total"
-    /// Counter, dimension `scope` (`user`, `ip`, `client`, …: which limit was hit).
-    public static let rateLimitHits = "graphgate_rate_limit_hits_total"
+    public static let graphRequestDuration = GraphMetrics.requestDuration
+    /// Counter, dimension `outcome` (`ok`, `invalid_grant`, `failed`): refresh-token redemptions at Microsoft.
+    public static let tokenRefreshes = VaultMetrics.tokenRefreshes
+    /// Counter, dimension `scope`: the budget that refused (`ip`, `login`, `register`, `tool`, `tool-client`).
+    public static let rateLimitHits = SecurityMetrics.rateLimitHits
     /// Counter, dimension `rule`: alerts fired by the security monitor.
-    public static let alerts = "graphgate_alerts_total"
+    public static let alerts = SecurityMetrics.alerts
     /// Meter (gauge), no dimensions: MCP sessions currently open (increment on open, decrement on close).
-    public static let mcpSessionsOpen = "graphgate_mcp_sessions_open"
+    public static let mcpSessionsOpen = MCPMetrics.sessionsOpen
     /// Counter, dimensions `event` (audit event type), `outcome`.
-    public static let auditEvents = "graphgate_audit_events_total"
+    public static let auditEvents = SecurityMetrics.auditEvents
 
     // Sampled by `MetricsSampler` from the database every interval.
     /// Gauge: browser sessions not yet expired.

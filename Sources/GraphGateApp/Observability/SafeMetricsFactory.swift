@@ -17,6 +17,9 @@ final class SafeMetricsFactory: MetricsFactory, Sendable {
 
     init(wrapping factory: any MetricsFactory) { self.wrapped = factory }
 
+    /// Where handlers are made: the task's own registry when it has one (`GraphGateMetrics.withOwnRegistry`).
+    private var target: any MetricsFactory { GraphGateMetrics.scope?.factory ?? wrapped }
+
     /// The label to register under: `label` itself, or a conflict-suffixed one when `label` has another shape.
     private func safeLabel(_ label: String, kind: String, dimensions: [(String, String)]) -> String {
         let shape = Shape(kind: kind, labelled: !dimensions.isEmpty)
@@ -35,33 +38,33 @@ final class SafeMetricsFactory: MetricsFactory, Sendable {
     }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        wrapped.makeCounter(label: safeLabel(label, kind: "counter", dimensions: dimensions), dimensions: dimensions)
+        target.makeCounter(label: safeLabel(label, kind: "counter", dimensions: dimensions), dimensions: dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        wrapped.makeFloatingPointCounter(
+        target.makeFloatingPointCounter(
             label: safeLabel(label, kind: "counter", dimensions: dimensions), dimensions: dimensions)
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        wrapped.makeRecorder(
+        target.makeRecorder(
             label: safeLabel(label, kind: aggregate ? "histogram" : "gauge", dimensions: dimensions),
             dimensions: dimensions, aggregate: aggregate)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        wrapped.makeMeter(label: safeLabel(label, kind: "gauge", dimensions: dimensions), dimensions: dimensions)
+        target.makeMeter(label: safeLabel(label, kind: "gauge", dimensions: dimensions), dimensions: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        wrapped.makeTimer(label: safeLabel(label, kind: "timer", dimensions: dimensions), dimensions: dimensions)
+        target.makeTimer(label: safeLabel(label, kind: "timer", dimensions: dimensions), dimensions: dimensions)
     }
 
-    func destroyCounter(_ handler: any CounterHandler) { wrapped.destroyCounter(handler) }
+    func destroyCounter(_ handler: any CounterHandler) { target.destroyCounter(handler) }
     func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
-        wrapped.destroyFloatingPointCounter(handler)
+        target.destroyFloatingPointCounter(handler)
     }
-    func destroyRecorder(_ handler: any RecorderHandler) { wrapped.destroyRecorder(handler) }
-    func destroyMeter(_ handler: any MeterHandler) { wrapped.destroyMeter(handler) }
-    func destroyTimer(_ handler: any TimerHandler) { wrapped.destroyTimer(handler) }
+    func destroyRecorder(_ handler: any RecorderHandler) { target.destroyRecorder(handler) }
+    func destroyMeter(_ handler: any MeterHandler) { target.destroyMeter(handler) }
+    func destroyTimer(_ handler: any TimerHandler) { target.destroyTimer(handler) }
 }

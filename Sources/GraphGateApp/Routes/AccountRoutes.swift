@@ -80,7 +80,8 @@ struct AccountRoutes {
         return scopes
     }
 
-    /// The page shown at `/oauth/callback` after a `web:` sign-in finished (the browser session is already open).
+    /// The answer at `/oauth/callback` after a `web:` sign-in finished (the browser session is already open): a
+    /// plain sign-in is sent on to `/account` (303); an incremental consent gets a page saying what was granted.
     static func finished(
         continuation: String, completed: CompletedSignIn, headers: HTTPFields, audit: any AuditRecorder,
         sourceIP: String?
@@ -102,12 +103,15 @@ struct AccountRoutes {
                     sourceIP: sourceIP,
                     details: ["granted": given.joined(separator: " "), "missing": missing.joined(separator: " ")]))
         }
+        if requested.isEmpty {
+            // A plain sign-in lands on the account page (the cookie is set on this redirect).
+            var response = OAuthRoutes.redirect("/account", status: .seeOther)
+            for field in headers { response.headers.append(field) }
+            return response
+        }
         let title: String
         let message: String
-        if requested.isEmpty {
-            title = "Signed in"
-            message = "You are signed in to graphgate with your Microsoft account."
-        } else if missing.isEmpty {
+        if missing.isEmpty {
             title = "Permission granted"
             message = given.joined(separator: ", ") + " granted."
         } else {

@@ -23,7 +23,9 @@ extension AppComponents {
             },
             consentLink: { _, scopes in vault.consentURL(for: scopes)?.absoluteString })
         let catalogue = ToolCatalogue(
-            policy: ToolPolicy(readOnly: config.readOnly, toolPatterns: config.tools), graph: source,
+            policy: ToolPolicy(
+                readOnly: config.readOnly, toolPatterns: config.tools, sendAllowedDomains: config.sendAllowedDomains,
+                sendsPerHour: config.sendsPerHour, confirmSends: config.confirmSends), graph: source,
             audit: security.recorder, logger: logger)
         let security = security
         return MCPAccess(

@@ -54,9 +54,14 @@ struct MCPRoutes {
                 return Self.jsonRPCError(.contentTooLarge, "Request body is larger than 512 KiB")
             }
         }
-        if let body, Self.isToolCall(body), let refusal = await access.toolCallGate(principal) {
+        if let body, case let tools = Self.toolCalls(in: body), !tools.isEmpty,
+            let refusal = await access.toolCallGate(principal)
+        {
+            let outcome: MCPMetrics.ToolOutcome = refusal.status == .tooManyRequests ? .rateLimited : .denied
+            for tool in tools { MCPMetrics.toolCall(tool, outcome) }
             return refusal
         }
+        if let body, let refusal = Self.unknownMethodRefusal(body) { return refusal }
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
@@ -104,12 +109,40 @@ struct MCPRoutes {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// A JSON-RPC `tools/call` request (or a batch holding one).
-    static func isToolCall(_ body: Data) -> Bool {
-        guard let object = try? JSONSerialization.jsonObject(with: body) else { return false }
-        if let message = object as? [String: Any] { return message["method"] as? String == "tools/call" }
-        if let batch = object as? [[String: Any]] { return batch.contains { $0["method"] as? String == "tools/call" } }
-        return false
+    /// The tool names of the JSON-RPC `tools/call` requests in `body` (one message or a batch); empty when there
+    /// are none. A call without a string name counts as "" (a tool that does not exist).
+    static func toolCalls(in body: Data) -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: body) else { return [] }
+        let messages = (object as? [[String: Any]]) ?? [object as? [String: Any]].compactMap { $0 }
+        return messages.filter { $0["method"] as? String == "tools/call" }.map {
+            ($0["params"] as? [String: Any])?["name"] as? String ?? ""
+        }
+    }
+
+    /// The JSON-RPC methods graphgate's MCP server answers.
+    static let knownMethods: Set<String> = ["initialize", "ping", "tools/list", "tools/call"]
+
+    /// The answer to a request (or a batch holding one) for a method graphgate does not have, made here because
+    /// the SDK's "Method not found" error repeats the method name, which can be anything a client sent (a token
+    /// too). Notifications (no `id`) pass on: nothing answers them.
+    static func unknownMethodRefusal(_ body: Data) -> Response? {
+        guard let object = try? JSONSerialization.jsonObject(with: body) else { return nil }
+        let messages = (object as? [[String: Any]]) ?? [object as? [String: Any]].compactMap { $0 }
+        let unknown = messages.contains { message in
+            guard message["id"] != nil, let method = message["method"] as? String else { return false }
+            return !knownMethods.contains(method)
+        }
+        guard unknown else { return nil }
+        guard messages.count == 1, let id = messages[0]["id"], object is [String: Any] else {
+            return jsonRPCError(.badRequest, "Method not found (in a batch)")
+        }
+        let reply: [String: Any] = [
+            "jsonrpc": "2.0", "id": id, "error": ["code": -32601, "message": "Method not found"] as [String: Any],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: reply)) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/json"]
+        CORS.allow(&headers)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// `host:port` or `[v6]:port` → the host part.

@@ -12,12 +12,17 @@ extension SecurityServices {
             ("user:\(userId)", rateLimits.toolCallsPerUser), ("client:\(clientId)", rateLimits.toolCallsPerClient),
         ] {
             let decision = await rateLimiter.take(key, budget: budget)
-            if !decision.allowed {
-                await monitor.report(.rateLimitHit, subjects: [key])
-                return SecurityResponses.tooManyRequests(decision, budget: budget.name, path: path)
-            }
+            if !decision.allowed { return await rateLimited(decision, budget: budget, subject: key, path: path) }
         }
         return nil
+    }
+
+    /// A request refused by `budget`: counted in `graphgate_rate_limit_hits_total`, reported to the monitor as a
+    /// rate-limit hit of `subject`, answered 429 with `Retry-After`.
+    func rateLimited(_ decision: RateDecision, budget: RateBudget, subject: String, path: String) async -> Response {
+        SecurityMetrics.rateLimitHit(budget)
+        await monitor.report(.rateLimitHit, subjects: [subject])
+        return SecurityResponses.tooManyRequests(decision, budget: budget.name, path: path)
     }
 
     /// A blocked user gets 403 on every path (bearer-authenticated requests, browser sessions, the sign-in

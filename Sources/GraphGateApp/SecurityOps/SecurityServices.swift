@@ -60,11 +60,11 @@ public struct SecurityServices: Sendable {
         return try AuditSigningKey.load(path: path, create: create)
     }
 
-    /// Background work: signing the audit head, delivering alerts, pruning old counters.
+    /// Background work: signing the audit head (also at graceful shutdown), delivering alerts, pruning old
+    /// counters.
     public func services() -> [any Service] {
         var services: [any Service] = [
-            BackgroundLoop(name: "audit-head-signer") { [signer, signInterval] in await signer.run(every: signInterval)
-            },
+            AuditHeadSigningService(signer: signer, interval: signInterval),
             BackgroundLoop(name: "security-monitor-prune") { [monitor] in
                 while !Task.isCancelled {
                     await monitor.prune()

@@ -16,6 +16,8 @@ func buildApplication(
     access.addRoutes(to: router)
     components.addOperationsRoutes(to: router)
     WebRoutes(components: components, browser: access.authorization.sessions).add(to: router)
+    AdminRoutes(components: components, access: access).add(to: router)
+    AccountPageRoutes(components: components, access: access).add(to: router)
 
     var services: [any Service] = []
     services += components.operationsServices()

@@ -1,8 +1,9 @@
 import Hummingbird
 import Logging
 
-/// Logs one line per request: method, path (never the query string, which can carry OAuth codes), status and
-/// duration. Headers are not logged, so `Authorization` and `Cookie` never reach a log.
+/// Logs one line per request: method, the matched route pattern (never the raw path or query string: a client
+/// can put a token or code in either, e.g. `GET /<token>`; requests that match no route are `unmatched`), status
+/// and duration. Headers are not logged, so `Authorization` and `Cookie` never reach a log.
 struct RequestLoggerMiddleware: RouterMiddleware {
     typealias Context = GraphGateRequestContext
 
@@ -20,8 +21,10 @@ struct RequestLoggerMiddleware: RouterMiddleware {
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        // Hummingbird names the not-found responder's endpoint "NotFound" (as in HTTPMetricsMiddleware).
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         context.logger.info(
-            "\(request.method) \(request.uri.path) \(status)",
+            "\(request.method) \(route) \(status)",
             metadata: ["gg.status": "\(status)", "gg.ms": "\(Int(ms))"])
     }
 }

@@ -60,12 +60,18 @@ public enum KeysAdmin {
                 logger: logger
             ).usage()
         }
+        return lines(keyring: keyring, usage: usage)
+    }
+
+    /// One line per key of `keyring`, then one per key id that stored envelopes use but the keyring lacks
+    /// (status `missing`). Shared by `keys status` and the admin page.
+    static func lines(keyring: Keyring, usage: [UInt32: KeyMaintenance.Usage]) -> [KeyLine] {
         var lines = keyring.keys.map { key in
             KeyLine(
                 id: key.id, status: key.status.rawValue, createdAt: key.createdAt, tokens: usage[key.id]?.tokens ?? 0,
                 pendingSignIns: usage[key.id]?.pendingSignIns ?? 0)
         }
-        for (id, count) in usage where keyring.key(id: id) == nil {
+        for (id, count) in usage.sorted(by: { $0.key < $1.key }) where keyring.key(id: id) == nil {
             lines.append(
                 KeyLine(
                     id: id, status: "missing", createdAt: 0, tokens: count.tokens, pendingSignIns: count.pendingSignIns)

@@ -13,7 +13,18 @@ enum WebPage {
         margin:1rem 0}.muted{color:#555;font-size:.9rem}.warn{background:#fff7e0;border-color:#e0b400}\
         button{font-size:1rem;padding:.55rem 1.2rem;border-radius:6px;border:1px solid #888;cursor:pointer;margin-right:.5rem}\
         button.primary{background:#0b5cad;color:#fff;border-color:#0b5cad}ul{padding-left:1.2rem}\
-        form.inline{display:inline}code{background:#f2f2f2;padding:0 .25rem;border-radius:3px}
+        form.inline{display:inline}code{background:#f2f2f2;padding:0 .25rem;border-radius:3px}\
+        body.wide{max-width:64rem}table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}\
+        th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical-align:top;\
+        overflow-wrap:break-word}td code{overflow-wrap:anywhere}thead th{background:#f2f2f2}.num{text-align:right}\
+        button.danger{background:#b00020;color:#fff;border-color:#b00020}\
+        input[type=text]{font-size:1rem;padding:.35rem;border:1px solid #888;border-radius:6px;max-width:100%}\
+        input.wide{width:24rem}form.row button{font-size:.9rem;padding:.35rem .8rem;margin:.2rem .3rem .2rem 0}\
+        .nowrap{white-space:nowrap}textarea{width:100%;box-sizing:border-box}\
+        @media (max-width:40rem){table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;\
+        clip:rect(0 0 0 0)}table.stack tr{display:block;border:1px solid #ccc;border-radius:8px;margin:.6rem 0;\
+        padding:.3rem}table.stack td,table.stack th{display:block;border:0;padding:.2rem .4rem;text-align:left}\
+        table.stack [data-label]::before{content:attr(data-label) ": ";font-weight:600}}
         """
 
     /// `sha256-…` of `style`, for the CSP.
@@ -23,7 +34,7 @@ enum WebPage {
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
         <meta name="referrer" content="no-referrer"><title>{{title}} · graphgate</title><style>{{{style}}}</style></head>
-        <body>
+        <body{{#wide}} class="wide"{{/wide}}>
         """
 
     static let consentTemplate = try! MustacheTemplate(

@@ -35,6 +35,11 @@ public actor MCPSessionManager {
 
     /// Handles one authenticated request to the MCP endpoint.
     public func handle(_ request: HTTPRequest, principal: MCPPrincipal) async -> HTTPResponse {
+        if let body = request.body, JSONRPCBody.isAmbiguous(body) {
+            return .error(
+                statusCode: 400,
+                .invalidRequest("Bad Request: a member is repeated, or an id is neither a string nor an integer"))
+        }
         if configuration.stateless { return await handleStateless(request, principal: principal) }
         guard let sessionId = request.header(HTTPHeaderName.sessionID) else {
             guard request.method.uppercased() == "POST", Self.isInitialize(request.body) else {
@@ -132,6 +137,7 @@ public actor MCPSessionManager {
         let session = MCPSession(
             id: id, principal: principal, server: server, transport: transport, createdAt: .now)
         sessions[id] = session
+        MCPMetrics.sessionOpened()
         lastUsed[id] = .now
         requestCounts[id] = 1
         let response = await transport.handleRequest(request)
@@ -165,6 +171,7 @@ public actor MCPSessionManager {
 
     private func close(_ id: String, reason: String) async {
         guard let session = sessions.removeValue(forKey: id) else { return }
+        MCPMetrics.sessionClosed()
         lastUsed.removeValue(forKey: id)
         requestCounts.removeValue(forKey: id)
         await session.server.stop()

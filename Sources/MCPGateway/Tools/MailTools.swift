@@ -3,7 +3,7 @@ import MCP
 import MicrosoftGraph
 
 /// Read-only mail tools.
-enum MailTools {
+package enum MailTools {
     static let all: [ToolDefinition] = [
         listFolders, listMessages, searchMessages, getMessage, listAttachments, getAttachment,
     ]
@@ -145,7 +145,7 @@ enum MailTools {
     ]
 
     /// Plain words or KQL `field:value` terms; no quotes or backslashes (they would end Graph's quoted value).
-    static func checkSearch(_ query: String) throws(ToolError) -> String {
+    package static func checkSearch(_ query: String) throws(ToolError) -> String {
         let q = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !q.isEmpty else { throw .invalidArgument(name: "query", expected: "some words to search for") }
         guard !q.contains("\""), !q.contains("\\"),

@@ -11,7 +11,7 @@ enum MailWriteTools {
 
     static let composeParameters: [ToolParameter] = [
         .emails("to"), .emails("cc"), .emails("bcc"),
-        .string("subject", max: 255),
+        .string("subject", max: 255, format: .line),
         .string("body", max: 100_000),
         .string("body_format", "text (default) or html.", choices: ["text", "html"]),
         .string("importance", choices: ["low", "normal", "high"]),

@@ -9,10 +9,11 @@ struct ToolArguments: Sendable {
     init(_ raw: [String: Value]?, parameters: [ToolParameter]) throws(ToolError) {
         let raw = raw ?? [:]
         let byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
-        for key in raw.keys.sorted() where byName[key] == nil {
+        // The unknown name is not repeated: the client knows what it sent, and it could be anything (a token).
+        if raw.keys.contains(where: { byName[$0] == nil }) {
             let known = parameters.map(\.name).joined(separator: ", ")
             throw .invalidArgument(
-                name: String(key.prefix(64)), expected: "no such argument (known: \(known.isEmpty ? "none" : known))")
+                name: "arguments", expected: "only these argument names: \(known.isEmpty ? "none" : known)")
         }
         var values: [String: Value] = [:]
         for parameter in parameters {
@@ -79,6 +80,12 @@ struct ToolArguments: Sendable {
         case .text:
             guard !s.unicodeScalars.contains(where: { $0.value == 0 }) else {
                 throw .invalidArgument(name: name, expected: "text without NUL characters")
+            }
+        case .line:
+            guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }),
+                !s.unicodeScalars.contains(where: { $0 == "\u{2028}" || $0 == "\u{2029}" })
+            else {
+                throw .invalidArgument(name: name, expected: "one line of text (no line breaks or control characters)")
             }
         case .itemId:
             guard isItemId(s) else {

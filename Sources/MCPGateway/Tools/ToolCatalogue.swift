@@ -31,8 +31,12 @@ public struct ToolCatalogue: Sendable {
         self.logger = logger
         self.cursors = PageCursor(key: cursorKey ?? SymmetricKey(size: .bits256))
         self.sends = SendLimiter()
-        self.definitions = ProfileTools.all + MailTools.all + MailWriteTools.all + CalendarTools.all + ContactTools.all
+        self.definitions = Self.allDefinitions
     }
+
+    /// Every tool graphgate has, before the policy picks the exposed ones.
+    static let allDefinitions: [ToolDefinition] =
+        ProfileTools.all + MailTools.all + MailWriteTools.all + CalendarTools.all + ContactTools.all
 
     /// Names of every tool this policy exposes.
     public var exposedToolNames: [String] { exposed.map(\.name) }
@@ -61,11 +65,15 @@ public struct ToolCatalogue: Sendable {
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
         await server.withMethodHandler(CallTool.self) { [weak server] params in
             guard let definition = byName[params.name] else {
+                MCPMetrics.toolCall(params.name, .error)
+                // The name a client sent is never repeated or stored (it could be anything, a token too): only
+                // the names of tools graphgate has (one the policy does not expose) are audited.
+                let known = Self.allDefinitions.contains { $0.name == params.name }
                 await catalogue.audit.record(
                     AuditEvent(
                         "tool.call", outcome: .failure, userId: principal.userId, clientId: principal.clientId,
-                        details: ["tool": String(params.name.prefix(64)), "error": "unknown_tool"]))
-                throw MCPError.invalidParams("Unknown tool: \(String(params.name.prefix(64)))")
+                        details: ["tool": known ? params.name : "(unknown)", "error": "unknown_tool"]))
+                throw MCPError.invalidParams("Unknown tool: tools/list names the tools this server offers")
             }
             return await catalogue.call(definition, arguments: params.arguments, principal: principal, server: server)
         }
@@ -99,6 +107,7 @@ public struct ToolCatalogue: Sendable {
             result = CallTool.Result(
                 content: [.text(text: toolError.description, annotations: nil, _meta: nil)], isError: true)
         }
+        MCPMetrics.toolCall(definition.name, MCPMetrics.ToolOutcome(outcome))
         var details = notes.details
         details["tool"] = definition.name
         if let errorCode { details["error"] = errorCode }

@@ -5,6 +5,9 @@ struct ToolParameter: Sendable {
     enum Format: Sendable {
         /// Free text.
         case text
+        /// One line of text (a subject): no line breaks or other control characters, so it can never become a
+        /// header of the message Graph builds.
+        case line
         /// A Graph item id (letters, digits, `-_=+`): checked for shape before it reaches a URL.
         case itemId
         /// An SMTP address.

@@ -78,10 +78,14 @@ extension GraphClient {
     /// Full-text search (`$search`, KQL); Graph orders by relevance and pages with `$skiptoken`.
     /// - Parameter kql: the query WITHOUT surrounding quotes; it must not contain `"` or `\`.
     public func searchMessages(kql: String, top: Int) async throws -> GraphPage<GraphMessage> {
-        try await page(
-            GraphRequest(
-                .get, "/v1.0/me/messages",
-                query: [("$search", "\"\(kql)\""), ("$select", GraphMessage.listSelect), ("$top", "\(top)")]))
+        try await page(Self.searchRequest(kql: kql, top: top))
+    }
+
+    /// The `$search` request of ``searchMessages(kql:top:)`` (the KQL goes inside one quoted value).
+    package static func searchRequest(kql: String, top: Int) -> GraphRequest {
+        GraphRequest(
+            .get, "/v1.0/me/messages",
+            query: [("$search", "\"\(kql)\""), ("$select", GraphMessage.listSelect), ("$top", "\(top)")])
     }
 
     public func message(_ id: String, html: Bool = false) async throws -> GraphMessage {

@@ -244,6 +244,8 @@ public struct GraphClient: Sendable {
             return try await body()
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as any TransientTokenError where error.isTransient {
+            throw GraphError.unavailable(status: 503)
         } catch {
             throw GraphError.tokenUnavailable(reason: String(describing: error))
         }
@@ -253,7 +255,7 @@ public struct GraphClient: Sendable {
         try await Task.sleep(for: .milliseconds(milliseconds))
     }
 
-    func url(for request: GraphRequest) throws -> String {
+    package func url(for request: GraphRequest) throws -> String {
         guard request.path.hasPrefix("/"), !request.path.hasPrefix("//") else {
             throw GraphError.invalidResponse(reason: "request path must start with /")
         }
@@ -319,10 +321,12 @@ public struct GraphClient: Sendable {
         return "connection failed"
     }
 
+    /// Logs one HTTP attempt (at `debug`) and counts it in the metrics.
     private func log(
         _ request: GraphRequest, status: Int?, attempt: Int, started: ContinuousClock.Instant, clientRequestId: String,
         requestId: String?
     ) {
+        GraphMetrics.attempt(status: status, since: started)
         let elapsed = ContinuousClock.now - started
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         logger.debug(
@@ -339,9 +343,16 @@ public struct GraphClient: Sendable {
     }
 
     /// The path with ids replaced by `{id}`, for logs.
+    /// The path with every segment that is not a Graph path word (`me`, `messages`, `$value`, `v1.0`) shown as
+    /// `{id}`: ids come from tool arguments, which a client can fill with anything (a short token too).
     static func route(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { $0.count > 24 || $0.contains("%") ? "{id}" : String($0) }
+            .map { segment in
+                let word =
+                    segment == "v1.0"
+                    || (segment.count <= 24 && segment.drop { $0 == "$" }.allSatisfy { $0.isASCII && $0.isLetter })
+                return word ? String(segment) : "{id}"
+            }
             .joined(separator: "/")
     }
 }

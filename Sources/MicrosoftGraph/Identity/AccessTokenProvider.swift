@@ -21,3 +21,10 @@ extension AccessTokenProvider {
         try await accessToken(forceRefresh: true)
     }
 }
+
+/// An error of a token provider that says whether the token is unavailable only for now (Microsoft's token
+/// endpoint or the store briefly down): a Graph call then fails as retryable (`GraphError.unavailable`) instead
+/// of telling the user to sign in again.
+public protocol TransientTokenError: Error {
+    var isTransient: Bool { get }
+}

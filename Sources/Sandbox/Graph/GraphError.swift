@@ -65,6 +65,30 @@ struct GraphError: Error, Sendable {
             status: 503, code: "ServiceNotAvailable", message: "The service is temporarily unavailable. Please retry.",
             retryAfter: retryAfter)
     }
+    /// The answer `SandboxFaults.failNextRequests` injects for `status`, with the code Graph uses for it.
+    static func injected(status: Int) -> GraphError {
+        switch status {
+        case 400: badRequest("Invalid request.")
+        case 401: GraphError(status: 401, code: "InvalidAuthenticationToken", message: "Access token is empty.")
+        case 403: accessDenied
+        case 404: itemNotFound
+        case 409: GraphError(status: 409, code: "ErrorIrresolvableConflict", message: "The change key is out of date.")
+        case 503: unavailable(retryAfter: 1)
+        default:
+            GraphError(
+                status: status, code: status >= 500 ? "InternalServerError" : "UnknownError",
+                message: "An internal server error occurred.")
+        }
+    }
+
+    /// The same error with `message` replaced when one is given (fault injection).
+    func replacingMessage(_ replacement: String?) -> GraphError {
+        guard let replacement else { return self }
+        var copy = GraphError(status: status, code: code, message: replacement, retryAfter: retryAfter)
+        copy.wwwAuthenticate = wwwAuthenticate
+        return copy
+    }
+
     static func gatewayTimeout(retryAfter: Int) -> GraphError {
         GraphError(status: 504, code: "UnknownError", message: "Gateway Timeout.", retryAfter: retryAfter)
     }

@@ -70,7 +70,12 @@ struct GraphRoutes: Sendable {
         let throttle: GraphError? = state.withData { d -> GraphError? in
             if d.faults.throttleNextRequests > 0 {
                 d.faults.throttleNextRequests -= 1
-                return .throttled(retryAfter: d.faults.retryAfterSeconds, concurrency: true)
+                return GraphError.throttled(retryAfter: d.faults.retryAfterSeconds, concurrency: true)
+                    .replacingMessage(d.faults.errorMessage)
+            }
+            if d.faults.failNextRequests > 0 {
+                d.faults.failNextRequests -= 1
+                return GraphError.injected(status: d.faults.failNextStatus).replacingMessage(d.faults.errorMessage)
             }
             var b = d.budgets[mailbox.index] ?? (now, 0)
             if now.timeIntervalSince(b.start) > Double(limits.mailboxBudgetWindow) { b = (now, 0) }
@@ -115,9 +120,21 @@ struct GraphRoutes: Sendable {
             case .drop:
                 context.channel.close(promise: nil)
                 return logged(HTTPReply.empty(500))
-            case .throttle: return logged(fail(.throttled(retryAfter: faults.retryAfterSeconds, concurrency: true)))
-            case .unavailable: return logged(fail(.unavailable(retryAfter: faults.retryAfterSeconds)))
-            case .timeout: return logged(fail(.gatewayTimeout(retryAfter: faults.retryAfterSeconds)))
+            case .throttle:
+                return logged(
+                    fail(
+                        GraphError.throttled(retryAfter: faults.retryAfterSeconds, concurrency: true)
+                            .replacingMessage(faults.errorMessage)))
+            case .unavailable:
+                return logged(
+                    fail(
+                        GraphError.unavailable(retryAfter: faults.retryAfterSeconds).replacingMessage(
+                            faults.errorMessage)))
+            case .timeout:
+                return logged(
+                    fail(
+                        GraphError.gatewayTimeout(retryAfter: faults.retryAfterSeconds).replacingMessage(
+                            faults.errorMessage)))
             }
         }
 

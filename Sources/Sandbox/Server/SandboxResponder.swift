@@ -94,15 +94,12 @@ struct SandboxResponder: HTTPResponder {
     private func tokenFault() -> IdentityError? {
         let faults = core.state.withData { $0.faults }
         guard faults.includeTokenEndpoint, let outcome = FaultDice.roll(faults) else { return nil }
+        let message = faults.errorMessage ?? "A transient error has occurred. Please try again."
         switch outcome {
         case .throttle:
-            return IdentityError(
-                status: 429, error: "temporarily_unavailable", code: 90033,
-                message: "A transient error has occurred. Please try again.")
+            return IdentityError(status: 429, error: "temporarily_unavailable", code: 90033, message: message)
         default:
-            return IdentityError(
-                status: 503, error: "temporarily_unavailable", code: 90033,
-                message: "A transient error has occurred. Please try again.")
+            return IdentityError(status: 503, error: "temporarily_unavailable", code: 90033, message: message)
         }
     }
 }

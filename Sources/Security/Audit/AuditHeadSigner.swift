@@ -42,8 +42,8 @@ public struct AuditHeadSigner: Sendable {
         return signed
     }
 
-    /// Signs at once, then every `interval`, until the task is cancelled. (No last signature at shutdown: the
-    /// store may already be closing then; `audit sign-head` signs on demand.)
+    /// Signs at once, then every `interval`, until the task is cancelled. The server cancels it at graceful
+    /// shutdown and then calls ``signFinal(timeout:)``.
     public func run(every interval: Duration) async {
         while !Task.isCancelled {
             do {
@@ -54,5 +54,45 @@ public struct AuditHeadSigner: Sendable {
             }
             try? await Task.sleep(for: interval)
         }
+    }
+
+    /// The last signature of a run, at graceful shutdown: after the HTTP server has drained and before the store
+    /// closes, so the newest signed head covers the last event written. Never throws and never holds the shutdown
+    /// up for more than `timeout`: a store that is already gone (or hangs) is logged and left behind.
+    @discardableResult
+    public func signFinal(timeout: Duration = .seconds(5)) async -> AuditSignedHead? {
+        enum Outcome: Sendable {
+            case signed(AuditSignedHead?)
+            case failed(StorageError)
+            case timedOut
+        }
+        // Unstructured on purpose: a store call that ignores cancellation must not keep the shutdown waiting.
+        let (outcomes, continuation) = AsyncStream<Outcome>.makeStream()
+        let signing = Task {
+            do throws(StorageError) {
+                continuation.yield(.signed(try await signNow(force: false)))
+            } catch {
+                continuation.yield(.failed(error))
+            }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            continuation.yield(.timedOut)
+        }
+        var iterator = outcomes.makeAsyncIterator()
+        let outcome = await iterator.next() ?? .timedOut
+        continuation.finish()
+        signing.cancel()
+        timer.cancel()
+        switch outcome {
+        case .signed(let head):
+            return head
+        case .failed(let error):
+            logger.warning(
+                "could not sign the audit head at shutdown", metadata: ["gg.error": "\(error.description)"])
+        case .timedOut:
+            logger.warning("could not sign the audit head at shutdown: the store did not answer within \(timeout)")
+        }
+        return nil
     }
 }

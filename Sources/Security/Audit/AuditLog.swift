@@ -35,7 +35,8 @@ public actor AuditLog: AuditRecorder {
         var batch: [(AuditRow, CheckedContinuation<Void, Never>?)] = [(row, nil)]
         while !batch.isEmpty {
             do {
-                _ = try await store.append(batch.map(\.0)) { AuditChain.hash(previous: $0, row: $1) }
+                let written = try await store.append(batch.map(\.0)) { AuditChain.hash(previous: $0, row: $1) }
+                SecurityMetrics.audited(written)
             } catch {
                 logger.critical(
                     "audit events could not be written",

@@ -13,6 +13,9 @@ public struct AuditVerification: Sendable, Equatable, Codable, CustomStringConve
         case headMismatch = "head_mismatch"
         /// A signed head's MAC does not verify with the key: the head itself was forged or edited.
         case badSignature = "bad_signature"
+        /// The retention anchor (`audit_prune_anchor`) claims rows were removed that are still there: the anchor
+        /// was moved forward to skip rows.
+        case anchorMismatch = "anchor_mismatch"
     }
 
     public struct Break: Sendable, Equatable, Codable {

@@ -3,7 +3,9 @@ import Storage
 /// Walks the audit chain from the first row and reports the first place it is broken.
 ///
 /// Checks, in order of the rows: sequence numbers are contiguous from 1 (deletions), each hash recomputes from
-/// the row and its predecessor (edits, insertions, reordering). Then the chain's end is compared with the head row
+/// the row and its predecessor (edits, insertions, reordering). When retention pruned the oldest rows, the walk
+/// starts after the anchor it recorded (`audit_prune_anchor`): the first remaining row must link to the anchor's
+/// hash, and no row at or below the anchor may remain. Then the chain's end is compared with the head row
 /// and every signed head (truncation, rewrites), and each signed head's MAC is checked with the key, when given.
 /// An attacker with database access can recompute every hash after an edit; what they cannot do without the key
 /// is produce a signed head that matches, so the signed heads (and an exported copy held elsewhere) anchor the
@@ -54,6 +56,15 @@ public struct AuditVerifier: Sendable {
         var expectedSeq: Int64 = 1
         var after: Int64 = 0
         if let anchor = try await store.pruneAnchor() {
+            // Retention deletes every row up to the anchor in the same transaction that records it.
+            if let first = try await store.rows(after: 0, limit: 1).first, first.seq <= anchor.seq {
+                result.firstBreak = .init(
+                    seq: first.seq, problem: .anchorMismatch,
+                    detail:
+                        "the retention anchor says rows up to \(anchor.seq) were removed, but row \(first.seq) is present"
+                )
+                return result
+            }
             previous = anchor.hash
             expectedSeq = anchor.seq + 1
             after = anchor.seq

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Metrics
 import Storage
 
 /// Counts security signals per subject in fixed windows and raises an alert when a rule's threshold is crossed.
@@ -8,7 +7,7 @@ import Storage
 /// Counters live in the database (`security_counters`, one atomic upsert per signal), so instances on one
 /// PostgreSQL add up to one count, and the alert fires exactly once per (rule, subject, window): only the
 /// increment that reaches the threshold fires, and the alert row is unique per window on top of that.
-/// An alert is: an audit event `security.alert`, a metric `graphgate_security_alerts_total{rule}`, a log line
+/// An alert is: an audit event `security.alert`, a metric `graphgate_alerts_total{rule}`, a log line
 /// at `error`, a webhook POST (when configured) and, for rules with `blockFor`, a temporary block of the
 /// `ip:` or `user:` subject (audited as `security.auto_block`).
 public struct SecurityMonitor: Sendable {
@@ -37,7 +36,6 @@ public struct SecurityMonitor: Sendable {
     /// Reports one occurrence of `signal` for each subject (`ip:…`, `user:…`). Returns the alerts it fired.
     @discardableResult
     public func report(_ signal: SecuritySignal, subjects: [String]) async -> [SecurityAlert] {
-        Counter(label: "graphgate_security_signals_total", dimensions: [("signal", signal.rawValue)]).increment()
         var fired: [SecurityAlert] = []
         let now = clock()
         for rule in rules[signal] ?? [] {
@@ -107,7 +105,7 @@ public struct SecurityMonitor: Sendable {
                     "rule": alert.rule, "subject": subject, "count": "\(count)", "threshold": "\(rule.threshold)",
                     "window_seconds": "\(alert.windowSeconds)", "alert_id": id, "action": action ?? "none",
                 ]))
-        Counter(label: "graphgate_security_alerts_total", dimensions: [("rule", alert.rule)]).increment()
+        SecurityMetrics.alert(rule: alert.rule)
         logger.error(
             "security alert",
             metadata: [

@@ -1,9 +1,10 @@
 /// The budgets graphgate enforces and which one applies where.
 ///
 /// Before authentication every request spends from its source IP's `perIP` bucket, and the login, consent and
-/// token endpoints and `/oauth/register` additionally from their own, smaller IP buckets. After authentication a
-/// tool call spends from the user's and the OAuth client's buckets. Keys come from the TCP peer (or the client
-/// address a trusted proxy reported) and from the authenticated identity, never from a header a client sets.
+/// token endpoints, `/oauth/register`, the account page's sign-in and actions (`/account/…`) and the admin page's
+/// actions (`/admin/…`) additionally from their own, smaller IP buckets. After authentication a tool call spends
+/// from the user's and the OAuth client's buckets. Keys come from the TCP peer (or the client address a trusted
+/// proxy reported) and from the authenticated identity, never from a header a client sets.
 public struct RateLimitPolicy: Sendable {
     public var perIP: RateBudget
     public var login: RateBudget
@@ -36,7 +37,8 @@ public struct RateLimitPolicy: Sendable {
     public func endpointBudget(path: String) -> RateBudget? {
         if path == "/oauth/register" || path.hasPrefix("/oauth/register/") { return register }
         let loginPrefixes = [
-            "/oauth/authorize", "/oauth/callback", "/oauth/token", "/oauth/consent", "/login", "/auth/",
+            "/oauth/authorize", "/oauth/callback", "/oauth/token", "/oauth/consent", "/login", "/auth/", "/account/",
+            "/admin/",
         ]
         return loginPrefixes.contains { path.hasPrefix($0) } ? login : nil
     }

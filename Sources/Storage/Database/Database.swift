@@ -10,7 +10,9 @@ import ServiceLifecycle
 /// The one SQL store of graphgate, on SQLite or PostgreSQL, behind the same API.
 ///
 /// Stores write their SQL once with SQLKit's bound interpolation (`\(bind: value)`), which renders `?` for
-/// SQLite and `$1` for PostgreSQL. Nothing is ever spliced into SQL as text.
+/// SQLite and `$1` for PostgreSQL. Nothing is ever spliced into SQL as text. The drivers' query logging is off
+/// (`queryLogLevel: nil`): at debug it would log every bound value, and a client can make any value a bind (a
+/// token sent as a `client_id`).
 ///
 /// - SQLite: one connection in WAL mode, handed to one caller at a time (SQLite has one writer anyway).
 /// - PostgreSQL: a `PostgresClient` pool; `run()` must be running (it is a `Service`).
@@ -139,9 +141,9 @@ public final class Database: Service, Sendable {
     {
         do {
             if let sqlite {
-                return try await sqliteLock.withLock { try await body(sqlite.sql()) }
+                return try await sqliteLock.withLock { try await body(sqlite.sql(queryLogLevel: nil)) }
             }
-            return try await withPostgresConnection { try await body($0.sql()) }
+            return try await withPostgresConnection { try await body($0.sql(queryLogLevel: nil)) }
         } catch {
             throw StorageError.from(error)
         }
@@ -157,7 +159,7 @@ public final class Database: Service, Sendable {
         do {
             if let sqlite {
                 return try await sqliteLock.withLock {
-                    let db = sqlite.sql()
+                    let db = sqlite.sql(queryLogLevel: nil)
                     try await db.raw("BEGIN IMMEDIATE").run()
                     do {
                         let result = try await body(db)
@@ -170,7 +172,7 @@ public final class Database: Service, Sendable {
                 }
             }
             return try await withPostgresConnection { connection in
-                let db = connection.sql()
+                let db = connection.sql(queryLogLevel: nil)
                 try await db.raw("BEGIN").run()
                 do {
                     let result = try await body(db)

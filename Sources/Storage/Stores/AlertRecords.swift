@@ -17,3 +17,21 @@ public struct AlertRecord: Sendable, Equatable, Codable {
         self.firedAt = firedAt
     }
 }
+
+/// The monitor's counters of one signal summed over recent windows, per kind of subject (`ip`, `user`,
+/// `client`): one event counts once for each subject it was reported for.
+public struct SecurityCounterTotal: Sendable, Equatable {
+    public var rule: String
+    /// `ip`, `user`, `client` or `other`.
+    public var subjectKind: String
+    public var total: Int64
+    /// Distinct subjects of that kind.
+    public var subjects: Int64
+
+    public init(rule: String, subjectKind: String, total: Int64, subjects: Int64) {
+        self.rule = rule
+        self.subjectKind = subjectKind
+        self.total = total
+        self.subjects = subjects
+    }
+}

@@ -10,6 +10,8 @@ public protocol AlertStore: Sendable {
     func recentAlerts(limit: Int) async throws(StorageError) -> [AlertRecord]
     /// Deletes counters of windows that started before `before`.
     func pruneCounters(before: Int64) async throws(StorageError)
+    /// Counter sums of windows that started at or after `since`, per rule and kind of subject.
+    func counterTotals(since: Int64) async throws(StorageError) -> [SecurityCounterTotal]
 }
 
 /// The SQL implementation of `AlertStore`.
@@ -63,6 +65,25 @@ public struct SQLAlertStore: AlertStore {
                         count: try row.decode(column: "count", as: Int64.self),
                         firedAt: try row.decode(column: "fired_at", as: Int64.self))
                 }
+        }
+    }
+
+    public func counterTotals(since: Int64) async throws(StorageError) -> [SecurityCounterTotal] {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT rule, CASE WHEN subject LIKE 'ip:%' THEN 'ip' WHEN subject LIKE 'user:%' THEN 'user'
+                WHEN subject LIKE 'client:%' THEN 'client' ELSE 'other' END AS kind,
+                CAST(SUM(count) AS BIGINT) AS total, COUNT(DISTINCT subject) AS subjects
+                FROM security_counters WHERE window_start >= \(bind: since) GROUP BY rule, kind ORDER BY rule, kind
+                """
+            ).all().map { row in
+                SecurityCounterTotal(
+                    rule: try row.decode(column: "rule", as: String.self),
+                    subjectKind: try row.decode(column: "kind", as: String.self),
+                    total: try row.decode(column: "total", as: Int64.self),
+                    subjects: try row.decode(column: "subjects", as: Int64.self))
+            }
         }
     }
 

@@ -18,6 +18,9 @@ public protocol AuditStore: Sendable {
     func rows(after: Int64, limit: Int) async throws(StorageError) -> [AuditRow]
     /// The newest rows (optionally of one user), newest first.
     func recent(userId: String?, limit: Int) async throws(StorageError) -> [AuditRow]
+    /// The newest rows, of all users, whose type starts with one of `typePrefixes` or that are one of
+    /// `failedTypes` with an outcome other than success; newest first.
+    func recent(typePrefixes: [String], failedTypes: [String], limit: Int) async throws(StorageError) -> [AuditRow]
     /// The row count and the highest seq present.
     func stats() async throws(StorageError) -> (count: Int64, maxSeq: Int64)
 
@@ -113,6 +116,27 @@ public struct SQLAuditStore: AuditStore {
             }
             return try await db.raw("SELECT * FROM audit_log ORDER BY seq DESC LIMIT \(bind: limit)").all()
                 .map(Self.row)
+        }
+    }
+
+    public func recent(
+        typePrefixes: [String], failedTypes: [String], limit: Int
+    ) async throws(StorageError) -> [AuditRow] {
+        try await database.read { db in
+            var sql = SQLQueryString("SELECT * FROM audit_log WHERE 1 = 0")
+            for prefix in typePrefixes {
+                sql.appendInterpolation(" OR event_type LIKE \(bind: prefix + "%")" as SQLQueryString)
+            }
+            if !failedTypes.isEmpty {
+                sql.appendLiteral(" OR (outcome <> 'success' AND event_type IN (")
+                for (index, type) in failedTypes.enumerated() {
+                    if index > 0 { sql.appendLiteral(", ") }
+                    sql.appendInterpolation("\(bind: type)" as SQLQueryString)
+                }
+                sql.appendLiteral("))")
+            }
+            sql.appendInterpolation(" ORDER BY seq DESC LIMIT \(bind: limit)" as SQLQueryString)
+            return try await db.raw(sql).all().map(Self.row)
         }
     }
 

@@ -100,10 +100,12 @@ struct AccountRefresher: Sendable {
             tokens = try await identity.refresh(
                 refreshToken: refreshToken, scopes: record.grantedScopes.split(separator: " ").map(String.init))
         } catch {
+            VaultMetrics.refreshed(error.requiresSignIn ? "invalid_grant" : "failed")
             return (
                 try await refreshFailed(error, account: account, stored: stored[.access], rejection: rejection), false
             )
         }
+        VaultMetrics.refreshed("ok")
         var newBlobs = [try sealer.seal(tokens, kind: .access, userId: account.userId, accountId: account.accountId)]
         if tokens.refreshToken != nil {
             newBlobs.append(

@@ -1,0 +1,29 @@
+# Shared by scripts/test and scripts/screenshots (source it): install what the scripts need when missing.
+
+# install_debian_packages PACKAGE...: apt-get install (via sudo unless root).
+install_debian_packages() {
+  local sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@" >/dev/null
+}
+
+# ensure_chromium: Debian's headless browser and its WebDriver, for the page tests and screenshots.
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    printf '\n== %s\n' "installing Chromium (Debian packages chromium, chromium-driver)"
+    install_debian_packages chromium chromium-driver
+  fi
+}
+
+# prepare_venv ROOT: ROOT/.venv with tests/python/requirements.txt (pinned, from PyPI), rebuilt when they change.
+prepare_venv() {
+  local venv="$1/.venv" requirements="$1/tests/python/requirements.txt"
+  if [ ! -x "$venv/bin/pytest" ] || ! cmp -s "$requirements" "$venv/.requirements"; then
+    printf '\n== %s\n' "preparing the Python venv for end-to-end tests"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip >/dev/null
+    "$venv/bin/pip" install -q -r "$requirements"
+    cp "$requirements" "$venv/.requirements"
+  fi
+}
