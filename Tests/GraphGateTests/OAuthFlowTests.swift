@@ -292,10 +292,39 @@ struct OAuthFlowTests {
                 #expect(callback.location == nil)
                 #expect(callback.headers.first(name: "set-cookie") == nil)
             }
-            #expect(browser.cookies(for: server.baseURL).isEmpty)
+            // Only the binding of the started sign-in to this browser; no session.
+            #expect(browser.cookies(for: server.baseURL).keys.allSatisfy { $0.hasPrefix("gg_signin_") })
             let tricky = "<script>alert(1)</script>&x=1 +%"
             let login = try await client.login(userIndex: 0, state: tricky)
             #expect(login.state == tricky)
+        }
+    }
+
+    @Test("login CSRF: a callback URL from a sign-in started in another browser signs nobody in there")
+    func loginCSRF() async throws {
+        try await Self.withServer { server, attacker in
+            // The attacker signs in with their own Microsoft account and keeps the callback URL.
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: attacker)
+            let (_, challenge) = OAuthTestClient.pkce()
+            let atTenant = try await client.signIn(
+                client.authorizeURL(challenge: challenge), userIndex: 1, stopAtCallback: true)
+            let callback = OAuthBrowser.resolve(try #require(atTenant.location), against: atTenant.url)
+            // The victim's browser is made to open it: refused, no session, audited.
+            let victim = OAuthBrowser()
+            let planted = try await victim.get(callback)
+            await victim.shutdown()
+            #expect(planted.status == 400)
+            #expect(planted.body.contains("not started in this browser"))
+            #expect(planted.location == nil)
+            #expect(!planted.headers[canonicalForm: "set-cookie"].contains { $0.contains("gg_session=") })
+            let events = try await MCPHTTPTests.withStore(server) { database in
+                try await SQLAuditStore(database: database).recent(userId: nil, limit: 50)
+            }
+            #expect(events.contains { $0.eventType == "login" && $0.details.contains("state_not_bound_to_browser") })
+            // The browser that started the sign-in still finishes it (the refusal consumed nothing).
+            let own = try await attacker.get(callback)
+            #expect(own.status == 200 || own.status == 302 || own.status == 303)
+            #expect(own.headers[canonicalForm: "set-cookie"].contains { $0.hasPrefix("gg_session=") })
         }
     }
 

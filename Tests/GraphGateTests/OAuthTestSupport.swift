@@ -162,13 +162,16 @@ struct OAuthTestClient: Sendable {
     }
 
     /// Follows an authorize URL through the emulated tenant's sign-in (picking the `userIndex`-th user) to
-    /// graphgate's consent page, and stops there. Returns that page.
-    func signIn(_ authorizeURL: String, userIndex: Int) async throws -> OAuthBrowser.Page {
+    /// graphgate's consent page, and stops there. Returns that page. With `stopAtCallback`, stops at the
+    /// tenant's redirect to graphgate's `/oauth/callback` instead (its `location` is the callback URL).
+    func signIn(_ authorizeURL: String, userIndex: Int, stopAtCallback: Bool = false) async throws -> OAuthBrowser.Page
+    {
         var page = try await browser.get(authorizeURL)
         for _ in 0..<12 {
             if let location = page.location {
                 let next = OAuthBrowser.resolve(location, against: page.url)
                 if next.hasPrefix(redirectURI) { return page }
+                if stopAtCallback, next.hasPrefix(base + "/oauth/callback") { return page }
                 page = try await browser.get(next)
                 continue
             }

@@ -76,6 +76,29 @@ public struct BrowserSessions: Sendable {
         "\(cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0" + (settings.isHTTPS ? "; Secure" : "")
     }
 
+    /// Name of the cookie that binds one Microsoft sign-in (by its `state`) to the browser that started it.
+    /// Without it, an attacker could finish a sign-in of their own account and send the callback URL to a victim,
+    /// whose browser would then be signed in as the attacker (login CSRF). One cookie per sign-in, so parallel
+    /// sign-ins in several tabs each keep theirs.
+    public func signInCookieName(state: String) -> String {
+        let digest = SHA256.hash(data: Data(("gg-signin\u{0}" + state).utf8))
+        let suffix = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return (settings.isHTTPS ? "__Host-" : "") + "gg_signin_" + suffix
+    }
+
+    /// `Set-Cookie` value marking this browser as the one that started the sign-in with `state` (10 minutes,
+    /// as long as a pending sign-in lives).
+    public func signInCookie(state: String) -> String {
+        "\(signInCookieName(state: state))=1; Path=/; HttpOnly; SameSite=Lax; Max-Age=600"
+            + (settings.isHTTPS ? "; Secure" : "")
+    }
+
+    /// `Set-Cookie` value removing the binding once the sign-in finished.
+    public func clearSignInCookie(state: String) -> String {
+        "\(signInCookieName(state: state))=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+            + (settings.isHTTPS ? "; Secure" : "")
+    }
+
     /// The CSRF token for a form shown to this session, for one purpose (`consent:<handle>`, `signout`).
     /// Derived with HMAC-SHA256 keyed by the session cookie: another site cannot know it, and it tells nothing
     /// about the cookie.

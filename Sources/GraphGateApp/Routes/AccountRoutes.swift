@@ -22,13 +22,16 @@ struct AccountRoutes {
     static let continuationPrefix = "web:"
     static let consentKind = "consent"
     static let signInKind = "signin"
+    static let adminSignInKind = "signin:admin"
 
     func add(to router: Router<GraphGateRequestContext>) {
         router.get(RouterPath(String(TokenVault.consentPath.dropFirst()))) { request, context in
             try await consent(request, context)
         }
         router.get(RouterPath(String(TokenVault.signInPath.dropFirst()))) { request, context in
-            try await start(request, context, scopes: [])
+            // `?next=admin` returns to the admin page: one fixed page name, never a URL.
+            let next = FormParameters.first("next", in: FormParameters.query(of: request) ?? [])
+            return try await start(request, context, scopes: [], returnToAdmin: next == "admin")
         }
     }
 
@@ -46,18 +49,23 @@ struct AccountRoutes {
     }
 
     /// Starts the Microsoft sign-in, hinting the signed-in user's username when a browser session exists.
-    func start(_ request: Request, _ context: GraphGateRequestContext, scopes: [String]) async throws -> Response {
+    func start(
+        _ request: Request, _ context: GraphGateRequestContext, scopes: [String], returnToAdmin: Bool = false
+    ) async throws -> Response {
         do {
             var loginHint: String?
             let cookie = request.cookies[access.authorization.sessions.cookieName]?.value
             if let session = try await access.authorization.sessions.resolve(cookie) {
                 loginHint = try await access.users.user(id: session.userId)?.username
             }
-            let kind = scopes.isEmpty ? Self.signInKind : Self.consentKind + ":" + scopes.joined(separator: " ")
+            let kind =
+                scopes.isEmpty
+                ? (returnToAdmin ? Self.adminSignInKind : Self.signInKind)
+                : Self.consentKind + ":" + scopes.joined(separator: " ")
             let microsoft = try await access.signIn.beginSignIn(
                 continuation: Self.continuationPrefix + kind, loginHint: loginHint, additionalScopes: scopes,
                 redirectURI: access.authorization.settings.callbackURL)
-            return OAuthRoutes.redirect(microsoft.absoluteString, status: .found)
+            return OAuthRoutes.redirectToMicrosoft(microsoft, browser: access.authorization.sessions)
         } catch {
             context.logger.error("starting sign-in failed", metadata: ["gg.error": "\(type(of: error))"])
             return WebPage.message(
@@ -81,7 +89,8 @@ struct AccountRoutes {
     }
 
     /// The answer at `/oauth/callback` after a `web:` sign-in finished (the browser session is already open): a
-    /// plain sign-in is sent on to `/account` (303); an incremental consent gets a page saying what was granted.
+    /// plain sign-in is sent on to `/account` (or `/admin` when it started there) with a 303; an incremental
+    /// consent gets a page saying what was granted.
     static func finished(
         continuation: String, completed: CompletedSignIn, headers: HTTPFields, audit: any AuditRecorder,
         sourceIP: String?
@@ -105,7 +114,8 @@ struct AccountRoutes {
         }
         if requested.isEmpty {
             // A plain sign-in lands on the account page (the cookie is set on this redirect).
-            var response = OAuthRoutes.redirect("/account", status: .seeOther)
+            let page = kind == adminSignInKind ? "/admin" : "/account"
+            var response = OAuthRoutes.redirect(page, status: .seeOther)
             for field in headers { response.headers.append(field) }
             return response
         }

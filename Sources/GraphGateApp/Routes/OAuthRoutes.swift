@@ -118,7 +118,7 @@ struct OAuthRoutes {
             let microsoft = try await access.signIn.beginSignIn(
                 continuation: handle, loginHint: loginHint, additionalScopes: [],
                 redirectURI: authorization.settings.callbackURL)
-            return Self.redirect(microsoft.absoluteString, status: .found)
+            return Self.redirectToMicrosoft(microsoft, browser: browser)
         } catch let error as AuthorizationError {
             return Self.errorPage(error)
         } catch {
@@ -139,6 +139,18 @@ struct OAuthRoutes {
             return WebPage.message(
                 title: "Sign-in did not complete", message: "The answer from Microsoft is missing its state.",
                 hint: "Start again from your application.", status: .badRequest)
+        }
+        guard request.cookies[browser.signInCookieName(state: state)] != nil else {
+            // Not started in this browser: someone else's sign-in (login CSRF), or cookies are blocked.
+            await access.audit.record(
+                AuditEvent(
+                    "login", outcome: .denied, sourceIP: context.sourceIP,
+                    details: ["reason": "state_not_bound_to_browser"]))
+            return WebPage.message(
+                title: "Sign-in did not complete",
+                message: "This sign-in was not started in this browser, so graphgate will not finish it here.",
+                hint: "Start again from your application in this browser, with cookies allowed for this site.",
+                status: .badRequest)
         }
         let completed: CompletedSignIn
         do {
@@ -171,7 +183,8 @@ struct OAuthRoutes {
             let cookie = try await browser.open(userId: user.id, replacing: previous)
             await access.audit.record(AuditEvent("login.success", userId: user.id, sourceIP: context.sourceIP))
             var headers = HTTPFields()
-            headers[.setCookie] = browser.setCookie(cookie)
+            headers.append(HTTPField(name: .setCookie, value: browser.setCookie(cookie)))
+            headers.append(HTTPField(name: .setCookie, value: browser.clearSignInCookie(state: state)))
             if completed.continuation.hasPrefix(AccountRoutes.continuationPrefix) {
                 return await AccountRoutes.finished(
                     continuation: completed.continuation, completed: completed, headers: headers, audit: access.audit,
@@ -314,6 +327,18 @@ struct OAuthRoutes {
 
     static func redirect(_ location: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    /// The redirect to Microsoft's sign-in, binding its `state` to this browser with a cookie that the callback
+    /// requires (login CSRF).
+    static func redirectToMicrosoft(_ url: URL, browser: BrowserSessions) -> Response {
+        var response = redirect(url.absoluteString, status: .found)
+        if let state = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?
+            .first(where: { $0.name == "state" })?.value
+        {
+            response.headers[.setCookie] = browser.signInCookie(state: state)
+        }
+        return response
     }
 
     static func errorPage(_ error: AuthorizationError) -> Response {

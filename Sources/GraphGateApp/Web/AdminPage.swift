@@ -228,7 +228,7 @@ enum AdminPage {
             <h1>Sign in to administer graphgate</h1>
             <div class="box"><p>The admin page is for the administrators of this server. Sign in with your \
             Microsoft account, then open <code>/admin</code> again.</p>
-            <form method="get" action="/account/signin"><button class="primary" type="submit">Sign in with \
+            <form method="get" action="/account/signin"><input type="hidden" name="next" value="admin"><button class="primary" type="submit">Sign in with \
             Microsoft</button></form></div>
             </body></html>
             """)
