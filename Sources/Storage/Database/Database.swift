@@ -6,6 +6,7 @@ import PostgresKit
 import SQLKit
 import SQLiteKit
 import ServiceLifecycle
+import Synchronization
 
 /// The one SQL store of graphgate, on SQLite or PostgreSQL, behind the same API.
 ///
@@ -208,8 +209,45 @@ public final class Database: Service, Sendable {
         }
     }
 
-    private func withPostgresConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    /// How long a statement waits for a pooled PostgreSQL connection. PostgresNIO's pool keeps a request waiting
+    /// for as long as it cannot connect (it retries with backoff), so while PostgreSQL is down every request — and
+    /// graceful shutdown — would hang; instead the statement fails as `unavailable` and callers answer "try again".
+    static let connectionWaitLimit: Duration = .seconds(5)
+
+    /// Runs `body` on a pooled connection, failing with `unavailable` when none is leased within
+    /// ``connectionWaitLimit``. Once `body` runs it is not interrupted (a transaction is never cut off by the wait
+    /// limit).
+    private func withPostgresConnection<R: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> R
+    ) async throws -> R {
         guard let postgres else { throw StorageError.failed("no PostgreSQL client") }
-        return try await postgres.withConnection { try await body($0) }
+        let leased = LeaseFlag()
+        return try await withoutActuallyEscaping(body) { body in
+            try await withThrowingTaskGroup(of: R?.self) { group in
+                group.addTask {
+                    try await postgres.withConnection { connection in
+                        leased.set()
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: Self.connectionWaitLimit)
+                    if leased.isSet { return nil }
+                    throw StorageError.unavailable("no PostgreSQL connection within \(Self.connectionWaitLimit)")
+                }
+                defer { group.cancelAll() }
+                while let finished = try await group.next() {
+                    if let result = finished { return result }
+                }
+                throw StorageError.unavailable("the PostgreSQL statement did not finish")
+            }
+        }
     }
+}
+
+/// Set once a pooled connection was leased (shared by the statement and its wait-limit timer).
+private final class LeaseFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
