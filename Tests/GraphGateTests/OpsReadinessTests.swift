@@ -8,7 +8,12 @@ struct OpsReadinessTests {
     @Test("ready when the database answers and Microsoft's discovery was fetched", arguments: TestDatabases.backends)
     func ready(backend: Storage.Database.Backend) async throws {
         try await TestServer.with(backend: backend) { server in
-            let response = try await server.http.fetch(server.url("/readyz"))
+            // Polled like a load balancer does: on a loaded machine one probe may miss its time budget.
+            var response = try await server.http.fetch(server.url("/readyz"))
+            for _ in 0..<5 where response.status != 200 {
+                try await Task.sleep(for: .milliseconds(500))
+                response = try await server.http.fetch(server.url("/readyz"))
+            }
             #expect(response.status == 200)
             let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
             #expect(json?["status"] as? String == "ready")

@@ -179,6 +179,41 @@ struct StorageFailureTests {
         #expect(!(error?.description.contains("hunter2secret") ?? true))
     }
 
+    @Test(
+        "a PostgreSQL session the server ends mid-transaction fails the transaction at once; the pool recovers",
+        .timeLimit(.minutes(1)))
+    func serverEndsSession() async throws {
+        guard TestDatabases.backends.contains(.postgres) else { return }
+        try await TestDatabases.withDatabase(.postgres) { database in
+            for _ in 0..<10 {
+                let error = await #expect(throws: StorageError.self) {
+                    try await database.transaction { db in
+                        _ = try await db.raw("SELECT 1 AS one").all()
+                        // The server ends this session, as a restart or a failover does (FATAL 57P01) ...
+                        _ = try? await db.raw("SELECT pg_terminate_backend(pg_backend_pid())").all()
+                        // ... so this statement is written to a closed connection: it must fail, not wait forever.
+                        _ = try await db.raw("SELECT 1 AS one").all()
+                    }
+                }
+                if case .unavailable = error {
+                } else {
+                    Issue.record("expected unavailable, got \(String(describing: error))")
+                }
+                // The pool may still lease the closed connection once (that statement fails at once, too); it
+                // recovers by itself.
+                var rows: [any SQLRow] = []
+                for _ in 0..<50 where rows.isEmpty {
+                    do {
+                        rows = try await database.read { db in try await db.raw("SELECT 1 AS one").all() }
+                    } catch StorageError.unavailable {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                }
+                #expect(rows.count == 1)
+            }
+        }
+    }
+
     @Test("an unusable SQLite location is refused with a clear error")
     func unusableSQLite() async throws {
         // A path below a regular file can never be created, even by root.

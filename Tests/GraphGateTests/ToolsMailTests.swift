@@ -69,7 +69,7 @@ struct ToolsMailTests {
             let cases: [(String, [String: Value], String)] = [
                 ("list_messages", ["page_size": 500], "page_size"),
                 ("list_messages", ["since": "2025-01-01T10:00:00"], "since"),
-                ("list_messages", ["bogus": true], "bogus"),
+                ("list_messages", ["bogus": true], "arguments"),  // the unknown name itself is never repeated
                 ("list_messages", ["from": "not-an-address"], "from"),
                 ("get_message", [:], "id"),
                 ("get_message", ["id": "../../me/sendMail"], "id"),
@@ -78,6 +78,10 @@ struct ToolsMailTests {
                 ("search_messages", ["query": "password:secret"], "query"),
                 ("send_message", ["to": ["bob@contoso.sandbox"], "subject": "s"], "body"),
                 ("send_message", ["to": ["bob@@x"], "subject": "s", "body": "b"], "to"),
+                (
+                    "send_message", ["to": ["bob@contoso.sandbox"], "subject": "s\r\nBcc: x@evil.test", "body": "b"],
+                    "subject"
+                ),
                 ("list_events", ["start": "2025-01-01", "end": "2025-01-02T00:00:00Z"], "start"),
                 ("list_events", ["start": "2025-01-02T00:00:00Z", "end": "2025-01-01T00:00:00Z"], "end"),
                 ("update_message", ["id": "AAkALgAAAAAAHYQDEapmEc2byACqAC"], "is_read"),
@@ -86,6 +90,7 @@ struct ToolsMailTests {
                 let result = try await session.call(tool, arguments)
                 #expect(result.failed, "\(tool) \(arguments)")
                 #expect(result.text.contains("'\(argument)'"), "\(tool): \(result.text)")
+                #expect(!result.text.contains("bogus"), "\(tool): \(result.text)")
             }
             #expect(try await Self.graphRequests(session) == before, "no Graph request for invalid input")
             let audited = session.audit.all.filter {

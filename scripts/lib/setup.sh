@@ -16,6 +16,19 @@ ensure_chromium() {
   fi
 }
 
+# ensure_e2e_packages: everything the end-to-end tests run besides Python, in one apt-get when any is missing:
+# Chromium and its WebDriver (page tests), slowhttptest (slow-client test).
+ensure_e2e_packages() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  command -v slowhttptest >/dev/null 2>&1 || missing+=(slowhttptest)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    printf '\n== %s\n' "installing ${missing[*]} (Debian packages)"
+    install_debian_packages "${missing[@]}"
+  fi
+}
+
 # prepare_venv ROOT: ROOT/.venv with tests/python/requirements.txt (pinned, from PyPI), rebuilt when they change.
 prepare_venv() {
   local venv="$1/.venv" requirements="$1/tests/python/requirements.txt"

@@ -1,8 +1,10 @@
 """Suite 3, attacks against the real binary (production mode against the emulated tenant), the cases not already
 covered by the Swift suites (OAuthFlowTests, MCPHTTPTests, RateLimitTests, ToolsMailTests): token passthrough with
 the tokens Microsoft actually issued for a signed-in user, cross-user message ids, oversized and deeply nested
-bodies (fast 413/4xx, memory bounded, server alive), CRLF in recipients and subjects, SQL-injection probes on every
-OAuth parameter and on tool arguments, replay after revoke and after an administrator's block/revoke.
+bodies (fast 413/4xx, memory bounded, server alive), CRLF in recipients and subjects (after the person granted
+Mail.Send through the link the tool gives), SQL-injection probes on every OAuth parameter and on tool arguments,
+replay after revoke and after an administrator's block/revoke, session fixation (a browser-session cookie planted
+before sign-in, an MCP session id chosen by the client or presented by another user).
 Each case fails if its defence breaks.
 """
 import asyncio

@@ -28,6 +28,7 @@ public final class Database: Service, Sendable {
     private let sqlite: SQLiteConnection?
     private let sqliteLock = AsyncLock()
     private let postgres: PostgresClient?
+    private let closeWatch = ConnectionCloseWatch()
     private let logger: Logger
 
     private init(
@@ -144,7 +145,7 @@ public final class Database: Service, Sendable {
             if let sqlite {
                 return try await sqliteLock.withLock { try await body(sqlite.sql(queryLogLevel: nil)) }
             }
-            return try await withPostgresConnection { try await body($0.sql(queryLogLevel: nil)) }
+            return try await withPostgresConnection { try await body(self.statements(on: $0)) }
         } catch {
             throw StorageError.from(error)
         }
@@ -173,19 +174,34 @@ public final class Database: Service, Sendable {
                 }
             }
             return try await withPostgresConnection { connection in
-                let db = connection.sql(queryLogLevel: nil)
+                let db = self.statements(on: connection)
                 try await db.raw("BEGIN").run()
                 do {
                     let result = try await body(db)
                     try await db.raw("COMMIT").run()
                     return result
                 } catch {
-                    try? await db.raw("ROLLBACK").run()
+                    // A connection the server ended (restart, failover: FATAL 57P01) has no transaction left to roll
+                    // back, and a query sent on it while it closes can be lost by PostgresNIO, leaving the caller
+                    // waiting forever (found by the PostgreSQL restart test): roll back on live connections only.
+                    if !connection.isClosed, !Self.endsConnection(error) { try? await db.raw("ROLLBACK").run() }
                     throw error
                 }
             }
         } catch {
             throw StorageError.from(error)
+        }
+    }
+
+    /// Whether a PostgreSQL error ended its connection: closed by either side, or a FATAL/PANIC error from the
+    /// server (which closes the session).
+    static func endsConnection(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown: return true
+        default:
+            let severity = error.serverInfo?[.severity]
+            return severity == "FATAL" || severity == "PANIC"
         }
     }
 
@@ -209,6 +225,12 @@ public final class Database: Service, Sendable {
         }
     }
 
+    /// The SQLKit database of a leased connection: no query logging, and every statement fails as soon as the
+    /// connection closes (see ``PostgresStatements``).
+    private func statements(on connection: PostgresConnection) -> any SQLDatabase {
+        PostgresStatements(connection: connection, inner: connection.sql(queryLogLevel: nil), watch: closeWatch)
+    }
+
     /// How long a statement waits for a pooled PostgreSQL connection. PostgresNIO's pool keeps a request waiting
     /// for as long as it cannot connect (it retries with backoff), so while PostgreSQL is down every request — and
     /// graceful shutdown — would hang; instead the statement fails as `unavailable` and callers answer "try again".
@@ -230,9 +252,10 @@ public final class Database: Service, Sendable {
                         return try await body(connection)
                     }
                 }
-                group.addTask {
+                group.addTask { [logger] in
                     try await Task.sleep(for: Self.connectionWaitLimit)
                     if leased.isSet { return nil }
+                    logger.warning("no PostgreSQL connection within the wait limit; the statement fails as unavailable")
                     throw StorageError.unavailable("no PostgreSQL connection within \(Self.connectionWaitLimit)")
                 }
                 defer { group.cancelAll() }
