@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import types
 import urllib.parse
 from dataclasses import dataclass, field
@@ -373,19 +372,11 @@ class SandboxModeServer:
                 [ggharness.graphgate_bin(), "serve", "--port", str(port), "--database-url",
                  f"sqlite:{self.workdir}/graphgate.sqlite"], env=env, cwd=self.workdir, stdout=out,
                 stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                with open(log) as f:
-                    raise RuntimeError("graphgate exited: " + f.read()[-2000:])
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("graphgate did not become healthy")
+        try:
+            ggharness.wait_healthy(self.proc, self.base, log)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> int | None:
         """Stops graphgate and removes its throwaway store."""

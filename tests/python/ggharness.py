@@ -151,17 +151,7 @@ class GraphGate:
         err = open(os.path.join(self.workdir, f"graphgate.{self.starts}.stderr.log"), "w")
         self.proc = subprocess.Popen([graphgate_bin(), "serve", "--port", str(self.port)], stdout=out, stderr=err,
                                      env=self.env, cwd=self.workdir)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"graphgate exited with {self.proc.returncode}: " + open(err.name).read()[-2000:])
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("graphgate did not become healthy")
+        wait_healthy(self.proc, self.base, err.name, timeout)
 
     def alive(self) -> bool:
         try:
@@ -184,6 +174,22 @@ class GraphGate:
 
     def stop(self) -> int:
         return stop_process(self.proc)
+
+
+def wait_healthy(proc: subprocess.Popen, base: str, log: str, timeout: float = 90.0):
+    """Waits until graphgate at `base` answers /healthz; raises with the tail of `log` if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            with open(log) as f:
+                raise RuntimeError(f"graphgate exited with {proc.returncode}: " + f.read()[-2000:])
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("graphgate did not become healthy")
 
 
 def stop_process(proc: subprocess.Popen | None, timeout: float = 20.0) -> int | None:
