@@ -61,7 +61,8 @@ enum Target {
     static func roundTrip(_ plaintext: String, salt: Int) {
         do {
             let sealed = try envelope.seal(plaintext, for: binding)
-            Fuzz.require(sealed.keyId == 1 && (try? TokenEnvelope.keyId(of: sealed.blob)) == 1, "sealed with a non-primary key")
+            Fuzz.require(
+                sealed.keyId == 1 && (try? TokenEnvelope.keyId(of: sealed.blob)) == 1, "sealed with a non-primary key")
             Fuzz.require(sealed.blob.count == 33 + plaintext.utf8.count, "the envelope has a wrong length")
             let opened = try envelope.open(sealed.blob, for: binding)
             Fuzz.require(opened == plaintext, "the round trip changed the text")

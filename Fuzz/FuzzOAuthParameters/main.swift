@@ -14,7 +14,8 @@ enum Target {
 
     static let settings: AuthorizationSettings = {
         var settings = AuthorizationSettings(
-            issuer: "https://gg.example.com", resource: "https://gg.example.com/mcp", scopesSupported: ["mcp", "mcp:write"])
+            issuer: "https://gg.example.com", resource: "https://gg.example.com/mcp",
+            scopesSupported: ["mcp", "mcp:write"])
         settings.registrationsPerMinute = .max
         return settings
     }()
@@ -33,11 +34,18 @@ enum Target {
             scope: "mcp", kind: .dynamic, clientURI: nil, createdAt: 0, refreshedAt: 0),
     ]
 
-    /// The server over a fresh SQLite file in the temporary directory (one per process).
-    static let server: AuthorizationServer = Fuzz.blocking {
+    /// This process's SQLite file (with its -wal and -shm companions).
+    static func databaseFiles() -> [String] {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("graphgate-fuzz-oauth-\(ProcessInfo.processInfo.processIdentifier).sqlite").path
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        return ["", "-wal", "-shm"].map { path + $0 }
+    }
+
+    /// The server over a fresh SQLite file in the temporary directory (one per process, removed at exit).
+    static let server: AuthorizationServer = Fuzz.blocking {
+        for file in databaseFiles() { try? FileManager.default.removeItem(atPath: file) }
+        atexit { for file in Target.databaseFiles() { try? FileManager.default.removeItem(atPath: file) } }
+        let path = databaseFiles()[0]
         do {
             let database = try await Database.open(.sqlite(path: path), logger: Fuzz.silentLogger)
             try await Migrator(database: database).migrate(logger: Fuzz.silentLogger)
@@ -166,7 +174,8 @@ enum Target {
         }
         Fuzz.require(scheme == scheme.lowercased(), "accepted an upper-case scheme")
         Fuzz.require(
-            !["javascript", "data", "file", "vbscript", "blob", "about"].contains(scheme), "accepted a dangerous scheme")
+            !["javascript", "data", "file", "vbscript", "blob", "about"].contains(scheme), "accepted a dangerous scheme"
+        )
         Fuzz.require(components.user == nil && components.password == nil, "accepted user information")
         if let separator = uri.range(of: "://") {
             let authority = uri[separator.upperBound...].prefix { $0 != "/" && $0 != "?" }

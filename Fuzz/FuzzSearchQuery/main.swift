@@ -34,7 +34,8 @@ enum Target {
             Fuzz.require(!error.description.contains(canary), "the refusal repeats the query")
             return
         }
-        Fuzz.require(!checked.isEmpty && checked == checked.trimmingCharacters(in: .whitespacesAndNewlines), "not trimmed")
+        Fuzz.require(
+            !checked.isEmpty && checked == checked.trimmingCharacters(in: .whitespacesAndNewlines), "not trimmed")
         Fuzz.require(!checked.contains("\"") && !checked.contains("\\"), "a quote or backslash passed")
         Fuzz.require(
             checked.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }, "a control character passed")
@@ -57,7 +58,8 @@ enum Target {
             "the search goes somewhere else than Graph")
         Fuzz.require(components.path == "/v1.0/me/messages", "the search path changed")
         let items = components.queryItems ?? []
-        Fuzz.require(items.map(\.name) == ["$search", "$select", "$top"], "the query string gained or lost a parameter")
+        Fuzz.require(
+            items.map(\.name) == ["$search", "$select", "$top"], "the query string gained or lost a parameter")
         Fuzz.require(items.first?.value == "\"" + checked + "\"", "$search is not the checked query in quotes")
         Fuzz.require(items.last?.value == String(top), "$top changed")
     }

@@ -7,6 +7,53 @@ import Testing
 /// Inputs found by the libFuzzer targets in Fuzz/ (docs/fuzzing.md), fed to the same entry points.
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
+    // MARK: FuzzHTMLSanitizer
+
+    /// `<` followed by a combining mark is one Character; the escaping replaced Characters, so html() emitted a
+    /// raw `<` (crash-39ab95c7…, minimised to the 3 bytes `<` U+030A).
+    @Test("the minimised input: < U+030A comes out escaped")
+    func combiningMarkCrash() {
+        #expect(HTMLSanitizer.html("<\u{30A}") == "&lt;\u{30A}")
+    }
+
+    @Test(
+        "html() escapes <, >, &, quotes even when a combining mark follows them",
+        arguments: ["<\u{30A}", "x>\u{301}", "&\u{308}amp;", "\"\u{301}", "'\u{301}", "<\u{301}script>alert(1)"])
+    func combiningMarks(_ text: String) {
+        let html = Array(HTMLSanitizer.html("<p>" + text + "</p>").utf8)
+        #expect(html.filter { $0 == UInt8(ascii: "<") }.count == 2, "only <p> and </p> are markup")
+        #expect(html.filter { $0 == UInt8(ascii: ">") }.count == 2)
+        #expect(!html.contains(UInt8(ascii: "\"")) && !html.contains(UInt8(ascii: "'")))
+        for (index, byte) in html.enumerated() where byte == UInt8(ascii: "&") {
+            #expect(["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].contains { html[index...].starts(with: $0.utf8) })
+        }
+    }
+
+    /// CSS colours that trapped the process (one hostile mail body took the server down for everyone): `Int(_:)`
+    /// of a non-finite `rgb()` channel, and a force-unwrapped `Int(_:radix:)` of a fullwidth hex digit, which
+    /// `Character.isHexDigit` accepts. Spotted in review while writing FuzzHTMLSanitizer (its first 10-minute run
+    /// had not reached them); its dictionary now carries such values.
+    @Test(
+        "colours with non-finite or fullwidth values neither trap nor hide text",
+        arguments: [
+            "rgb(nan,0,0)", "rgb(inf, 0, 0)", "rgb(1e400,1e400,1e400)", "rgb(-1e400,0,0)", "#\u{FF41}\u{FF41}\u{FF41}",
+            "#\u{FF10}\u{FF10}\u{FF10}\u{FF10}\u{FF10}\u{FF10}", "#a\u{301}bc",
+        ])
+    func hostileColours(_ colour: String) {
+        for html in [
+            "<p style=\"color:\(colour)\">shown</p>", "<font color=\"\(colour)\">shown</font>",
+            "<table bgcolor=\"\(colour)\"><tr><td>shown</td></tr></table>",
+        ] {
+            #expect(HTMLSanitizer.text(html) == "shown")
+            #expect(HTMLSanitizer.html(html).contains("shown"))
+        }
+    }
+
+    @Test("rgb() channels are clamped like a browser does: 300 is white, so white-on-white text is hidden")
+    func clampedChannels() {
+        #expect(HTMLSanitizer.text(#"<p style="color:rgb(300,300,300)">gone</p><p>kept</p>"#) == "kept")
+    }
+
     // MARK: FuzzMCPRequest
 
     /// Bodies the MCP SDK's transport (JSONSerialization: last duplicate wins, `true` is the id 1) and its server
@@ -41,7 +88,9 @@ struct FuzzRegressionTests {
             _, _ in
         }
         let opened = await manager.handle(
-            Self.post(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#),
+            Self.post(
+                #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+            ),
             principal: Self.principal)
         let session = try #require(opened.headers[HTTPHeaderName.sessionID])
         let refused = await manager.handle(Self.post(body, session: session), principal: Self.principal)
@@ -64,7 +113,8 @@ struct FuzzRegressionTests {
         let manager = MCPSessionManager(configuration: stateless, logger: Logger(label: "test")) { _, _ in }
         let response = await manager.handle(Self.post(body), principal: Self.principal)
         #expect(response.statusCode == 200)
-        let reply = try #require(response.bodyData.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] })
+        let reply = try #require(
+            response.bodyData.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] })
         #expect(reply["result"] != nil)
     }
 

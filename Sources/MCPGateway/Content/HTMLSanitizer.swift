@@ -379,7 +379,8 @@ struct RGB: Equatable {
             return
         }
         if v.hasPrefix("#") {
-            let hex = String(v.dropFirst().prefix { $0.isHexDigit })
+            // ASCII only: `isHexDigit` also accepts fullwidth digits, which `Int(_:radix:)` refuses.
+            let hex = String(v.dropFirst().prefix { $0.isASCII && $0.isHexDigit })
             if hex.count == 3 || hex.count == 4 {
                 let d = hex.map { Int(String($0), radix: 16)! * 17 }
                 self.init(r: d[0], g: d[1], b: d[2])
@@ -394,8 +395,10 @@ struct RGB: Equatable {
         if v.hasPrefix("rgb") {
             let numbers = v.drop { $0 != "(" }.dropFirst().split(whereSeparator: { ",) /".contains($0) })
                 .compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard numbers.count >= 3 else { return nil }
-            self.init(r: Int(numbers[0]), g: Int(numbers[1]), b: Int(numbers[2]))
+            // `nan`, `inf` and `1e400` parse as Doubles that `Int(_:)` traps on; CSS clamps channels to 0…255.
+            guard numbers.count >= 3, numbers.prefix(3).allSatisfy(\.isFinite) else { return nil }
+            let channel = { (value: Double) in Int(min(max(value, 0), 255)) }
+            self.init(r: channel(numbers[0]), g: channel(numbers[1]), b: channel(numbers[2]))
             return
         }
         return nil
