@@ -39,7 +39,8 @@ struct OpsReadinessTests {
             var response = try await server.http.fetch(server.url("/readyz"))
             var checks: [String: String]?
             for _ in 0..<3 {
-                checks = (try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["checks"]
+                checks =
+                    (try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["checks"]
                     as? [String: String]
                 if checks?["database"] == "ok" { break }
                 response = try await server.http.fetch(server.url("/readyz"))

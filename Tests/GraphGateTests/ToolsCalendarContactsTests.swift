@@ -67,6 +67,15 @@ struct ToolsCalendarContactsTests {
                 ])
             #expect(!created.failed, "\(created.text)")
             let id = try #require(created["id"]?.stringValue)
+            // Subject and location end up in the invitation mail: line breaks are refused, nothing is created.
+            for (name, injected) in [("subject", "Sync\r\nBcc: evil@evil.test"), ("location", "Room\nX-Injected: 1")] {
+                var arguments: [String: Value] = ["subject": "Sync", "start": .string(start), "end": .string(end)]
+                arguments[name] = .string(injected)
+                let refused = try await session.call("create_event", arguments)
+                #expect(refused.failed && refused.text.contains("'\(name)'"), "\(refused.text)")
+                let changed = try await session.call("update_event", ["id": .string(id), name: .string(injected)])
+                #expect(changed.failed && changed.text.contains("'\(name)'"), "\(changed.text)")
+            }
             let read = try await session.call("get_event", ["id": .string(id), "time_zone": "UTC"])
             #expect(
                 !read.failed && read.text.contains("Sync with Sam") && read.text.contains("Room 18/2111"),

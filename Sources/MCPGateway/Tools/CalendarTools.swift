@@ -158,12 +158,12 @@ enum CalendarTools {
     }
 
     static let eventFields: [ToolParameter] = [
-        .string("subject", max: 255),
+        .string("subject", max: 255, format: .line),
         .string("start", max: 40, format: .dateTime),
         .string("end", max: 40, format: .dateTime),
         zoneParameter,
         .emails("attendees", "Invitations are sent to these addresses."),
-        .string("location", max: 255),
+        .string("location", max: 255, format: .line),
         .string("body", max: 20_000),
         .boolean("online_meeting", "Add a Teams link."),
     ]
