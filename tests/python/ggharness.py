@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import binascii
 import glob
 import hashlib
@@ -174,6 +175,27 @@ class GraphGate:
 
     def stop(self) -> int:
         return stop_process(self.proc)
+
+
+@contextlib.contextmanager
+def sandbox_stack(prefix: str, users: int = 0, extra_env: dict | None = None,
+                  survived: str = "graphgate did not stop cleanly"):
+    """An emulated tenant (with at least `users` users) and graphgate against it, in a fresh work directory.
+    On exit the tenant's faults are cleared, graphgate must stop cleanly (exit code 0: it survived the suite), and
+    the tenant stops."""
+    workdir = fresh_workdir(prefix)
+    sandbox = Sandbox(workdir)
+    try:
+        if users:
+            sandbox.ensure_users(users)
+        graphgate = GraphGate(sandbox, workdir, extra_env=extra_env)
+        try:
+            yield sandbox, graphgate
+        finally:
+            sandbox.set_faults()
+            assert graphgate.stop() == 0, survived
+    finally:
+        sandbox.stop()
 
 
 def wait_healthy(proc: subprocess.Popen, base: str, log: str, timeout: float = 90.0):

@@ -17,7 +17,7 @@ import urllib.parse
 import httpx
 import pytest
 
-from ggharness import (Browser, GraphGate, Login, McpClient, Sandbox, ToolError, client_address, fresh_workdir,
+from ggharness import (sandbox_stack, Browser, GraphGate, Login, McpClient, Sandbox, ToolError, client_address, fresh_workdir,
                        register_client, authorize_params)
 from test_mcp_oauth_e2e import REDIRECT_URI
 
@@ -29,17 +29,8 @@ SQLI = ["' OR '1'='1", "1; DROP TABLE users; --", "\" OR \"\"=\"", "x' UNION SEL
 
 @pytest.fixture(scope="module")
 def stack():
-    workdir = fresh_workdir("gg-attacks-")
-    sandbox = Sandbox(workdir)
-    sandbox.ensure_users(10)
-    try:
-        graphgate = GraphGate(sandbox, workdir)
-        try:
-            yield sandbox, graphgate
-        finally:
-            assert graphgate.stop() == 0, "graphgate did not survive the attack suite"
-    finally:
-        sandbox.stop()
+    with sandbox_stack("gg-attacks-", users=10, survived="graphgate did not survive the attack suite") as pair:
+        yield pair
 
 
 async def session_for(http, login) -> McpClient:

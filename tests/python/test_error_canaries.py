@@ -21,7 +21,7 @@ import urllib.parse
 import httpx
 import pytest
 
-from ggharness import (Browser, GraphGate, Login, McpClient, Sandbox, authorize_params, client_address,
+from ggharness import (sandbox_stack, Browser, GraphGate, Login, McpClient, Sandbox, authorize_params, client_address,
                        fresh_workdir, register_client, scan)
 from test_mcp_oauth_e2e import REDIRECT_URI
 
@@ -114,17 +114,9 @@ def without_jsonrpc_ids(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def stack():
-    workdir = fresh_workdir("gg-canaries-")
-    sandbox = Sandbox(workdir)
-    try:
-        graphgate = GraphGate(sandbox, workdir, extra_env={"GRAPHGATE_LOG_LEVEL": "trace"})
-        try:
-            yield Stack(sandbox, graphgate)
-        finally:
-            sandbox.set_faults()
-            assert graphgate.stop() == 0, "graphgate did not survive the canary suite"
-    finally:
-        sandbox.stop()
+    with sandbox_stack("gg-canaries-", extra_env={"GRAPHGATE_LOG_LEVEL": "trace"},
+                       survived="graphgate did not survive the canary suite") as (sandbox, graphgate):
+        yield Stack(sandbox, graphgate)
 
 
 def assert_clean(stack: Stack, at_least: int):

@@ -14,25 +14,15 @@ import time
 import httpx
 import pytest
 
-from ggharness import GraphGate, Login, McpClient, Postgres, Sandbox, ToolError, fresh_workdir, parse_rpc
+from ggharness import sandbox_stack, GraphGate, Login, McpClient, Postgres, Sandbox, ToolError, fresh_workdir, parse_rpc
 
 RETRYABLE = ("try again", "retry", "temporarily", "unavailable", "busy", "throttl", "timed out", "too many")
 
 
 @pytest.fixture(scope="module")
 def stack():
-    workdir = fresh_workdir("gg-faults-")
-    sandbox = Sandbox(workdir)
-    sandbox.ensure_users(8)
-    try:
-        graphgate = GraphGate(sandbox, workdir)
-        try:
-            yield sandbox, graphgate
-        finally:
-            sandbox.set_faults()
-            assert graphgate.stop() == 0
-    finally:
-        sandbox.stop()
+    with sandbox_stack("gg-faults-", users=8) as pair:
+        yield pair
 
 
 async def calls_under_faults(logins, calls_each):

@@ -10,7 +10,7 @@ import re
 import httpx
 import pytest
 
-from ggharness import GraphGate, Login, McpClient, Sandbox, fresh_workdir
+from ggharness import sandbox_stack, GraphGate, Login, McpClient, Sandbox, fresh_workdir
 
 USERS = 20
 CALLS = 25
@@ -80,16 +80,8 @@ def check_request_log(sandbox: Sandbox, logins: list[Login], users_by_upn: dict)
 
 @pytest.fixture(scope="module")
 def stack():
-    workdir = fresh_workdir("gg-isolation-")
-    sandbox = Sandbox(workdir)
-    try:
-        graphgate = GraphGate(sandbox, workdir)
-        try:
-            yield sandbox, graphgate
-        finally:
-            assert graphgate.stop() == 0
-    finally:
-        sandbox.stop()
+    with sandbox_stack("gg-isolation-") as pair:
+        yield pair
 
 
 def test_twenty_users_under_concurrent_load_see_only_their_own_mail(stack):

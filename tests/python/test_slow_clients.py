@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 
-from ggharness import GraphGate, Login, McpClient, Sandbox, fresh_workdir, stop_process
+from ggharness import sandbox_stack, GraphGate, Login, McpClient, Sandbox, fresh_workdir, stop_process
 
 SLOWHTTPTEST = shutil.which("slowhttptest")
 pytestmark = pytest.mark.skipif(not SLOWHTTPTEST, reason="slowhttptest not installed (scripts/test installs it)")
@@ -25,17 +25,8 @@ WINDOW = 1.0
 
 @pytest.fixture(scope="module")
 def stack():
-    workdir = fresh_workdir("gg-slow-")
-    sandbox = Sandbox(workdir)
-    sandbox.ensure_users(1)
-    try:
-        graphgate = GraphGate(sandbox, workdir, extra_env={"GRAPHGATE_LOG_LEVEL": "info"})
-        try:
-            yield sandbox, graphgate
-        finally:
-            assert graphgate.stop() == 0
-    finally:
-        sandbox.stop()
+    with sandbox_stack("gg-slow-", users=1, extra_env={"GRAPHGATE_LOG_LEVEL": "info"}) as pair:
+        yield pair
 
 
 class NormalClient:
