@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "GraphGateApp",
             dependencies: [
-                "Storage", "Security", "Sandbox", "MicrosoftGraph", "TokenVault",
+                "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault",
                 "Authorization", "MCPGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "MCPGateway",
             dependencies: [
-                "MicrosoftGraph", "TokenVault", "Security", "Storage",
+                "MicrosoftGraph", "TokenVault", "SecurityOps", "Storage",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "Authorization",
             dependencies: [
-                "Storage", "Security",
+                "Storage", "SecurityOps",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "TokenVault",
             dependencies: [
-                "Storage", "Security", "MicrosoftGraph",
+                "Storage", "SecurityOps", "MicrosoftGraph",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -94,7 +94,7 @@ let package = Package(
             ]
         ),
         .target(
-            name: "Security",
+            name: "SecurityOps",
             dependencies: [
                 "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "GraphGateTests",
             dependencies: [
-                "GraphGateApp", "Storage", "Security", "Sandbox", "MicrosoftGraph",
+                "GraphGateApp", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
                 "TokenVault", "Authorization", "MCPGateway",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -141,7 +141,7 @@ let package = Package(
         // scripts/fuzz builds them with -sanitize=fuzzer in .build-fuzz and runs them.
         .target(
             name: "FuzzSupport",
-            dependencies: ["Security", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SecurityOps", .product(name: "Logging", package: "swift-log")],
             path: "Fuzz/FuzzSupport"
         ),
         .executableTarget(

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import Synchronization
 
 /// Helpers shared by the libFuzzer targets (docs/fuzzing.md). Nothing here decides anything about the input:

@@ -1,5 +1,5 @@
 import Metrics
-import Security
+import SecurityOps
 
 /// The MCP layer's metrics. The labels are defined here, the lowest module that records them; the app's
 /// `MetricName` refers to these constants (`docs/operations.md` lists every metric).

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Storage
 
 /// Microsoft's tokens of every user, encrypted at rest, refreshed single-flight, handed out per account.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphGateApp
-import Security
+import SecurityOps
 import Storage
 
 /// `graphgate admin block|unblock|revoke|sessions USER`: incident response from the command line.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphGateApp
-import Security
+import SecurityOps
 import Storage
 
 /// `graphgate audit verify|export|sign-head`.

@@ -1,7 +1,7 @@
 import Authorization
 import Foundation
 import SQLKit
-import Security
+import SecurityOps
 import Storage
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import Security
+import SecurityOps
 import Storage
 import Testing
 

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import SQLKit
-import Security
+import SecurityOps
 import Storage
 import Testing
 

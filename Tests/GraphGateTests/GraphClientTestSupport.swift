@@ -8,7 +8,7 @@ import MicrosoftGraph
 import NIOCore
 import NIOHTTP1
 import Sandbox
-import Security
+import SecurityOps
 import Synchronization
 
 /// A token provider for tests that signs a real user in at the emulated tenant (authorization code + PKCE

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import Storage
 import Testing
 

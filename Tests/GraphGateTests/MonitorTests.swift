@@ -4,7 +4,7 @@ import GraphGateApp
 import Hummingbird
 import Logging
 import NIOCore
-import Security
+import SecurityOps
 import Storage
 import Synchronization
 import Testing

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import SQLKit
-import Security
+import SecurityOps
 import Storage
 import Testing
 

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GraphGateApp
 import Logging
-import Security
+import SecurityOps
 import Storage
 import Synchronization
 import Testing

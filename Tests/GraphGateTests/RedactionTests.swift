@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import Synchronization
 import Testing
 

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import MicrosoftGraph
 import Sandbox
-import Security
+import SecurityOps
 import Storage
 import Synchronization
 import TokenVault

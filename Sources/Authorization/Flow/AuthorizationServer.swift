@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import Storage
 
 /// graphgate's own OAuth 2.1 authorization server for the MCP resource, federated to Microsoft for sign-in.

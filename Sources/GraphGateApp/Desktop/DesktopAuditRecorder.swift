@@ -1,5 +1,5 @@
 import Logging
-import Security
+import SecurityOps
 
 /// Audit for `graphgate stdio`: events go to the audit log of the local store that is open, with the placeholder
 /// principal replaced by the store's owner. With no store (nobody signed in) there is nowhere durable to write,

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Storage
 import TokenVault
 

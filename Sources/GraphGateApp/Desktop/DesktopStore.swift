@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Storage
 import TokenVault
 

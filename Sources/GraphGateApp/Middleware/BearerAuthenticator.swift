@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MCPGateway
-import Security
+import SecurityOps
 import Storage
 
 /// Authenticates a request to `/mcp` before any MCP object exists: the bearer token must be one we issued, for

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import Security
+import SecurityOps
 
 /// Turns errors into generic answers: a client sees a status, a short message and the request id, never an
 /// internal error's text; the details go to the log, redacted.

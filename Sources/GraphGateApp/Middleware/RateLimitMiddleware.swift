@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import Security
+import SecurityOps
 import Storage
 
 /// The first gate of every request, before authentication:

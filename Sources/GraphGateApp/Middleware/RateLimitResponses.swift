@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Security
+import SecurityOps
 import Storage
 
 /// The 429 and 403 answers of the security gates: JSON for the web and OAuth endpoints, a JSON-RPC error for

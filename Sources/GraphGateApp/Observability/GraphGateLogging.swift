@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Security
+import SecurityOps
 
 /// How graphgate's processes log: JSON lines (or plain text on a terminal), redacted, at `GRAPHGATE_LOG_LEVEL`.
 ///

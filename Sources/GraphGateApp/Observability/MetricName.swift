@@ -1,6 +1,6 @@
 import MCPGateway
 import MicrosoftGraph
-import Security
+import SecurityOps
 import TokenVault
 
 /// Every metric graphgate exports, by swift-metrics label. Metrics recorded below the app are defined once in

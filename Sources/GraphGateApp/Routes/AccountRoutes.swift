@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Storage
 import TokenVault
 

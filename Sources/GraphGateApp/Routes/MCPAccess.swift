@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MCPGateway
-import Security
+import SecurityOps
 import ServiceLifecycle
 import Storage
 import TokenVault

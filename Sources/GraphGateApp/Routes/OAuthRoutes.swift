@@ -2,7 +2,7 @@ import Authorization
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Security
+import SecurityOps
 import Storage
 import TokenVault
 

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import Storage
 import TokenVault
 

@@ -5,7 +5,7 @@ import MicrosoftGraph
 import NIOCore
 import NIOHTTP1
 import Sandbox
-import Security
+import SecurityOps
 import Storage
 import TokenVault
 

@@ -2,7 +2,7 @@ import Authorization
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Security
+import SecurityOps
 import Storage
 
 /// The account page and its actions, for the user of the browser session (never anyone else: every action

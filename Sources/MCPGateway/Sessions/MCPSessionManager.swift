@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MCP
-import Security
+import SecurityOps
 
 /// Hosts graphgate's MCP sessions over Streamable HTTP, after authentication.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import MCP
 import MicrosoftGraph
-import Security
+import SecurityOps
 
 /// Calendar tools. Times come back in one stated zone: the `time_zone` argument, else the mailbox's, else UTC.
 enum CalendarTools {

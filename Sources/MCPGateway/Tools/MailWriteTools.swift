@@ -1,7 +1,7 @@
 import Foundation
 import MCP
 import MicrosoftGraph
-import Security
+import SecurityOps
 
 /// Mail tools that change the mailbox or send mail.
 enum MailWriteTools {

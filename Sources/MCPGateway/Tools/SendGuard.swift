@@ -1,5 +1,5 @@
 import Foundation
-import Security
+import SecurityOps
 
 /// The checks before anything leaves the mailbox: allowed recipient domains, the hourly send cap, and the
 /// user's confirmation (elicitation) when configured. Refusals are audited with recipients' domains only.
@@ -30,10 +30,28 @@ enum SendGuard {
                 "send_cap",
                 "the limit of \(call.policy.sendsPerHour) sends per hour is reached. Nothing was sent; try later.")
         }
-        let question = "Send this \(kind) to \(recipients.count) recipient(s) at \(domains)?"
-        if let confirmed = await call.confirm(question), !confirmed {
+        guard call.policy.confirmSends else { return }
+        let question = Elicitation(
+            key: "confirm_send", message: "Send this \(kind) to \(recipients.count) recipient(s) at \(domains)?",
+            schema: ["type": "object", "properties": ["confirm": ["type": "boolean", "title": "Send this message"]],
+                     "required": ["confirm"]])
+        let answer: ElicitationAnswer
+        do {
+            answer = try await call.elicit(question)
+        } catch {
+            await call.sends.giveBack(userId: call.principal.userId)
+            throw error
+        }
+        switch answer {
+        case .accepted(let fields) where fields["confirm"]?.boolValue == true:
+            return
+        case .accepted, .declined:
             await call.sends.giveBack(userId: call.principal.userId)
             throw refuse("not_confirmed", "the user did not confirm the send. Nothing was sent.")
+        case .unsupported:
+            // TODO(issue 15): a confirmation link bound to the person and the exact message (fails closed).
+            await call.sends.giveBack(userId: call.principal.userId)
+            throw refuse("not_confirmed", "this client cannot ask the user to confirm the send. Nothing was sent.")
         }
     }
 

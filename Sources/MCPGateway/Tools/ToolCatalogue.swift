@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import MCP
 import MicrosoftGraph
-import Security
+import SecurityOps
 
 /// The MCP tools (mail, calendar, contacts, profile) and the policy around them.
 ///
@@ -158,18 +158,16 @@ public struct ToolCatalogue: Sendable {
             tool: definition.name, principal: principal, arguments: arguments, graph: client, fence: UntrustedContent(),
             policy: policy, cursors: cursors, sends: sends, notes: notes,
             consentLink: { [graph] scopes in await graph.consentLink(for: principal, scopes: scopes) },
-            confirm: { message in
-                guard policy.confirmSends, let server else { return nil }
+            elicit: { question in
+                guard let server else { return .unsupported }
                 do {
                     let answer = try await server.requestElicitation(
-                        message: message,
-                        requestedSchema: .init(
-                            title: "Confirm send",
-                            properties: ["confirm": ["type": "boolean", "title": "Send this message"]],
-                            required: ["confirm"]))
-                    return answer.action == .accept && answer.content?["confirm"]?.boolValue == true
+                        message: question.message,
+                        requestedSchema: try Self.sdkSchema(question.schema))
+                    guard answer.action == .accept else { return .declined }
+                    return .accepted(answer.content ?? [:])
                 } catch {
-                    return nil  // the client does not support elicitation
+                    return .unsupported  // the client does not support elicitation
                 }
             })
         do {
@@ -178,6 +176,11 @@ public struct ToolCatalogue: Sendable {
             throw ToolError.consentRequired(
                 scopes: definition.scopes, link: await graph.consentLink(for: principal, scopes: definition.scopes))
         }
+    }
+
+    /// The SDK's form schema type for our JSON schema (until the protocol core is ours).
+    static func sdkSchema(_ schema: Value) throws -> MCP.Elicitation.RequestSchema {
+        try JSONDecoder().decode(MCP.Elicitation.RequestSchema.self, from: JSONEncoder().encode(schema))
     }
 
     static func toolError(_ error: any Error) -> ToolError {

@@ -1,6 +1,6 @@
 import MCP
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Synchronization
 
 /// One tool: what `tools/list` shows and the handler `tools/call` runs once the arguments passed their checks.
@@ -62,8 +62,9 @@ struct ToolInvocation: Sendable {
     let notes: AuditNotes
     /// The consent link for `scopes` (incremental consent).
     let consentLink: @Sendable ([String]) async -> String?
-    /// Asks the user to confirm (MCP elicitation): true accepted, false declined, nil the client cannot ask.
-    let confirm: @Sendable (String) async -> Bool?
+    /// Asks the person through the client (see ``Elicitation``). In the 2026-07-28 era it may throw to end this
+    /// call with an `InputRequiredResult`; the retry then gets the answer.
+    let elicit: @Sendable (Elicitation) async throws -> ElicitationAnswer
 
     /// Throws ``ToolError/consentRequired(scopes:link:)`` unless the account granted `scopes`.
     func requireScopes(_ scopes: [String]) async throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Storage
 
 /// Seals Microsoft tokens into `TokenBlob`s bound to their row, and opens them with failures audited.

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import Storage
 
 /// Operator work on stored envelopes: which keys they use, and re-encrypting them under the primary key.

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Storage
 
 /// Loads an account's access token from the store, or refreshes it at Microsoft holding the account's refresh

@@ -1,6 +1,6 @@
 import Foundation
 import MicrosoftGraph
-import Security
+import SecurityOps
 import Storage
 
 extension TokenVault: MicrosoftSignIn {

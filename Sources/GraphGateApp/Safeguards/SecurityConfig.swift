@@ -1,5 +1,5 @@
 import Foundation
-import Security
+import SecurityOps
 
 /// The security-operations settings: alert webhook and thresholds, the audit signing key, rate budgets.
 /// Part of `GraphGateConfig` (`config.security`), read once with the rest.

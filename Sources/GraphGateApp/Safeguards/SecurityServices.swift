@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import ServiceLifecycle
 import Storage
 

@@ -1,6 +1,6 @@
 import HTTPTypes
 import Hummingbird
-import Security
+import SecurityOps
 import Storage
 
 extension SecurityServices {

@@ -1,5 +1,5 @@
 import Authorization
-import Security
+import SecurityOps
 import Storage
 
 /// Revokes through the running authorization server: grants, browser sessions, and (its `onRevoke`) live MCP

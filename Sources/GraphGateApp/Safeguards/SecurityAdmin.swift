@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import Security
+import SecurityOps
 import Storage
 
 /// What the `audit` and `admin` commands do, against the configured store (no server needed).

@@ -1,4 +1,4 @@
-import Security
+import SecurityOps
 import ServiceLifecycle
 
 /// Signs the audit chain's head at start, every `interval`, and once more at graceful shutdown.
