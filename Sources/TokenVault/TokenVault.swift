@@ -28,7 +28,7 @@ public final class TokenVault: Sendable {
     /// Path of the web route that starts a plain sign-in.
     public static let signInPath = "/account/signin"
     /// Who may sign in, decided on the verified id_token before anything is stored (nil: anyone).
-    let admit: (@Sendable (IDTokenClaims) -> Bool)?
+    let admit: (@Sendable (IDTokenClaims) async -> Bool)?
     /// Lifetime of a pending sign-in's `state`.
     public static let signInLifetime: Int64 = 600
 
@@ -38,7 +38,7 @@ public final class TokenVault: Sendable {
     ///   - cacheCapacity: accounts whose access token is kept in memory.
     public convenience init(
         database: Database, users: any UserStore, keyring: Keyring, identity: IdentityClient, audit: any AuditRecorder,
-        logger: Logger, publicURL: URL? = nil, admit: (@Sendable (IDTokenClaims) -> Bool)? = nil,
+        logger: Logger, publicURL: URL? = nil, admit: (@Sendable (IDTokenClaims) async -> Bool)? = nil,
         refreshMargin: TimeInterval = 300, cacheCapacity: Int = 10_000
     ) {
         self.init(
@@ -51,7 +51,7 @@ public final class TokenVault: Sendable {
     public init(
         users: any UserStore, blobs: any TokenBlobStore, pending: any PendingSignInStore, keyring: Keyring,
         identity: IdentityClient, audit: any AuditRecorder, logger: Logger, publicURL: URL? = nil,
-        admit: (@Sendable (IDTokenClaims) -> Bool)? = nil, refreshMargin: TimeInterval = 300,
+        admit: (@Sendable (IDTokenClaims) async -> Bool)? = nil, refreshMargin: TimeInterval = 300,
         cacheCapacity: Int = 10_000
     ) {
         self.admit = admit

@@ -39,6 +39,8 @@ struct ConfigOptions: ParsableArguments {
     var sendCap: String?
     @Option(help: "1 to confirm each send with the user (MCP elicitation). [GRAPHGATE_CONFIRM_SENDS]")
     var confirmSends: String?
+    @Option(help: "Days an assistant's authorization lasts at most before the person signs in again. [GRAPHGATE_GRANT_MAX_DAYS, default 90]")
+    var grantMaxDays: String?
     @Option(help: "Usernames with the admin role, comma-separated. [GRAPHGATE_ADMINS]")
     var admins: String?
     @Option(help: "Tool calls per user per minute. [GRAPHGATE_RATE_LIMIT, default 120]")
@@ -58,7 +60,8 @@ struct ConfigOptions: ParsableArguments {
             ("GRAPHGATE_MS_TENANT", msTenant), ("GRAPHGATE_MS_AUTHORITY", msAuthority),
             ("GRAPHGATE_GRAPH_URL", graphURL), ("GRAPHGATE_SANDBOX", sandbox), ("GRAPHGATE_READ_ONLY", readOnly),
             ("GRAPHGATE_TOOLS", tools), ("GRAPHGATE_SEND_ALLOWED_DOMAINS", sendAllowedDomains),
-            ("GRAPHGATE_SEND_CAP", sendCap), ("GRAPHGATE_CONFIRM_SENDS", confirmSends), ("GRAPHGATE_ADMINS", admins),
+            ("GRAPHGATE_SEND_CAP", sendCap), ("GRAPHGATE_CONFIRM_SENDS", confirmSends),
+            ("GRAPHGATE_GRANT_MAX_DAYS", grantMaxDays), ("GRAPHGATE_ADMINS", admins),
             ("GRAPHGATE_RATE_LIMIT", rateLimit),
             ("GRAPHGATE_MCP_STATELESS", mcpStateless),
         ]

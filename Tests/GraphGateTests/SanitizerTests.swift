@@ -26,7 +26,39 @@ struct SanitizerTests {
         #"<div style="display:none"><p>outer <b>nested <i>SECRET</i></b></p></div>"#,
         #"<template><p>SECRET</p></template>"#,
         #"<noscript>SECRET</noscript>"#,
+        // Issue 15: class rules, transparent colours, zero scale, CSS escapes and comments.
+        #"<style>.h{display:none}</style><p class="h">SECRET</p>"#,
+        #"<style>div p.note , .x{ visibility : hidden }</style><p class="other NOTE">SECRET</p>"#,
+        #"<style>@media screen{.h{display:none}}</style><div class="h">SECRET</div>"#,
+        #"<style>#s{font-size:0}</style><span id="s">SECRET</span>"#,
+        #"<style>.t{color:transparent}</style><span class="t">SECRET</span>"#,
+        #"<span class="late">SECRET</span><style>.late{display:none}</style>"#,
+        #"<style>.h\{display:none}</style><style>.e{displ\61y:none}</style><b class="e">SECRET</b>"#,
+        #"<p style="color:transparent">SECRET</p>"#,
+        #"<p style="color:rgba(0,0,0,0)">SECRET</p>"#,
+        #"<p style="color:rgb(0 0 0 / 0%)">SECRET</p>"#,
+        #"<p style="color:hsla(0,0%,0%,0.0)">SECRET</p>"#,
+        #"<p style="color:#00000000">SECRET</p>"#,
+        #"<p style="transform:scale(0)">SECRET</p>"#,
+        #"<p style="transform: translateX(1px) scaleY(0)">SECRET</p>"#,
+        #"<p style="display:n\6f ne">SECRET</p>"#,
+        #"<p style="display:n\00006fne">SECRET</p>"#,
+        #"<p style="disp\lay:none">SECRET</p>"#,
+        #"<p style="display:/* a */none">SECRET</p>"#,
     ]
+
+    static let visibleCases: [String] = [
+        #"<p style="color:rgba(0,0,0,0.9)">SHOWN</p>"#,
+        #"<p style="transform:scale(1)">SHOWN</p>"#,
+        #"<style>.h{display:none}</style><p class="shown">SHOWN</p>"#,
+        #"<style>p.h{display:none}</style><p>SHOWN</p>"#,
+        #"<p style="/* display:none */color:#333">SHOWN</p>"#,
+    ]
+
+    @Test("visible content stays visible", arguments: visibleCases)
+    func visible(_ html: String) {
+        #expect(HTMLSanitizer.text(html).contains("SHOWN"))
+    }
 
     @Test("hidden content is removed", arguments: hiddenCases)
     func hidden(_ html: String) {

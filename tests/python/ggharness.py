@@ -427,6 +427,10 @@ class Browser:
                 self.upn = html.unescape(users[user_index][1]).lower()
                 r = self.http.post(urllib.parse.urljoin(here, action), data={
                     "user": users[user_index][0], "return_to": hidden(page, "return_to")})
+            elif r.status_code == 200 and 'action="/account/consent"' in page:
+                # graphgate's own "grant Microsoft permission" page: its button posts the form (POST + CSRF).
+                r = self.http.post(urllib.parse.urljoin(here, "/account/consent"), data={
+                    "scope": hidden(page, "scope"), "csrf": hidden(page, "csrf")})
             elif r.status_code == 200 and "/login/consent" in page:
                 action = html.unescape(re.search(r'action="([^"]+/login/consent)"', page).group(1))
                 r = self.http.post(urllib.parse.urljoin(here, action), data={

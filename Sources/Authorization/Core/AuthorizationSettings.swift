@@ -14,6 +14,8 @@ public struct AuthorizationSettings: Sendable {
     public var pendingLifetime: Int64 = 15 * 60
     public var browserSessionIdleTimeout: Int64 = 30 * 60
     public var browserSessionAbsoluteTimeout: Int64 = 12 * 3600
+    /// How long a grant lasts at most from its approval: refreshes never extend it (`GRAPHGATE_GRANT_MAX_DAYS`).
+    public var grantMaxLifetime: Int64 = 90 * 86400
     /// Registrations allowed per source address per minute.
     public var registrationsPerMinute: Int = 20
 

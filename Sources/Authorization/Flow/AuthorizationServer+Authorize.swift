@@ -122,7 +122,36 @@ extension AuthorizationServer {
     public func continueAuthorization(
         pendingHandle: String, userId: String, forceConsent: Bool = false, sourceIP: String?
     ) async throws(AuthorizationError) -> AuthorizationStep {
-        let hash = OpaqueSecret.hash(pendingHandle)
+        try await continueAuthorization(
+            hash: OpaqueSecret.hash(pendingHandle), handle: pendingHandle, userId: userId, forceConsent: forceConsent,
+            sourceIP: sourceIP)
+    }
+
+    /// The continuation a Microsoft sign-in carries for a pending request: its hash, never the handle (the
+    /// pending sign-in row stores it, and secrets are stored as hashes only).
+    public static func signInContinuation(pendingHandle: String) -> String {
+        pendingContinuationPrefix + OpaqueSecret.hash(pendingHandle)
+    }
+
+    static let pendingContinuationPrefix = "pending:"
+
+    /// After the Microsoft sign-in started by ``signInContinuation(pendingHandle:)``: like
+    /// ``continueAuthorization(pendingHandle:userId:forceConsent:sourceIP:)``; when consent is needed the request
+    /// gets a fresh handle (bound to `userId`) for the consent page.
+    public func continueAuthorization(
+        signInContinuation continuation: String, userId: String, sourceIP: String?
+    ) async throws(AuthorizationError) -> AuthorizationStep {
+        guard continuation.hasPrefix(Self.pendingContinuationPrefix) else {
+            throw .invalidRequest("this sign-in request is unknown; start again from your application")
+        }
+        return try await continueAuthorization(
+            hash: String(continuation.dropFirst(Self.pendingContinuationPrefix.count)), handle: nil, userId: userId,
+            forceConsent: false, sourceIP: sourceIP)
+    }
+
+    private func continueAuthorization(
+        hash: String, handle: String?, userId: String, forceConsent: Bool, sourceIP: String?
+    ) async throws(AuthorizationError) -> AuthorizationStep {
         do {
             guard try await store.attachUser(pendingIdHash: hash, userId: userId, now: now()) else {
                 await auditEvent(
@@ -139,11 +168,16 @@ extension AuthorizationServer {
                 Set(OAuthScopes.parse(pending.scope)).isSubset(of: OAuthScopes.parse(consent.scope))
             {
                 let url = try await decide(
-                    pendingHandle: pendingHandle, userId: userId, allow: true, remember: true, sourceIP: sourceIP,
-                    remembered: true)
+                    hash: hash, userId: userId, allow: true, remember: true, sourceIP: sourceIP, remembered: true)
                 return .redirect(url)
             }
-            return .consent(pendingHandle: pendingHandle)
+            if let handle { return .consent(pendingHandle: handle) }
+            let fresh = OpaqueSecret.generate(prefix: OpaqueSecret.pendingPrefix)
+            guard try await store.rekeyPending(idHash: hash, to: OpaqueSecret.hash(fresh), userId: userId) else {
+                throw AuthorizationError.invalidRequest(
+                    "this sign-in request expired; start again from your application")
+            }
+            return .consent(pendingHandle: fresh)
         } catch let error as AuthorizationError {
             throw error
         } catch let error as StorageError {
@@ -183,14 +217,21 @@ extension AuthorizationServer {
     /// The user's decision on the consent page (the caller has checked the CSRF token). Consumes the pending
     /// request; returns the client redirect: a code (allow) or `access_denied` (deny), with `state` and `iss`.
     public func decide(
-        pendingHandle: String, userId: String, allow: Bool, remember: Bool, sourceIP: String?,
-        remembered: Bool = false
+        pendingHandle: String, userId: String, allow: Bool, remember: Bool, sourceIP: String?
+    ) async throws(AuthorizationError) -> String {
+        try await decide(
+            hash: OpaqueSecret.hash(pendingHandle), userId: userId, allow: allow, remember: remember,
+            sourceIP: sourceIP, remembered: false)
+    }
+
+    private func decide(
+        hash: String, userId: String, allow: Bool, remember: Bool, sourceIP: String?, remembered: Bool
     ) async throws(AuthorizationError) -> String {
         let now = now()
         let pending: PendingAuthorizationRecord
         do {
-            guard let taken = try await store.takePending(idHash: OpaqueSecret.hash(pendingHandle)),
-                taken.userId == userId, taken.expiresAt > now
+            guard let taken = try await store.takePending(idHash: hash, userId: userId),
+                taken.expiresAt > now
             else {
                 await auditEvent(
                     "oauth.consent", .failure, userId: userId, sourceIP: sourceIP,

@@ -124,6 +124,13 @@ extension AuthorizationServer {
             await reject("token.refresh", clientId: clientId, sourceIP: sourceIP, reason: "wrong_resource")
             throw .invalidTarget("resource must be this server's MCP endpoint")
         }
+        if let existing, try await grantOutlived(existing, now: now) {
+            await reject(
+                "token.refresh", userId: existing.userId, clientId: clientId, sourceIP: sourceIP,
+                reason: "grant_max_lifetime")
+            throw .invalidGrant(
+                "this authorization is older than \(settings.grantMaxLifetime / 86400) days; sign in again")
+        }
         if let existing, try await blocked(existing.userId) {
             await reject(
                 "token.refresh", userId: existing.userId, clientId: clientId, sourceIP: sourceIP, reason: "blocked")
@@ -187,6 +194,21 @@ extension AuthorizationServer {
             return TokenResponse(
                 accessToken: access, expiresIn: settings.accessTokenLifetime, refreshToken: refresh,
                 scope: scopeForAccess.isEmpty ? old.scope : scopeForAccess)
+        }
+    }
+
+    /// Whether the token's grant is older than the absolute grant lifetime; such a grant is revoked here.
+    private func grantOutlived(_ token: OAuthTokenRecord, now: Int64) async throws(AuthorizationError) -> Bool {
+        do {
+            guard let grant = try await store.grant(id: token.grantId), grant.revokedAt == nil,
+                grant.createdAt + settings.grantMaxLifetime <= now
+            else { return false }
+            if try await store.revokeGrant(id: grant.id, reason: "max_lifetime", now: now) {
+                await onRevoke(.grants([grant.id]))
+            }
+            return true
+        } catch {
+            throw Self.unavailable(error)
         }
     }
 

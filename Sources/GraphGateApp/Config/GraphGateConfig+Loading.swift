@@ -63,7 +63,10 @@ extension GraphGateConfig {
                 help: "Sends (send, reply, forward, invitations) per user per hour."),
             Variable(
                 name: "GRAPHGATE_CONFIRM_SENDS", flag: "confirm-sends", defaultValue: "0",
-                help: "1: ask the user to confirm each send (MCP elicitation) when the client supports it."),
+                help: "1: ask the user to confirm each send (in the client, else on a graphgate confirmation page)."),
+            Variable(
+                name: "GRAPHGATE_GRANT_MAX_DAYS", flag: "grant-max-days", defaultValue: "90",
+                help: "Days an assistant's authorization lasts at most; refreshing does not extend it."),
             Variable(
                 name: "GRAPHGATE_ADMINS", flag: "admins", defaultValue: "(none)",
                 help: "Comma-separated usernames (or user ids) with the admin role."),
@@ -160,7 +163,8 @@ extension GraphGateConfig {
             keyringKey: value("GRAPHGATE_KEYRING_KEY"),
             sendAllowedDomains: try parseDomains(value("GRAPHGATE_SEND_ALLOWED_DOMAINS")),
             sendsPerHour: try parseSendCap(value("GRAPHGATE_SEND_CAP") ?? "30"),
-            confirmSends: try parseBool(value("GRAPHGATE_CONFIRM_SENDS"), variable: "GRAPHGATE_CONFIRM_SENDS") ?? false
+            confirmSends: try parseBool(value("GRAPHGATE_CONFIRM_SENDS"), variable: "GRAPHGATE_CONFIRM_SENDS") ?? false,
+            grantMaxDays: try parseGrantMaxDays(value("GRAPHGATE_GRANT_MAX_DAYS") ?? "90")
         )
     }
 
@@ -179,6 +183,13 @@ extension GraphGateConfig {
     static func parseSendCap(_ text: String) throws(ConfigError) -> Int {
         guard let n = Int(text), (0...100_000).contains(n) else {
             throw ConfigError("GRAPHGATE_SEND_CAP", "expected a whole number of sends per user per hour (0 to 100000)")
+        }
+        return n
+    }
+
+    static func parseGrantMaxDays(_ text: String) throws(ConfigError) -> Int {
+        guard let n = Int(text), (1...3650).contains(n) else {
+            throw ConfigError("GRAPHGATE_GRANT_MAX_DAYS", "expected a whole number of days from 1 to 3650")
         }
         return n
     }

@@ -39,6 +39,8 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var sendsPerHour: Int = 30
     /// Ask the user to confirm each send through MCP elicitation when the client supports it.
     public var confirmSends: Bool = false
+    /// Days an assistant's authorization (grant) lasts at most; refreshing does not extend it.
+    public var grantMaxDays: Int = 90
 
     /// Where sandbox keyrings and other generated files go: the SQLite file's directory, or the working directory.
     public var dataDirectory: String {

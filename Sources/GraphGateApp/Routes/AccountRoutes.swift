@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MicrosoftGraph
+import Mustache
 import SecurityOps
 import Storage
 import TokenVault
@@ -10,8 +11,14 @@ import TokenVault
 /// Browser pages that send the user to Microsoft outside an MCP client's authorize request:
 ///
 /// - `GET /account/consent?scope=Mail.Send[+…]`: incremental consent for write scopes (the link write tools
-///   return when a Microsoft permission is missing). Only scopes of `MicrosoftScopes.write` are accepted.
+///   return when a Microsoft permission is missing): a page naming the permissions, whose button posts
+///   `POST /account/consent` (`scope`, `csrf`), which starts the sign-in. Only scopes of `MicrosoftScopes.write`
+///   are accepted, none in read-only mode. The CSRF token is keyed by the browser session, or without one by a
+///   `gg_csrf` cookie the page sets, so no cross-site request starts a consent.
 /// - `GET /account/signin`: a plain Microsoft sign-in (re-link an account whose tokens were revoked).
+///
+/// Consent accumulates: when the browser is signed in, Microsoft is asked for everything the person granted
+/// before plus what is missing, so granting one permission never drops another.
 ///
 /// Both come back through `/oauth/callback` with a `web:` continuation, which names one fixed kind of page —
 /// never a URL — so the callback cannot become an open redirect.
@@ -26,6 +33,9 @@ struct AccountRoutes {
 
     func add(to router: Router<GraphGateRequestContext>) {
         router.get(RouterPath(String(TokenVault.consentPath.dropFirst()))) { request, context in
+            try await consentPage(request, context)
+        }
+        router.post(RouterPath(String(TokenVault.consentPath.dropFirst()))) { request, context in
             try await consent(request, context)
         }
         router.get(RouterPath(String(TokenVault.signInPath.dropFirst()))) { request, context in
@@ -35,17 +45,93 @@ struct AccountRoutes {
         }
     }
 
-    func consent(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
+    static let consentTemplate = try! MustacheTemplate(
+        string: WebPage.layout + """
+            <h1>Grant Microsoft permission</h1>
+            <div class="box">
+            <p>graphgate will ask Microsoft to let it:</p>
+            <ul>{{#scopes}}<li><strong>{{name}}</strong>: {{why}}</li>{{/scopes}}</ul>
+            <p class="muted">Permissions you granted before stay granted.</p>
+            </div>
+            <form method="post" action="{{action}}">
+            <input type="hidden" name="scope" value="{{scope}}">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <button class="primary" type="submit">Continue to Microsoft</button>
+            </form>
+            </body></html>
+            """)
+    static let csrfPurpose = "account:consent"
+
+    /// The cookie keying the consent form's CSRF token when the browser has no graphgate session.
+    var csrfCookieName: String { access.authorization.settings.isHTTPS ? "__Host-gg_csrf" : "gg_csrf" }
+
+    func consentPage(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
         let parameters = FormParameters.query(of: request) ?? []
-        guard let text = FormParameters.first("scope", in: parameters), text.count <= 512,
-            let scopes = Self.writeScopes(text)
+        guard let scopes = try requestedScopes(FormParameters.first("scope", in: parameters)) else {
+            return Self.invalidScopes()
+        }
+        var headers = HTTPFields()
+        let key: String
+        if let cookie = request.cookies[access.authorization.sessions.cookieName]?.value,
+            try await access.authorization.sessions.resolve(cookie) != nil
+        {
+            key = cookie
+        } else if let existing = request.cookies[csrfCookieName]?.value, existing.count >= 32 {
+            key = existing
+        } else {
+            key = RandomToken.make()
+            let secure = access.authorization.settings.isHTTPS ? "; Secure" : ""
+            headers.append(
+                HTTPField(
+                    name: .setCookie, value: "\(csrfCookieName)=\(key); Path=/; HttpOnly; SameSite=Strict; Max-Age=3600\(secure)"))
+        }
+        let body = Self.consentTemplate.render(
+            [
+                "title": "Grant permission", "style": WebPage.style, "action": TokenVault.consentPath,
+                "scope": scopes.joined(separator: " "),
+                "scopes": scopes.map { ["name": $0, "why": AccountPage.scopeReasons[$0.lowercased()] ?? ""] },
+                "csrf": BrowserSessions.csrfToken(session: key, purpose: Self.csrfPurpose),
+            ] as [String: Any])
+        return WebPage.html(body, status: .ok, headers: headers)
+    }
+
+    func consent(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
+        guard let form = try? await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+            return AccountPageRoutes.invalidForm()
+        }
+        guard let scopes = try requestedScopes(FormParameters.first("scope", in: form)) else {
+            return Self.invalidScopes()
+        }
+        let session = request.cookies[access.authorization.sessions.cookieName]?.value
+        let signedIn = try await access.authorization.sessions.resolve(session) != nil
+        let key = signedIn ? session : request.cookies[csrfCookieName]?.value
+        guard let key, BrowserSessions.verifyCSRF(FormParameters.first("csrf", in: form), session: key, purpose: Self.csrfPurpose)
         else {
+            await access.audit.record(
+                AuditEvent(
+                    "consent.microsoft", outcome: .denied, sourceIP: context.sourceIP, details: ["reason": "csrf"]))
             return WebPage.message(
-                title: "Invalid permission request",
-                message: "This link asks for Microsoft permissions graphgate does not request.",
-                hint: "Use the link your assistant gave you, unchanged.", status: .badRequest)
+                title: "Request refused",
+                message: "This permission request did not come from graphgate's page (its security token is missing "
+                    + "or wrong). Nothing was started.", hint: "Open the link your assistant gave you again.",
+                status: .forbidden)
         }
         return try await start(request, context, scopes: scopes)
+    }
+
+    /// The write scopes of a `scope` value; nil when it is missing or names anything else. Throws nothing but
+    /// answers nil in read-only mode, where no write permission is ever asked for.
+    func requestedScopes(_ text: String?) throws -> [String]? {
+        guard access.authorization.settings.scopesSupported.contains(OAuthScopes.write) else { return nil }
+        guard let text, text.count <= 512 else { return nil }
+        return Self.writeScopes(text)
+    }
+
+    static func invalidScopes() -> Response {
+        WebPage.message(
+            title: "Invalid permission request",
+            message: "This link asks for Microsoft permissions graphgate does not request.",
+            hint: "Use the link your assistant gave you, unchanged.", status: .badRequest)
     }
 
     /// Starts the Microsoft sign-in, hinting the signed-in user's username when a browser session exists.
@@ -54,9 +140,16 @@ struct AccountRoutes {
     ) async throws -> Response {
         do {
             var loginHint: String?
+            var scopes = scopes
             let cookie = request.cookies[access.authorization.sessions.cookieName]?.value
             if let session = try await access.authorization.sessions.resolve(cookie) {
                 loginHint = try await access.users.user(id: session.userId)?.username
+                // Ask for (granted ∪ needed): Microsoft's new tokens then carry every permission given so far.
+                if !scopes.isEmpty {
+                    let granted = try await access.users.accounts(userId: session.userId).flatMap(\.scopes)
+                    let known = Set(MicrosoftScopes.write.map { $0.lowercased() })
+                    scopes = MicrosoftScopes.normalize(granted.filter { known.contains($0.lowercased()) } + scopes)
+                }
             }
             let kind =
                 scopes.isEmpty

@@ -26,7 +26,7 @@ extension AppComponents {
             policy: ToolPolicy(
                 readOnly: config.readOnly, toolPatterns: config.tools, sendAllowedDomains: config.sendAllowedDomains,
                 sendsPerHour: config.sendsPerHour, confirmSends: config.confirmSends), graph: source,
-            audit: security.recorder, logger: logger)
+            audit: security.recorder, logger: logger, confirmations: sendConfirmations)
         let security = security
         return MCPAccess(
             config: config, database: database, users: users, signIn: vault, audit: security.recorder, logger: logger,

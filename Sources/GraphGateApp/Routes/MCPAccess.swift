@@ -42,9 +42,10 @@ public struct MCPAccess: Sendable {
         let sessions = MCPSessionManager(
             configuration: sessionConfiguration, logger: logger, audit: audit, configure: configureSession)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
-        let settings = AuthorizationSettings(
+        var settings = AuthorizationSettings(
             issuer: issuer, resource: config.mcpResource,
             scopesSupported: config.readOnly ? [OAuthScopes.mcp] : [OAuthScopes.mcp, OAuthScopes.write])
+        settings.grantMaxLifetime = Int64(config.grantMaxDays) * 86400
         self.authorization = AuthorizationServer(
             settings: settings, store: SQLOAuthStore(database: database),
             browserSessions: SQLBrowserSessionStore(database: database), audit: audit, logger: logger, now: now,

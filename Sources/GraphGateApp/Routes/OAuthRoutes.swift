@@ -116,7 +116,8 @@ struct OAuthRoutes {
                 $0.count <= 256 ? $0 : nil
             }
             let microsoft = try await access.signIn.beginSignIn(
-                continuation: handle, loginHint: loginHint, additionalScopes: [],
+                continuation: AuthorizationServer.signInContinuation(pendingHandle: handle), loginHint: loginHint,
+                additionalScopes: [],
                 redirectURI: authorization.settings.callbackURL)
             return Self.redirectToMicrosoft(microsoft, browser: browser)
         } catch let error as AuthorizationError {
@@ -191,7 +192,7 @@ struct OAuthRoutes {
                     sourceIP: context.sourceIP)
             }
             let step = try await authorization.continueAuthorization(
-                pendingHandle: completed.continuation, userId: user.id, sourceIP: context.sourceIP)
+                signInContinuation: completed.continuation, userId: user.id, sourceIP: context.sourceIP)
             return Self.response(for: step, headers: headers)
         } catch let error as AuthorizationError {
             return Self.errorPage(error)

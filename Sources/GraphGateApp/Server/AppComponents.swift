@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import MCPGateway
 import Storage
 import TokenVault
 
@@ -23,4 +24,6 @@ public struct AppComponents: Sendable {
     /// Microsoft's tokens per user: sign-in (`MicrosoftSignIn`), token providers for Graph, consent links. One
     /// per process (single-flight refresh is per instance). Its identity client is `vault.identity`.
     public let vault: TokenVault
+    /// Send confirmations made on graphgate's `/confirm` page, shared by that page and the tool catalogue.
+    public let sendConfirmations: SendConfirmations
 }

@@ -18,6 +18,7 @@ func buildApplication(
     WebRoutes(components: components, browser: access.authorization.sessions).add(to: router)
     AdminRoutes(components: components, access: access).add(to: router)
     AccountPageRoutes(components: components, access: access).add(to: router)
+    SendConfirmationRoutes(components: components, access: access).add(to: router)
 
     var services: [any Service] = []
     services += components.operationsServices()

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import MCPGateway
 import MicrosoftGraph
 import NIOCore
 import NIOPosix
@@ -138,8 +139,11 @@ private struct MainService: Service {
                     clientSecret: clientSecret, logger: logger),
                 audit: security.recorder, logger: logger, publicURL: config.publicURL,
                 admit: { [policy = config.operations.accessPolicy(effectiveTenant: tenant)] claims in
-                    policy.allows(tenantId: claims.tenantId, username: claims.username).isAllowed
-                }))
+                    await config.admits(
+                        tenantId: claims.tenantId, objectId: claims.objectId, username: claims.username,
+                        policy: policy, bindings: SQLUsernameBindingStore(database: database))
+                }),
+            sendConfirmations: SendConfirmations(publicURL: config.publicURL))
         do {
             let app = try await buildApplication(components, onRunning: onRunning)
             try await app.run()

@@ -34,6 +34,8 @@ struct AccountData: Sendable {
         var grantIds: [String]
         var createdAt: Int64?
         var lastUsedAt: Int64?
+        /// When its newest active grant ends (`GRAPHGATE_GRANT_MAX_DAYS` after approval); nil without one.
+        var expiresAt: Int64? = nil
     }
 
     /// How many audit rows the page shows, and how many the notices look through.
@@ -84,7 +86,8 @@ struct AccountData: Sendable {
             return ConnectedClient(
                 clientId: id, name: record?.clientName ?? "Unknown client",
                 redirectHosts: hosts(of: record?.redirectURIs ?? []), verified: record?.kind == .metadataDocument,
-                scopes: scopes, grantIds: grants.map(\.id), createdAt: created, lastUsedAt: uses.max())
+                scopes: scopes, grantIds: grants.map(\.id), createdAt: created, lastUsedAt: uses.max(),
+                expiresAt: grants.map(\.createdAt).max().map { $0 + access.authorization.settings.grantMaxLifetime })
         }
         return AccountData(
             user: user, accounts: accounts, clients: clients, allGrants: allGrants, consents: consents,

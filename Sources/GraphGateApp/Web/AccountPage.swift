@@ -67,13 +67,15 @@ enum AccountPage {
             <caption class="muted">Assistants (MCP clients) you allowed. Revoke ends their access and their open \
             connections at once.</caption>
             <thead><tr><th scope="col">Assistant</th><th scope="col">Returns to</th><th scope="col">Access</th>\
-            <th scope="col">Allowed (UTC)</th><th scope="col">Last used (UTC)</th><th scope="col">Open now</th>\
+            <th scope="col">Allowed (UTC)</th><th scope="col">Last used (UTC)</th>\
+            <th scope="col">Sign-in again by (UTC)</th><th scope="col">Open now</th>\
             <th scope="col">Action</th></tr></thead>
             <tbody>
             {{#items}}<tr data-client-id="{{id}}"><td data-label="Assistant">{{name}}{{^verified}} <span \
             class="muted">(name given by the assistant)</span>{{/verified}}</td><td data-label="Returns to">\
             <code>{{hosts}}</code></td><td data-label="Access">{{access}}</td><td data-label="Allowed">{{created}}</td>\
-            <td data-label="Last used">{{lastUse}}</td><td data-label="Open now">{{live}}</td><td>\
+            <td data-label="Last used">{{lastUse}}</td><td data-label="Sign-in again by" class="expires">{{expires}}</td>\
+            <td data-label="Open now">{{live}}</td><td>\
             <form class="row" method="post" action="/account/revoke">\
             <input type="hidden" name="csrf" value="{{revokeCSRF}}">\
             <button class="nowrap" type="submit" name="revoke" value="{{id}}" aria-label="Revoke {{name}}">\
@@ -253,6 +255,7 @@ enum AccountPage {
                         "hosts": client.redirectHosts.isEmpty ? "—" : client.redirectHosts.joined(separator: ", "),
                         "access": access(client.scopes, active: !client.grantIds.isEmpty),
                         "created": utc(client.createdAt), "lastUse": utc(client.lastUsedAt),
+                        "expires": utc(client.expiresAt),
                         "live": data.liveSessions[client.clientId] ?? 0,
                     ]
                 }

@@ -77,7 +77,10 @@ struct AdminRoutes {
                         title: "Access blocked", message: "Your account is blocked on this graphgate server.",
                         status: .forbidden))
             }
-            guard components.config.isAdmin(user) else {
+            guard
+                try await components.config.isAdmin(
+                    user, bindings: SQLUsernameBindingStore(database: components.database))
+            else {
                 await audit.record(
                     AuditEvent(
                         "admin.access", outcome: .denied, userId: user.id, sourceIP: context.sourceIP,

@@ -6,6 +6,12 @@ protocol Sink {
     mutating func open(_ name: String, href: String?)
     mutating func close(_ name: String)
     mutating func void(_ name: String)
+    /// The walk scanned `count` more scalars (a measure of its work, for the linear-time test).
+    mutating func scanned(_ count: Int)
+}
+
+extension Sink {
+    mutating func scanned(_ count: Int) {}
 }
 
 /// Builds readable plain text.

@@ -4,8 +4,13 @@ import Foundation
 /// removed, then either plain text (``text(_:)``) or a small allow-listed HTML (``html(_:)``).
 ///
 /// Hidden means: `display:none`, `visibility:hidden`, `opacity:0`, zero font size or box, off-screen positions,
-/// `mso-hide:all`, the `hidden` attribute, and text whose colour is the background's (or near-white on the
-/// default white background). Whatever is inside a hidden element is dropped, however deeply nested.
+/// `mso-hide:all`, `transform:scale(0)`, transparent text (`transparent`, zero alpha), the `hidden` attribute,
+/// text whose colour is the background's (or near-white on the default white background), and any of these set
+/// by a `<style>` rule on a class, id or tag. CSS escapes (`n\6f ne`) are decoded first. Whatever is inside a
+/// hidden element is dropped, however deeply nested.
+///
+/// Linear time: every scan moves forward (no backtracking regex); the walk reports the scalars it scanned to
+/// its sink (``Sink/scanned(_:)``), which the tests use to check the work grows linearly with the input.
 public enum HTMLSanitizer {
     /// Visible text: paragraphs and line breaks kept, links as `text (url)`, list items as `- item`.
     public static func text(_ html: String) -> String {
@@ -46,6 +51,8 @@ public enum HTMLSanitizer {
         var i = 0
         var stack: [Element] = [Element(name: "#root", hidden: false, color: nil, background: nil)]
         var pending = ""
+        let sheet = HiddenSelectors(styleSheetsIn: chars)
+        sink.scanned(chars.count)
 
         func flushText(_ sink: inout S) {
             if !pending.isEmpty {
@@ -64,12 +71,16 @@ public enum HTMLSanitizer {
             // Comment, doctype, CDATA, processing instruction: dropped.
             if match(chars, i, "<!--") {
                 flushText(&sink)
-                i = find(chars, i + 4, "-->").map { $0 + 3 } ?? chars.count
+                let end = find(chars, i + 4, "-->").map { $0 + 3 } ?? chars.count
+                sink.scanned(end - i)
+                i = end
                 continue
             }
             if match(chars, i, "<!") || match(chars, i, "<?") {
                 flushText(&sink)
-                i = find(chars, i + 2, ">").map { $0 + 1 } ?? chars.count
+                let end = find(chars, i + 2, ">").map { $0 + 1 } ?? chars.count
+                sink.scanned(end - i)
+                i = end
                 continue
             }
             let isEnd = i + 1 < chars.count && chars[i + 1] == "/"
@@ -81,6 +92,7 @@ public enum HTMLSanitizer {
             }
             flushText(&sink)
             let (tag, next) = parseTag(chars, from: nameStart)
+            sink.scanned(next - i)
             i = next
             if isEnd {
                 if let index = stack.lastIndex(where: { $0.name == tag.name }), index > 0 {
@@ -110,16 +122,16 @@ public enum HTMLSanitizer {
             if let value = style["background-color"] ?? style["background"] {
                 element.background = RGB(css: value) ?? element.background
             }
-            if isHidden(tag: tag, style: style, element: element) || rawTextElements.contains(tag.name) {
+            if isHidden(tag: tag, style: style, element: element) || sheet.hides(tag)
+                || rawTextElements.contains(tag.name)
+            {
                 element.hidden = true
             }
             if rawTextElements.contains(tag.name) && !tag.selfClosing {
                 // Skip to the matching end tag without interpreting the content.
-                if let end = findEndTag(chars, from: i, name: tag.name) {
-                    i = end
-                } else {
-                    i = chars.count
-                }
+                let end = findEndTag(chars, from: i, name: tag.name) ?? chars.count
+                sink.scanned(end - i)
+                i = end
                 continue
             }
             if tag.name == "img" {
@@ -143,6 +155,17 @@ public enum HTMLSanitizer {
 
     static func isHidden(tag: Tag, style: [String: String], element: Element) -> Bool {
         if tag.attributes["hidden"] != nil { return true }
+        if styleHides(style) { return true }
+        if tag.attributes["width"] == "0" || tag.attributes["height"] == "0" { return true }
+        if let color = element.color {
+            let background = element.background ?? RGB(r: 255, g: 255, b: 255)
+            if color.isClose(to: background) { return true }
+        }
+        return false
+    }
+
+    /// Whether these declarations alone hide an element (inline, or a `<style>` rule's).
+    static func styleHides(_ style: [String: String]) -> Bool {
         if let v = style["display"], v.hasPrefix("none") { return true }
         if let v = style["visibility"], v.hasPrefix("hidden") || v.hasPrefix("collapse") { return true }
         if let v = style["mso-hide"], v.hasPrefix("all") { return true }
@@ -165,10 +188,24 @@ public enum HTMLSanitizer {
         {
             return true
         }
-        if tag.attributes["width"] == "0" || tag.attributes["height"] == "0" { return true }
-        if let color = element.color {
-            let background = element.background ?? RGB(r: 255, g: 255, b: 255)
-            if color.isClose(to: background) { return true }
+        if let v = style["color"], RGB.isTransparent(css: v) { return true }
+        if let v = style["-webkit-text-fill-color"], RGB.isTransparent(css: v) { return true }
+        if let v = style["transform"], zeroScale(v) { return true }
+        if let v = style["scale"], let n = Double(v.prefix { $0.isNumber || $0 == "." }), n < 0.1 { return true }
+        return false
+    }
+
+    /// `scale(0)`, `scale(0.01, 1)`, `scaleX(0)`, `scaleY(0)`, `scale3d(0, …)` anywhere in a transform.
+    static func zeroScale(_ transform: String) -> Bool {
+        var rest = Substring(transform)
+        while let range = rest.range(of: "scale") {
+            rest = rest[range.upperBound...]
+            let args = rest.drop { $0.isLetter || $0 == "3" }
+            guard args.first == "(" else { continue }
+            let numbers = args.dropFirst().prefix { $0 != ")" }.split(separator: ",").map {
+                Double($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber || $0 == "." || $0 == "-" })
+            }
+            if numbers.contains(where: { $0.map { abs($0) < 0.1 } ?? false }) { return true }
         }
         return false
     }
@@ -257,9 +294,11 @@ public enum HTMLSanitizer {
         return (Tag(name: name.lowercased(), attributes: attributes, selfClosing: selfClosing), min(i, c.count))
     }
 
+    /// Declarations of a `style` attribute or rule body: comments removed, CSS escapes decoded, names and values
+    /// lower-cased. One forward pass each.
     static func parseStyle(_ style: String) -> [String: String] {
         var out: [String: String] = [:]
-        let cleaned = style.replacingOccurrences(of: #"/\*.*?\*/"#, with: "", options: .regularExpression)
+        let cleaned = decodeCSSEscapes(stripCSSComments(style))
         for declaration in cleaned.split(separator: ";") {
             let parts = declaration.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
@@ -269,6 +308,73 @@ public enum HTMLSanitizer {
             out[key] = value
         }
         return out
+    }
+
+    /// `text` without `/* … */` comments (an unterminated one runs to the end, as in CSS).
+    static func stripCSSComments(_ text: String) -> String {
+        guard text.contains("/*") else { return text }
+        var out = String.UnicodeScalarView()
+        var inComment = false
+        var previous: Unicode.Scalar = " "
+        for scalar in text.unicodeScalars {
+            if inComment {
+                if previous == "*" && scalar == "/" {
+                    inComment = false
+                    previous = " "
+                    continue
+                }
+            } else if previous == "/" && scalar == "*" {
+                out.removeLast()
+                inComment = true
+                previous = " "  // `/*/` does not close
+                continue
+            } else {
+                out.append(scalar)
+            }
+            previous = scalar
+        }
+        return String(out)
+    }
+
+    /// CSS escapes decoded: `\` and 1–6 hex digits (plus one optional space) is that code point; `\` and any
+    /// other character is that character.
+    static func decodeCSSEscapes(_ text: String) -> String {
+        guard text.contains("\\") else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            guard scalars[i] == "\\", i + 1 < scalars.count else {
+                out.append(scalars[i])
+                i += 1
+                continue
+            }
+            var j = i + 1
+            var value: UInt32 = 0
+            while j < scalars.count, j - i <= 6, let digit = hexValue(scalars[j]) {
+                value = value * 16 + digit
+                j += 1
+            }
+            if j == i + 1 {
+                out.append(scalars[j])
+                i = j + 1
+                continue
+            }
+            out.append(Unicode.Scalar(value).flatMap { $0 == "\0" ? nil : $0 } ?? "\u{FFFD}")
+            if j < scalars.count, scalars[j].properties.isWhitespace { j += 1 }
+            i = j
+        }
+        return String(out)
+    }
+
+    /// The value of an ASCII hex digit.
+    static func hexValue(_ s: Unicode.Scalar) -> UInt32? {
+        switch s.value {
+        case 0x30...0x39: s.value - 0x30
+        case 0x41...0x46: s.value - 0x37
+        case 0x61...0x66: s.value - 0x57
+        default: nil
+        }
     }
 
     /// A CSS length in px-ish units (`0`, `0px`, `1pt`, `0em`, `0%`); nil when it is not a plain length.
@@ -296,9 +402,13 @@ public enum HTMLSanitizer {
     }
 
     static func find(_ c: [Unicode.Scalar], _ from: Int, _ literal: String) -> Int? {
-        var i = from
+        guard let first = literal.unicodeScalars.first?.value else { return nil }
+        // ASCII case fold of the first scalar: `match` (which allocates) runs only where it can succeed.
+        let folded = (0x41...0x5A).contains(first) ? first + 0x20 : first
+        var i = max(from, 0)
         while i < c.count {
-            if match(c, i, literal) { return i }
+            let v = c[i].value
+            if v == folded || (0x61...0x7A).contains(folded) && v == folded - 0x20, match(c, i, literal) { return i }
             i += 1
         }
         return nil
@@ -402,6 +512,29 @@ struct RGB: Equatable {
             return
         }
         return nil
+    }
+
+    /// Whether a CSS colour draws nothing: `transparent`, or an alpha of zero (`rgba(…, 0)`, `rgb(… / 0%)`,
+    /// `hsla(…, 0)`, `#rrggbb00`, `#rgb0`).
+    static func isTransparent(css: String) -> Bool {
+        let v = css.trimmingCharacters(in: .whitespaces).lowercased()
+        if v.hasPrefix("transparent") { return true }
+        if v.hasPrefix("#") {
+            let hex = v.dropFirst().prefix { $0.isASCII && $0.isHexDigit }
+            return (hex.count == 4 && hex.last == "0") || (hex.count == 8 && hex.suffix(2) == "00")
+        }
+        guard v.hasPrefix("rgb") || v.hasPrefix("hsl") else { return false }
+        let inside = v.drop { $0 != "(" }.dropFirst().prefix { $0 != ")" }
+        let alpha: Substring
+        if let slash = inside.lastIndex(of: "/") {
+            alpha = inside[inside.index(after: slash)...]
+        } else {
+            let parts = inside.split(separator: ",")
+            guard parts.count == 4 else { return false }
+            alpha = parts[3]
+        }
+        let number = alpha.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber || $0 == "." }
+        return Double(number).map { $0 < 0.05 } ?? false
     }
 
     /// Indistinguishable to a reader (each channel within 24 of the other).

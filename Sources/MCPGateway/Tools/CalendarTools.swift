@@ -25,9 +25,10 @@ enum CalendarTools {
 
     static func summaryValue(_ e: GraphEvent) -> Value {
         [
-            "id": .string(e.id), "subject": .string(e.subject ?? ""), "start": .string(e.start?.dateTime ?? ""),
+            "id": .string(e.id), "subject": .string(UntrustedContent.line(e.subject, max: 300)),
+            "start": .string(e.start?.dateTime ?? ""),
             "end": .string(e.end?.dateTime ?? ""), "all_day": .bool(e.isAllDay ?? false),
-            "location": ToolFormat.optional(e.location?.displayName),
+            "location": ToolFormat.optional(e.location?.displayName.map { UntrustedContent.line($0, max: 255) }),
             "organizer": ToolFormat.personValue(e.organizer?.emailAddress),
             "response": ToolFormat.optional(e.responseStatus?.response), "online": .bool(e.isOnlineMeeting ?? false),
             "cancelled": .bool(e.isCancelled ?? false),
@@ -133,7 +134,8 @@ enum CalendarTools {
         if let url = event.onlineMeeting?.joinUrl { text += "\nJoin: \(UntrustedContent.line(url, max: 500))" }
         let people: [Value] = attendees.map {
             [
-                "name": .string($0.emailAddress?.name ?? ""), "address": .string($0.emailAddress?.address ?? ""),
+                "name": .string(UntrustedContent.line($0.emailAddress?.name, max: 80)),
+                "address": .string(UntrustedContent.line($0.emailAddress?.address, max: 254)),
                 "type": .string($0.type ?? "required"), "response": .string($0.status?.response ?? "none"),
             ]
         }
@@ -202,11 +204,17 @@ enum CalendarTools {
     ) { call in
         let draft = try eventDraft(call.arguments)
         let attendees = call.arguments.strings("attendees") ?? []
-        if !attendees.isEmpty { try await SendGuard.check(call, recipients: attendees, kind: "invite", target: nil) }
         let zone = call.arguments.string("time_zone") ?? "UTC"
-        let event = try await SendGuard.perform(call) { try await call.graph.createEvent(draft, timeZone: zone) }
+        func create() async throws -> GraphEvent { try await call.graph.createEvent(draft, timeZone: zone) }
+        let event =
+            attendees.isEmpty
+            ? try await create()
+            : try await SendGuard.send(
+                call,
+                SendGuard.Mail(
+                    kind: "invite", recipients: attendees, subject: draft.subject ?? "", body: invitationText(draft),
+                    target: nil), create)
         call.notes.set("targets", event.id)
-        if !attendees.isEmpty { SendGuard.sent(call, recipients: attendees, kind: "invite", target: event.id) }
         return saved(event, "Created", zone: zone, call)
     }
 
@@ -228,11 +236,24 @@ enum CalendarTools {
         }
         let draft = try eventDraft(a)
         call.notes.set("targets", id)
-        let attendees = a.strings("attendees") ?? []
-        if !attendees.isEmpty { try await SendGuard.check(call, recipients: attendees, kind: "invite", target: id) }
         let zone = a.string("time_zone") ?? "UTC"
-        let event = try await SendGuard.perform(call) { try await call.graph.updateEvent(id, draft, timeZone: zone) }
-        if !attendees.isEmpty { SendGuard.sent(call, recipients: attendees, kind: "invite", target: id) }
+        func update() async throws -> GraphEvent { try await call.graph.updateEvent(id, draft, timeZone: zone) }
+        // Microsoft mails every attendee of a meeting you organise about any change: the new list when it is
+        // given, else the meeting's current attendees.
+        let current = try await call.graph.event(id, timeZone: nil)
+        let organizer = current.responseStatus?.response == "organizer"
+        let notified =
+            a.strings("attendees")
+            ?? (organizer ? (current.attendees ?? []).compactMap { $0.emailAddress?.address } : [])
+        let event =
+            notified.isEmpty
+            ? try await update()
+            : try await SendGuard.send(
+                call,
+                SendGuard.Mail(
+                    kind: a.has("attendees") ? "invite" : "update", recipients: notified,
+                    subject: draft.subject ?? current.subject ?? "", body: invitationText(draft), target: id),
+                update)
         return saved(event, "Updated", zone: zone, call)
     }
 
@@ -272,9 +293,33 @@ enum CalendarTools {
         let response = try call.arguments.require("response")
         call.notes.set("targets", id)
         let action = ["accept": "accept", "decline": "decline", "tentative": "tentativelyAccept"][response]!
-        try await call.graph.respondToEvent(
-            id, action: action, comment: call.arguments.string("comment"),
-            sendResponse: call.arguments.bool("send_response") ?? true)
-        return MailWriteTools.done("Answered: \(response).", id: id)
+        let comment = call.arguments.string("comment")
+        func respond(_ notify: Bool) async throws {
+            try await call.graph.respondToEvent(id, action: action, comment: comment, sendResponse: notify)
+        }
+        guard call.arguments.bool("send_response") ?? true else {
+            try await respond(false)
+            return MailWriteTools.done("Answered: \(response) (the organizer was not told).", id: id)
+        }
+        let event = try await call.graph.event(id, timeZone: nil)
+        guard let organizer = event.organizer?.emailAddress?.address, !organizer.isEmpty else {
+            try await respond(false)
+            return MailWriteTools.done(
+                "Answered: \(response). The event names no organizer, so nobody was told.", id: id)
+        }
+        let mail = SendGuard.Mail(
+            kind: "respond", recipients: [organizer], subject: event.subject ?? "", body: action + "\n" + (comment ?? ""),
+            target: id)
+        let (_, withheld) = try await SendGuard.sendOrWithhold(call, mail, respond)
+        guard let withheld else { return MailWriteTools.done("Answered: \(response); the organizer was told.", id: id) }
+        return MailWriteTools.done(
+            "Answered: \(response), without telling the organizer (sendResponse false) because \(withheld)", id: id)
+    }
+
+    /// The text an invitation or update carries from this call (bound by hash in a confirmation).
+    static func invitationText(_ draft: GraphEventDraft) -> String {
+        [
+            draft.body?.content ?? "", draft.start?.dateTime ?? "", draft.end?.dateTime ?? "", draft.location?.displayName ?? "",
+        ].joined(separator: "\n")
     }
 }

@@ -16,7 +16,7 @@ package enum MailTools {
 
     static func summaryValue(_ m: GraphMessage) -> Value {
         [
-            "id": .string(m.id), "subject": .string(m.subject ?? ""),
+            "id": .string(m.id), "subject": .string(UntrustedContent.line(m.subject, max: 300)),
             "from": ToolFormat.personValue(m.from?.emailAddress),
             "received": .string(m.receivedDateTime ?? ""), "is_read": .bool(m.isRead ?? false),
             "has_attachments": .bool(m.hasAttachments ?? false), "importance": .string(m.importance ?? "normal"),
@@ -222,6 +222,10 @@ package enum MailTools {
         ]
         if !(message.ccRecipients ?? []).isEmpty { header.append("Cc: \(ToolFormat.people(message.ccRecipients))") }
         header.append("Subject: \(UntrustedContent.line(message.subject, max: 300))")
+        if !attachments.isEmpty {
+            header.append("Attachments (use get_attachment):")
+            header += attachments.map { "- " + attachmentLine($0) }
+        }
         header.append("Body:")
         header.append(body)
         var meta = [
@@ -230,21 +234,17 @@ package enum MailTools {
         if let categories = message.categories, !categories.isEmpty {
             meta.append("Categories: " + categories.map { UntrustedContent.line($0, max: 60) }.joined(separator: ", "))
         }
-        if !attachments.isEmpty {
-            meta.append("Attachments (use get_attachment):")
-            meta += attachments.map { "- " + attachmentLine($0) }
-        }
         meta.append("id=\(message.id)")
         let text =
             call.fence.notice + "\n" + call.fence.fence(header.joined(separator: "\n")) + "\n"
             + meta.joined(separator: "\n")
         let structured: Value = [
-            "id": .string(message.id), "subject": .string(message.subject ?? ""),
+            "id": .string(message.id), "subject": .string(UntrustedContent.line(message.subject, max: 300)),
             "from": ToolFormat.personValue(message.from?.emailAddress),
             "to": ToolFormat.peopleValue(message.toRecipients),
             "cc": ToolFormat.peopleValue(message.ccRecipients), "received": .string(message.receivedDateTime ?? ""),
             "is_read": .bool(message.isRead ?? false), "importance": .string(message.importance ?? "normal"),
-            "categories": .array((message.categories ?? []).map { .string($0) }),
+            "categories": .array((message.categories ?? []).map { .string(UntrustedContent.line($0, max: 60)) }),
             "body_format": .string(html ? "html" : "text"),
             "body": .string(call.fence.fence(body)), "truncated": .bool(truncated),
             "conversation_id": ToolFormat.optional(message.conversationId),
@@ -262,13 +262,14 @@ package enum MailTools {
 
     static func attachmentValue(_ a: GraphAttachment) -> Value {
         [
-            "id": .string(a.id), "name": .string(a.name ?? ""), "content_type": .string(a.contentType ?? ""),
+            "id": .string(a.id), "name": .string(UntrustedContent.line(a.name, max: 255)),
+            "content_type": .string(UntrustedContent.line(a.contentType, max: 100)),
             "size": .int(a.size ?? 0), "inline": .bool(a.isInline ?? false), "kind": .string(a.kind),
         ]
     }
 
     static func attachmentLine(_ a: GraphAttachment) -> String {
-        "\(UntrustedContent.line(a.name, max: 120)) | \(a.contentType ?? "?") | \(a.size ?? 0) bytes"
+        "\(UntrustedContent.line(a.name, max: 120)) | \(UntrustedContent.line(a.contentType ?? "?", max: 100)) | \(a.size ?? 0) bytes"
             + "\(a.isInline == true ? " | inline" : "") | id=\(a.id)"
     }
 

@@ -67,9 +67,9 @@ enum MailWriteTools {
         let draft = try await call.graph.message(id)
         guard draft.isDraft != false else { throw ToolError.invalidArgument(name: "id", expected: "the id of a draft") }
         let to = addresses(draft)
-        try await SendGuard.check(call, recipients: to, kind: "send", target: id)
-        try await SendGuard.perform(call) { try await call.graph.sendDraft(id) }
-        SendGuard.sent(call, recipients: to, kind: "send", target: id)
+        let mail = SendGuard.Mail(
+            kind: "send", recipients: to, subject: draft.subject ?? "", body: draft.body?.content ?? "", target: id)
+        try await SendGuard.send(call, mail) { try await call.graph.sendDraft(id) }
         return done("Sent to \(to.count) recipient(s).", id: id)
     }
 
@@ -88,9 +88,10 @@ enum MailWriteTools {
         let to =
             (call.arguments.strings("to") ?? []) + (call.arguments.strings("cc") ?? [])
             + (call.arguments.strings("bcc") ?? [])
-        try await SendGuard.check(call, recipients: to, kind: "send", target: nil)
-        try await SendGuard.perform(call) { try await call.graph.sendMail(message) }
-        SendGuard.sent(call, recipients: to, kind: "send", target: nil)
+        let mail = SendGuard.Mail(
+            kind: "send", recipients: to, subject: message.subject ?? "", body: message.body?.content ?? "",
+            target: nil)
+        try await SendGuard.send(call, mail) { try await call.graph.sendMail(message) }
         return done("Sent to \(to.count) recipient(s).", id: nil)
     }
 
@@ -102,12 +103,12 @@ enum MailWriteTools {
             .boolean("reply_all"), .boolean("send", "Send now (default false: draft)."),
         ],
         output: ToolFormat.confirmation,
-        effect: .destructive(idempotent: false), scopes: ["Mail.ReadWrite"]
+        effect: .destructive(idempotent: false), scopes: ["Mail.ReadWrite"],
+        callScopes: { $0.bool("send") == true ? ["Mail.Send"] : [] }
     ) { call in
         let id = try call.arguments.require("id")
         let send = call.arguments.bool("send") ?? false
         call.notes.set("targets", id)
-        if send { try await call.requireScopes(["Mail.Send"]) }
         let reply = try await call.graph.createReply(
             to: id, all: call.arguments.bool("reply_all") ?? false, comment: try call.arguments.require("comment"))
         let to = addresses(reply)
@@ -116,9 +117,13 @@ enum MailWriteTools {
             call.notes.set("recipient_domains", ToolFormat.domains(to))
             return done("Reply saved as a draft (send it with send_draft).", id: reply.id)
         }
-        try await SendGuard.check(call, recipients: to, kind: "reply", target: id)
-        try await SendGuard.perform(call) { try await call.graph.sendDraft(reply.id) }
-        SendGuard.sent(call, recipients: to, kind: "reply", target: id)
+        let mail = SendGuard.Mail(
+            kind: "reply", recipients: to, subject: reply.subject ?? "",
+            body: try call.arguments.require("comment"), target: id)
+        // A reply the guard stops leaves no draft behind (a confirmed retry makes a new one).
+        try await SendGuard.send(call, mail, abandon: { [graph = call.graph] in try? await graph.deleteMessage(reply.id) }) {
+            try await call.graph.sendDraft(reply.id)
+        }
         return done("Reply sent to \(to.count) recipient(s).", id: reply.id)
     }
 
@@ -130,29 +135,35 @@ enum MailWriteTools {
             .boolean("send", "Default true; false saves a draft."),
         ],
         output: ToolFormat.confirmation,
-        effect: .destructive(idempotent: false), scopes: ["Mail.ReadWrite"]
+        effect: .destructive(idempotent: false), scopes: ["Mail.ReadWrite"],
+        callScopes: { $0.bool("send") ?? true ? ["Mail.Send"] : [] }
     ) { call in
         let id = try call.arguments.require("id")
         let to = call.arguments.strings("to") ?? []
         let send = call.arguments.bool("send") ?? true
         call.notes.set("targets", id)
-        if send {
-            try await call.requireScopes(["Mail.Send"])
-            try await SendGuard.check(call, recipients: to, kind: "forward", target: id)
-        } else {
+        let comment = call.arguments.string("comment") ?? ""
+        func forward() async throws -> GraphMessage {
+            try await call.graph.createForward(of: id, to: to.map { GraphRecipient(address: $0) }, comment: comment)
+        }
+        guard send else {
             guard !to.isEmpty else { throw ToolError.invalidArgument(name: "to", expected: "at least one recipient") }
             call.notes.set("recipient_domains", ToolFormat.domains(to))
+            let draft = try await forward()
+            call.notes.set("targets", "\(id),\(draft.id)")
+            return done("Forward saved as a draft.", id: draft.id)
         }
-        let forward = try await SendGuard.perform(call) {
-            let draft = try await call.graph.createForward(
-                of: id, to: to.map { GraphRecipient(address: $0) }, comment: call.arguments.string("comment") ?? "")
-            if send { try await call.graph.sendDraft(draft.id) }
+        // The confirmation names the subject of what is forwarded; only read when it will be asked.
+        var subject = ""
+        if call.policy.confirmSends { subject = "Fw: " + (try await call.graph.message(id).subject ?? "") }
+        let mail = SendGuard.Mail(kind: "forward", recipients: to, subject: subject, body: comment, target: id)
+        let sent = try await SendGuard.send(call, mail) {
+            let draft = try await forward()
+            try await call.graph.sendDraft(draft.id)
             return draft
         }
-        call.notes.set("targets", "\(id),\(forward.id)")
-        guard send else { return done("Forward saved as a draft.", id: forward.id) }
-        SendGuard.sent(call, recipients: to, kind: "forward", target: id)
-        return done("Forwarded to \(to.count) recipient(s).", id: forward.id)
+        call.notes.set("targets", "\(id),\(sent.id)")
+        return done("Forwarded to \(to.count) recipient(s).", id: sent.id)
     }
 
     static let moveMessage = ToolDefinition(

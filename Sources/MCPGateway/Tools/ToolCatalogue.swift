@@ -17,13 +17,16 @@ public struct ToolCatalogue: Sendable {
     let logger: Logger
     let cursors: PageCursor
     let sends: SendLimiter
+    let confirmations: SendConfirmations
     let definitions: [ToolDefinition]
 
     /// - Parameter cursorKey: seals paging cursors; give the same 32-byte key to every instance behind one
     ///   load balancer (default: random per process, so cursors end with a restart).
+    /// - Parameter confirmations: send confirmations made on graphgate's page (give the web route the same one);
+    ///   default: none possible (desktop mode), so a client that cannot ask refuses confirmed sends.
     public init(
         policy: ToolPolicy, graph: any GraphClientSource, audit: any AuditRecorder, logger: Logger,
-        cursorKey: SymmetricKey? = nil
+        cursorKey: SymmetricKey? = nil, confirmations: SendConfirmations = SendConfirmations(publicURL: nil)
     ) {
         self.policy = policy
         self.graph = graph
@@ -31,6 +34,7 @@ public struct ToolCatalogue: Sendable {
         self.logger = logger
         self.cursors = PageCursor(key: cursorKey ?? SymmetricKey(size: .bits256))
         self.sends = SendLimiter()
+        self.confirmations = confirmations
         self.definitions = Self.allDefinitions
     }
 
@@ -147,7 +151,7 @@ public struct ToolCatalogue: Sendable {
         if definition.isWrite {
             if policy.readOnly { throw ToolError.refused("graphgate runs in read-only mode.") }
             let granted = try await client.grantedScopes()
-            let missing = MicrosoftScopes.missing(definition.scopes, granted: granted)
+            let missing = MicrosoftScopes.missing(definition.scopes(for: arguments), granted: granted)
             if !missing.isEmpty {
                 throw ToolError.consentRequired(
                     scopes: missing, link: await graph.consentLink(for: principal, scopes: missing))
@@ -156,7 +160,8 @@ public struct ToolCatalogue: Sendable {
         let policy = self.policy
         let invocation = ToolInvocation(
             tool: definition.name, principal: principal, arguments: arguments, graph: client, fence: UntrustedContent(),
-            policy: policy, cursors: cursors, sends: sends, notes: notes,
+            policy: policy, cursors: cursors, sends: sends,
+            confirmations: confirmations, notes: notes,
             consentLink: { [graph] scopes in await graph.consentLink(for: principal, scopes: scopes) },
             elicit: { question in
                 guard let server else { return .unsupported }
@@ -173,8 +178,8 @@ public struct ToolCatalogue: Sendable {
         do {
             return try await definition.handler(invocation)
         } catch GraphError.accessDenied where definition.isWrite {
-            throw ToolError.consentRequired(
-                scopes: definition.scopes, link: await graph.consentLink(for: principal, scopes: definition.scopes))
+            let scopes = definition.scopes(for: arguments)
+            throw ToolError.consentRequired(scopes: scopes, link: await graph.consentLink(for: principal, scopes: scopes))
         }
     }
 

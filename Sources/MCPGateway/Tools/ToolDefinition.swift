@@ -21,7 +21,13 @@ struct ToolDefinition: Sendable {
     var effect: Effect
     /// Microsoft permissions the call needs (checked against the account's grant before a write).
     var scopes: [String]
+    /// Permissions some calls need on top of `scopes` (Mail.Send when a reply is sent now): asked for together,
+    /// so one consent round grants everything the call needs.
+    var callScopes: (@Sendable (ToolArguments) -> [String])? = nil
     var handler: @Sendable (ToolInvocation) async throws -> ToolReply
+
+    /// Everything this call needs from Microsoft.
+    func scopes(for arguments: ToolArguments) -> [String] { scopes + (callScopes?(arguments) ?? []) }
 
     var isWrite: Bool {
         if case .read = effect { return false }
@@ -59,6 +65,8 @@ struct ToolInvocation: Sendable {
     let policy: ToolPolicy
     let cursors: PageCursor
     let sends: SendLimiter
+    /// Confirmations made on graphgate's page (``SendGuard`` when the client cannot ask).
+    let confirmations: SendConfirmations
     let notes: AuditNotes
     /// The consent link for `scopes` (incremental consent).
     let consentLink: @Sendable ([String]) async -> String?

@@ -32,7 +32,10 @@ enum ToolFormat {
 
     static func personValue(_ address: GraphEmailAddress?) -> Value {
         guard let address else { return .null }
-        return .object(["name": .string(address.name ?? ""), "address": .string(address.address ?? "")])
+        return .object([
+            "name": .string(UntrustedContent.line(address.name, max: 80)),
+            "address": .string(UntrustedContent.line(address.address, max: 254)),
+        ])
     }
 
     static func peopleValue(_ recipients: [GraphRecipient]?) -> Value {

@@ -62,6 +62,12 @@ struct SandboxDirectory: Sendable {
 
     func user(index: Int) -> SandboxUser? { users.indices.contains(index) ? users[index] : nil }
 
+    /// Gives user `index` a new address and UPN (a rename: `preferred_username` changes, `oid` does not).
+    mutating func rename(index: Int, to mail: String) {
+        guard users.indices.contains(index) else { return }
+        users[index].mail = mail
+    }
+
     /// Finds a user by SMTP address or UPN, case-insensitively.
     func user(address: String) -> SandboxUser? {
         let a = address.lowercased()

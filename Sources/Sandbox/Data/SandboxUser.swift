@@ -7,7 +7,8 @@ struct SandboxUser: Sendable {
     let displayName: String
     let givenName: String
     let surname: String
-    let mail: String
+    /// SMTP address and UPN; an administrator can change it (`/_sandbox/users/{id}/rename`).
+    var mail: String
     let jobTitle: String
     let officeLocation: String
     let mobilePhone: String

@@ -76,6 +76,10 @@ extension GraphRoutes {
                 e.modified = Date()
                 let updated = e
                 state.withCalendar(call.user.index) { $0.update(updated) }
+                // The organizer's change of a meeting is mailed to its attendees.
+                if event.response == "organizer" {
+                    meetingMail(call, to: updated.attendees.map(\.address.address), subject: "Updated: " + updated.subject)
+                }
                 return HTTPReply.json(
                     200,
                     updated.json(
@@ -101,6 +105,12 @@ extension GraphRoutes {
                 "Your request can't be completed. You can't respond to a meeting you organized.",
                 code: "ErrorInvalidRequest")
         }
+        if call.body?["sendResponse"]?.boolValue != false {
+            meetingMail(
+                call, to: [event.organizer.address],
+                subject: ["accepted": "Accepted: ", "declined": "Declined: "][response, default: "Tentative: "]
+                    + event.subject)
+        }
         state.withCalendar(call.user.index) { cal in
             // An answer to one occurrence is recorded on its series (the sandbox keeps no per-occurrence exceptions).
             guard var target = cal.event(event.seriesMasterKey ?? event.key) else { return }
@@ -125,9 +135,21 @@ extension GraphRoutes {
         }
         try applyEventFields(&e, body)
         let created = state.withCalendar(call.user.index) { $0.insert(e) }
+        meetingMail(call, to: created.attendees.map(\.address.address), subject: created.subject)
         return HTTPReply.json(
             201,
             created.json(ids: call.ids, zone: call.timeZone, zoneName: call.timeZoneName, bodyAsText: call.bodyAsText))
+    }
+
+    /// Records the meeting mail Microsoft would send as `call`'s user.
+    private func meetingMail(_ call: GraphCall, to recipients: [String], subject: String) {
+        let now = Date()
+        state.withData { d in
+            for address in recipients {
+                d.meetingMail.append(
+                    OutboundMessage(time: now, from: call.user.mail, to: address, subject: subject, body: ""))
+            }
+        }
     }
 
     private func applyEventFields(_ e: inout CalendarEvent, _ body: JSONValue) throws(GraphError) {

@@ -58,8 +58,12 @@ extension IdentityRoutes {
             return true
         }
         guard redeemedNow else { throw .redeemedCode }
+        // Like Microsoft: the token carries what this authorization asked for plus every permission the user
+        // consented to for the app before (consent is per app and accumulates).
+        let consented = core.state.withData { $0.consented(record.userIndex, client.id) }
         return issue(
-            userIndex: record.userIndex, client: client, scopes: record.scopes, nonce: record.nonce, form: form)
+            userIndex: record.userIndex, client: client, scopes: record.scopes.union(consented), nonce: record.nonce,
+            form: form)
     }
 
     private func redeemRefresh(form: [String: String], client: RegisteredClient) throws(IdentityError) -> JSONValue {

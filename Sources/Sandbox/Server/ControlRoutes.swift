@@ -64,6 +64,9 @@ struct ControlRoutes: Sendable {
             return HTTPReply.empty(204)
         case (.get, "secrets", 1):
             return HTTPReply.json(200, secretsJSON())
+        case (.get, "meeting-mail", 1):
+            return HTTPReply.json(
+                200, .object([("value", .array(state.withData { $0.meetingMail }.map { $0.json() }))]))
         case (.get, "outbound", 1):
             return HTTPReply.json(200, .object([("value", .array(state.withData { $0.outbound }.map { $0.json() }))]))
         case (.post, "users", 3):
@@ -104,6 +107,12 @@ struct ControlRoutes: Sendable {
                 return n
             }
             return HTTPReply.json(200, .object([("revoked", .int(n))]))
+        case "rename":
+            guard let mail = json?["mail"]?.stringValue, mail.contains("@"), mail.count <= 256,
+                state.withData({ $0.directory.user(address: mail) }) == nil
+            else { return HTTPReply.json(400, .object([("error", "expected {\"mail\": an unused address}")])) }
+            state.withData { $0.directory.rename(index: user.index, to: mail) }
+            return HTTPReply.json(200, userJSON(state.withData { $0.directory.user(index: user.index) } ?? user))
         case "withdraw-consent":
             let client = json?["clientId"]?.stringValue
             let n = state.withData { d -> Int in

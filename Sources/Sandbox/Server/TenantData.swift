@@ -23,6 +23,9 @@ struct TenantData: Sendable {
     var inflight: [Int: Int] = [:]
     var budgets: [Int: (start: Date, count: Int)] = [:]
     var outbound: [OutboundMessage] = []
+    /// Meeting mail Microsoft sends (invitations and updates to attendees, answers to organizers), one per
+    /// recipient, whether inside the tenant or not.
+    var meetingMail: [OutboundMessage] = []
     var uploads: [String: UploadSession] = [:]
 
     init(directory: SandboxDirectory, faults: SandboxFaults) {

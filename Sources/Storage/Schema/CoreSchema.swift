@@ -1,4 +1,7 @@
 /// Users, their linked Microsoft accounts, and blocks.
+///
+/// - `username_bindings` (`core.002`): a username named in configuration (admins, allowed users), bound to the
+///   first Microsoft principal (tenant id, object id) that signed in with it.
 enum CoreSchema {
     static let migrations: [Migration] = [
         Migration("core.001") { _ in
@@ -40,6 +43,18 @@ enum CoreSchema {
                 )
                 """,
             ]
-        }
+        },
+        Migration("core.002") { _ in
+            [
+                """
+                CREATE TABLE username_bindings (
+                    username TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL,
+                    object_id TEXT NOT NULL,
+                    bound_at BIGINT NOT NULL
+                )
+                """
+            ]
+        },
     ]
 }

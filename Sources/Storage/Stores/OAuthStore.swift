@@ -18,8 +18,11 @@ public protocol OAuthStore: Sendable {
     func pending(idHash: String, now: Int64) async throws(StorageError) -> PendingAuthorizationRecord?
     /// Binds a pending request to the user who signed in. False if it is gone, expired or bound to another user.
     func attachUser(pendingIdHash: String, userId: String, now: Int64) async throws(StorageError) -> Bool
-    /// Deletes the pending request and returns it if it still existed (single use).
-    func takePending(idHash: String) async throws(StorageError) -> PendingAuthorizationRecord?
+    /// Moves the pending request bound to `userId` to a new handle hash; false when it is gone or not theirs.
+    func rekeyPending(idHash: String, to newIdHash: String, userId: String) async throws(StorageError) -> Bool
+    /// Deletes the pending request and returns it if it still existed and is bound to `userId` (single use);
+    /// a request bound to someone else (or to nobody yet) is left untouched and nil is returned.
+    func takePending(idHash: String, userId: String) async throws(StorageError) -> PendingAuthorizationRecord?
 
     func consent(userId: String, clientId: String) async throws(StorageError) -> OAuthConsentRecord?
     func saveConsent(_ consent: OAuthConsentRecord) async throws(StorageError)
@@ -162,13 +165,34 @@ public struct SQLOAuthStore: OAuthStore {
         }
     }
 
-    public func takePending(idHash: String) async throws(StorageError) -> PendingAuthorizationRecord? {
+    public func rekeyPending(idHash: String, to newIdHash: String, userId: String) async throws(StorageError) -> Bool {
         let lock = database.lockingClause
         return try await database.transaction { db in
             guard
                 let pending = try await db.raw(
                     "SELECT * FROM oauth_pending_authorizations WHERE id_hash = \(bind: idHash)\(unsafeRaw: lock)"
-                ).first().map(Self.pending)
+                ).first().map(Self.pending),
+                pending.userId == userId
+            else { return false }
+            try await db.raw(
+                """
+                UPDATE oauth_pending_authorizations SET id_hash = \(bind: newIdHash) WHERE id_hash = \(bind: idHash)
+                """
+            ).run()
+            return true
+        }
+    }
+
+    public func takePending(
+        idHash: String, userId: String
+    ) async throws(StorageError) -> PendingAuthorizationRecord? {
+        let lock = database.lockingClause
+        return try await database.transaction { db in
+            guard
+                let pending = try await db.raw(
+                    "SELECT * FROM oauth_pending_authorizations WHERE id_hash = \(bind: idHash)\(unsafeRaw: lock)"
+                ).first().map(Self.pending),
+                pending.userId == userId
             else { return nil }
             try await db.raw("DELETE FROM oauth_pending_authorizations WHERE id_hash = \(bind: idHash)").run()
             return pending

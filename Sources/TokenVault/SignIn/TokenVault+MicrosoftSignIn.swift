@@ -126,7 +126,7 @@ extension TokenVault: MicrosoftSignIn {
             logger.notice("Microsoft sign-in failed", metadata: ["gg.error": "\(error)"])
             throw .identity(error)
         }
-        if let admit, !admit(claims) {
+        if let admit, await !admit(claims) {
             await failed("not_allowed")
             logger.notice(
                 "Microsoft sign-in refused by the access policy", metadata: ["gg.tenant": "\(claims.tenantId)"])
