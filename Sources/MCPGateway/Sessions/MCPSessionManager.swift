@@ -126,7 +126,7 @@ public actor MCPSessionManager {
         let id = Self.newSessionId()
         let transport = StatefulHTTPServerTransport(
             sessionIDGenerator: FixedSessionID(id: id), validationPipeline: Self.pipeline(stateless: false))
-        let server = makeServer()
+        let server = makeServer(strict: true)
         await configure(server, principal)
         do {
             try await server.start(transport: transport)
@@ -157,7 +157,7 @@ public actor MCPSessionManager {
                 statusCode: 405, .invalidRequest("Method Not Allowed"), extraHeaders: [HTTPHeaderName.allow: "POST"])
         }
         let transport = StatelessHTTPServerTransport(validationPipeline: Self.pipeline(stateless: true))
-        let server = makeServer()
+        let server = makeServer(strict: false)
         await configure(server, principal)
         do {
             try await server.start(transport: transport)
@@ -180,10 +180,13 @@ public actor MCPSessionManager {
             metadata: ["gg.user": "\(session.principal.userId)", "gg.reason": "\(reason)"])
     }
 
-    private func makeServer() -> Server {
+    /// `strict`: the SDK then refuses to ask a client for what it did not declare (an elicitation the client
+    /// cannot answer would otherwise wait forever); a stateless server sees no `initialize`, so it is not strict.
+    private func makeServer(strict: Bool) -> Server {
         Server(
             name: configuration.serverName, version: configuration.serverVersion,
-            instructions: configuration.instructions, capabilities: configuration.capabilities)
+            instructions: configuration.instructions, capabilities: configuration.capabilities,
+            configuration: strict ? .strict : .default)
     }
 
     /// The SDK's checks minus its Origin check (ours runs before authentication, against the public URL).
