@@ -133,6 +133,12 @@ def test_event_answers_and_meeting_updates_go_through_the_send_guard():
                 _, _, after = await client.call_tool("get_event", {"id": meeting["event"]["id"]})
                 assert "New agenda" not in after["structuredContent"]["body"]
                 assert sandbox.control("GET", "meeting-mail")["value"] == before, "meeting mail went out unguarded"
+                # So would deleting it (a cancellation): refused, the meeting stays.
+                error, text, _ = await client.call_tool("delete_event", {"id": meeting["event"]["id"]})
+                assert error and "Refused" in text, text[:300]
+                error, _, _ = await client.call_tool("get_event", {"id": meeting["event"]["id"]})
+                assert not error
+                assert sandbox.control("GET", "meeting-mail")["value"] == before
 
                 # Telling nobody is always possible.
                 error, text, _ = await client.call_tool("respond_to_event", {

@@ -49,7 +49,7 @@ struct SendConfirmationRoutes {
 
     static let nouns = [
         "send": "message", "reply": "reply", "forward": "forward", "invite": "invitation",
-        "update": "meeting update", "respond": "answer to an invitation",
+        "update": "meeting update", "cancel": "meeting cancellation", "respond": "answer to an invitation",
     ]
 
     func page(_ request: Request, _ context: GraphGateRequestContext) async -> Response {

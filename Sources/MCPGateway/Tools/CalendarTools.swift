@@ -266,8 +266,21 @@ enum CalendarTools {
     ) { call in
         let id = try call.arguments.require("id")
         call.notes.set("targets", id)
+        // Deleting a meeting you organise mails its attendees a cancellation: that goes through the send guard.
+        let event = try await call.graph.event(id, timeZone: nil)
+        let attendees =
+            event.responseStatus?.response == "organizer"
+            ? (event.attendees ?? []).compactMap { $0.emailAddress?.address } : []
         do {
-            try await call.graph.deleteEvent(id)
+            if attendees.isEmpty {
+                try await call.graph.deleteEvent(id)
+            } else {
+                let mail = SendGuard.Mail(
+                    kind: "cancel", recipients: attendees, subject: event.subject ?? "", body: "", target: id)
+                try await SendGuard.send(call, mail) { try await call.graph.deleteEvent(id) }
+            }
+        } catch let error as ToolError {
+            throw error
         } catch {
             call.notes.event(
                 AuditEvent(

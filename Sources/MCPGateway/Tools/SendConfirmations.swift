@@ -12,7 +12,7 @@ public final class SendConfirmations: Sendable {
     /// What the confirmation page shows and what the retried call must match exactly.
     public struct Message: Codable, Sendable, Equatable {
         public var userId: String
-        /// `send`, `reply`, `forward`, `invite`, `update` or `respond`.
+        /// `send`, `reply`, `forward`, `invite`, `update`, `cancel` or `respond`.
         public var kind: String
         public var recipients: [String]
         public var subject: String

@@ -1,8 +1,8 @@
 import Foundation
 import SecurityOps
 
-/// The one way a tool makes Microsoft mail someone (send, reply, forward, a draft, invitations, meeting updates,
-/// answers to invitations): allowed recipient domains, the hourly send cap, the person's confirmation when
+/// The one way a tool makes Microsoft mail someone (send, reply, forward, a draft, invitations, meeting updates
+/// and cancellations, answers to invitations): allowed recipient domains, the hourly send cap, the person's confirmation when
 /// configured, and the `mail.<kind>` audit event (which the monitor counts). A send taken from the cap is given
 /// back whenever the mail does not go out. Refusals are audited with recipients' domains only.
 ///
@@ -12,7 +12,7 @@ import SecurityOps
 enum SendGuard {
     /// One message Microsoft would send.
     struct Mail: Sendable {
-        /// `send`, `reply`, `forward`, `invite`, `update` or `respond` (audit event `mail.<kind>`).
+        /// `send`, `reply`, `forward`, `invite`, `update`, `cancel` or `respond` (audit event `mail.<kind>`).
         var kind: String
         var recipients: [String]
         /// What the confirmation shows and binds (the subject line of the mail).
@@ -150,7 +150,7 @@ enum SendGuard {
     static func describe(_ mail: Mail) -> String {
         let noun =
             ["send": "this message", "invite": "these invitations", "update": "this meeting update",
-             "respond": "this answer"][mail.kind] ?? "this \(mail.kind)"
+             "respond": "this answer", "cancel": "this cancellation"][mail.kind] ?? "this \(mail.kind)"
         let shown = mail.recipients.prefix(10).map { UntrustedContent.line($0, max: 120) }.joined(separator: ", ")
         let more = mail.recipients.count > 10 ? " and \(mail.recipients.count - 10) more" : ""
         let subject = mail.subject.isEmpty ? "" : " (subject “\(UntrustedContent.line(mail.subject, max: 120))”)"

@@ -87,6 +87,9 @@ extension GraphRoutes {
             case .delete:
                 try call.require("Calendars.ReadWrite")
                 _ = state.withCalendar(call.user.index) { $0.remove(event.seriesMasterKey ?? event.key) }
+                if event.response == "organizer" {
+                    meetingMail(call, to: event.attendees.map(\.address.address), subject: "Canceled: " + event.subject)
+                }
                 return HTTPReply.empty(204)
             default: throw GraphError.methodNotAllowed
             }
