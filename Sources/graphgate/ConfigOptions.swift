@@ -39,7 +39,7 @@ struct ConfigOptions: ParsableArguments {
     var sendCap: String?
     @Option(help: "1 to confirm each send with the user (MCP elicitation). [GRAPHGATE_CONFIRM_SENDS]")
     var confirmSends: String?
-    @Option(help: "Days an assistant's authorization lasts at most before the person signs in again. [GRAPHGATE_GRANT_MAX_DAYS, default 90]")
+    @Option(help: "Days an authorization lasts at most. [GRAPHGATE_GRANT_MAX_DAYS, default 90]")
     var grantMaxDays: String?
     @Option(help: "Usernames with the admin role, comma-separated. [GRAPHGATE_ADMINS]")
     var admins: String?

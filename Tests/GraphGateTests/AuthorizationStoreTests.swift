@@ -6,7 +6,9 @@ import Testing
 /// a configured username belongs to the first (tenant id, object id) that claims it.
 @Suite("Authorization store rules")
 struct AuthorizationStoreTests {
-    @Test("takePending and rekeyPending leave another user's pending request untouched", arguments: TestDatabases.backends)
+    @Test(
+        "takePending and rekeyPending leave another user's pending request untouched", arguments: TestDatabases.backends
+    )
     func pendingOwner(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
             let users = SQLUserStore(database: database)
@@ -43,9 +45,11 @@ struct AuthorizationStoreTests {
             let bindings = SQLUsernameBindingStore(database: database)
             let first = try await bindings.claim(username: "Admin@Contoso.test", tenantId: "T1", objectId: "O1", now: 1)
             #expect(first)
-            let sameAgain = try await bindings.claim(username: "admin@contoso.test", tenantId: "t1", objectId: "o1", now: 2)
+            let sameAgain = try await bindings.claim(
+                username: "admin@contoso.test", tenantId: "t1", objectId: "o1", now: 2)
             #expect(sameAgain)
-            let someoneElse = try await bindings.claim(username: "admin@contoso.test", tenantId: "t1", objectId: "o2", now: 3)
+            let someoneElse = try await bindings.claim(
+                username: "admin@contoso.test", tenantId: "t1", objectId: "o2", now: 3)
             #expect(someoneElse == false)
             let bound = try await bindings.usernames(tenantId: "t1", objectId: "o1")
             #expect(bound == ["admin@contoso.test"])

@@ -24,10 +24,13 @@ struct SanitizerWorkTests {
         ("unclosed comments", { String(repeating: "<!-- a ", count: $0) }),
         ("unclosed tags", { String(repeating: "<a href='x ", count: $0) }),
         ("nested elements", { String(repeating: "<div><span>", count: $0) + "deep" }),
-        ("style rules", {
-            "<style>" + String(repeating: ".a{display:none}", count: $0) + "</style>"
-                + String(repeating: #"<p class="a b c">x</p>"#, count: $0)
-        }),
+        (
+            "style rules",
+            {
+                "<style>" + String(repeating: ".a{display:none}", count: $0) + "</style>"
+                    + String(repeating: #"<p class="a b c">x</p>"#, count: $0)
+            }
+        ),
         ("unclosed style", { String(repeating: "<style>.a{", count: $0) }),
         ("script end lookalikes", { "<script>" + String(repeating: "</scrip", count: $0) }),
         ("entities", { String(repeating: "&#x;&amp", count: $0) }),

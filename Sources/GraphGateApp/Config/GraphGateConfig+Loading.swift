@@ -69,7 +69,7 @@ extension GraphGateConfig {
                 help: "Days an assistant's authorization lasts at most; refreshing does not extend it."),
             Variable(
                 name: "GRAPHGATE_ADMINS", flag: "admins", defaultValue: "(none)",
-                help: "Comma-separated usernames, user ids, object ids or tenant-id/object-id with the admin role (usernames are bound to the first account that signs in with them)."),
+                help: "Usernames, user ids, object ids or tenant-id/object-id with the admin role."),
             Variable(
                 name: "GRAPHGATE_RATE_LIMIT", flag: "rate-limit", defaultValue: "120",
                 help: "Tool calls per user per minute."),

@@ -57,7 +57,7 @@ public struct OperationsConfig: Sendable {
             help: "Tenant ids allowed to sign in, or * for any (required with common/organizations in production)."),
         .init(
             name: "GRAPHGATE_ALLOWED_USERS", flag: "allowed-users", defaultValue: "(all users of allowed tenants)",
-            help: "Comma-separated usernames (bound to the first account that signs in with each) or tenant-id/object-id allowed to sign in."),
+            help: "Usernames or tenant-id/object-id allowed to sign in (a username binds to its first account)."),
         .init(
             name: "GRAPHGATE_ALLOWED_DOMAINS", flag: "allowed-domains", defaultValue: "(all)",
             help: "Comma-separated username domains allowed to sign in (with or instead of GRAPHGATE_ALLOWED_USERS)."),

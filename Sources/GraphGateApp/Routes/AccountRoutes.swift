@@ -67,7 +67,7 @@ struct AccountRoutes {
 
     func consentPage(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
         let parameters = FormParameters.query(of: request) ?? []
-        guard let scopes = try requestedScopes(FormParameters.first("scope", in: parameters)) else {
+        guard let scopes = requestedScopes(FormParameters.first("scope", in: parameters)) else {
             return Self.invalidScopes()
         }
         var headers = HTTPFields()
@@ -81,9 +81,8 @@ struct AccountRoutes {
         } else {
             key = RandomToken.make()
             let secure = access.authorization.settings.isHTTPS ? "; Secure" : ""
-            headers.append(
-                HTTPField(
-                    name: .setCookie, value: "\(csrfCookieName)=\(key); Path=/; HttpOnly; SameSite=Strict; Max-Age=3600\(secure)"))
+            let cookie = "\(csrfCookieName)=\(key); Path=/; HttpOnly; SameSite=Strict; Max-Age=3600\(secure)"
+            headers.append(HTTPField(name: .setCookie, value: cookie))
         }
         let body = Self.consentTemplate.render(
             [
@@ -99,14 +98,14 @@ struct AccountRoutes {
         guard let form = try? await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
             return AccountPageRoutes.invalidForm()
         }
-        guard let scopes = try requestedScopes(FormParameters.first("scope", in: form)) else {
+        guard let scopes = requestedScopes(FormParameters.first("scope", in: form)) else {
             return Self.invalidScopes()
         }
         let session = request.cookies[access.authorization.sessions.cookieName]?.value
         let signedIn = try await access.authorization.sessions.resolve(session) != nil
         let key = signedIn ? session : request.cookies[csrfCookieName]?.value
-        guard let key, BrowserSessions.verifyCSRF(FormParameters.first("csrf", in: form), session: key, purpose: Self.csrfPurpose)
-        else {
+        let token = FormParameters.first("csrf", in: form)
+        guard let key, BrowserSessions.verifyCSRF(token, session: key, purpose: Self.csrfPurpose) else {
             await access.audit.record(
                 AuditEvent(
                     "consent.microsoft", outcome: .denied, sourceIP: context.sourceIP, details: ["reason": "csrf"]))
@@ -119,9 +118,9 @@ struct AccountRoutes {
         return try await start(request, context, scopes: scopes)
     }
 
-    /// The write scopes of a `scope` value; nil when it is missing or names anything else. Throws nothing but
-    /// answers nil in read-only mode, where no write permission is ever asked for.
-    func requestedScopes(_ text: String?) throws -> [String]? {
+    /// The write scopes of a `scope` value; nil when it is missing or names anything else, and always in
+    /// read-only mode, where no write permission is ever asked for.
+    func requestedScopes(_ text: String?) -> [String]? {
         guard access.authorization.settings.scopesSupported.contains(OAuthScopes.write) else { return nil }
         guard let text, text.count <= 512 else { return nil }
         return Self.writeScopes(text)

@@ -118,7 +118,8 @@ struct SendConfirmationRoutes {
     ) async -> Response {
         guard let message = confirmations.open(sealed, now: Timestamp.now) else {
             return WebPage.message(
-                title: "Invalid confirmation link", message: "This confirmation link is invalid or expired. Nothing was sent.",
+                title: "Invalid confirmation link",
+                message: "This confirmation link is invalid or expired. Nothing was sent.",
                 hint: "Ask your assistant to try again for a new link.", status: .badRequest)
         }
         do {

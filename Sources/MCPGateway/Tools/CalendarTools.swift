@@ -321,7 +321,8 @@ enum CalendarTools {
                 "Answered: \(response). The event names no organizer, so nobody was told.", id: id)
         }
         let mail = SendGuard.Mail(
-            kind: "respond", recipients: [organizer], subject: event.subject ?? "", body: action + "\n" + (comment ?? ""),
+            kind: "respond", recipients: [organizer], subject: event.subject ?? "",
+            body: action + "\n" + (comment ?? ""),
             target: id)
         let (_, withheld) = try await SendGuard.sendOrWithhold(call, mail, respond)
         guard let withheld else { return MailWriteTools.done("Answered: \(response); the organizer was told.", id: id) }
@@ -332,7 +333,8 @@ enum CalendarTools {
     /// The text an invitation or update carries from this call (bound by hash in a confirmation).
     static func invitationText(_ draft: GraphEventDraft) -> String {
         [
-            draft.body?.content ?? "", draft.start?.dateTime ?? "", draft.end?.dateTime ?? "", draft.location?.displayName ?? "",
+            draft.body?.content ?? "", draft.start?.dateTime ?? "", draft.end?.dateTime ?? "",
+            draft.location?.displayName ?? "",
         ].joined(separator: "\n")
     }
 }

@@ -121,9 +121,8 @@ enum MailWriteTools {
             kind: "reply", recipients: to, subject: reply.subject ?? "",
             body: try call.arguments.require("comment"), target: id)
         // A reply the guard stops leaves no draft behind (a confirmed retry makes a new one).
-        try await SendGuard.send(call, mail, abandon: { [graph = call.graph] in try? await graph.deleteMessage(reply.id) }) {
-            try await call.graph.sendDraft(reply.id)
-        }
+        let abandon: @Sendable () async -> Void = { [graph = call.graph] in try? await graph.deleteMessage(reply.id) }
+        try await SendGuard.send(call, mail, abandon: abandon) { try await call.graph.sendDraft(reply.id) }
         return done("Reply sent to \(to.count) recipient(s).", id: reply.id)
     }
 

@@ -149,16 +149,17 @@ enum SendGuard {
     /// "this reply to a@x.test, b@y.test (subject “…”)": the recipients, always named.
     static func describe(_ mail: Mail) -> String {
         let noun =
-            ["send": "this message", "invite": "these invitations", "update": "this meeting update",
-             "respond": "this answer", "cancel": "this cancellation"][mail.kind] ?? "this \(mail.kind)"
+            [
+                "send": "this message", "invite": "these invitations", "update": "this meeting update",
+                "respond": "this answer", "cancel": "this cancellation",
+            ][mail.kind] ?? "this \(mail.kind)"
         let shown = mail.recipients.prefix(10).map { UntrustedContent.line($0, max: 120) }.joined(separator: ", ")
         let more = mail.recipients.count > 10 ? " and \(mail.recipients.count - 10) more" : ""
         let subject = mail.subject.isEmpty ? "" : " (subject “\(UntrustedContent.line(mail.subject, max: 120))”)"
         return "\(noun) to \(shown)\(more)\(subject)"
     }
 
-    private static func refuse(_ call: ToolInvocation, _ mail: Mail, _ reason: String, _ message: String) -> ToolError
-    {
+    private static func refuse(_ call: ToolInvocation, _ mail: Mail, _ reason: String, _ message: String) -> ToolError {
         audit(call, mail, .denied, ["reason": reason])
         return .refused(message)
     }

@@ -78,7 +78,8 @@ extension GraphRoutes {
                 state.withCalendar(call.user.index) { $0.update(updated) }
                 // The organizer's change of a meeting is mailed to its attendees.
                 if event.response == "organizer" {
-                    meetingMail(call, to: updated.attendees.map(\.address.address), subject: "Updated: " + updated.subject)
+                    meetingMail(
+                        call, to: updated.attendees.map(\.address.address), subject: "Updated: " + updated.subject)
                 }
                 return HTTPReply.json(
                     200,
