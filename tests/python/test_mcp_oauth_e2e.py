@@ -17,10 +17,11 @@ import urllib.parse
 
 import httpx
 import pytest
-from mcp import ClientSession
+import httpx2
+from mcp import Client
 from mcp.client.auth import OAuthClientProvider, TokenStorage
-from mcp.client.streamable_http import streamablehttp_client
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from conftest import graphgate_bin, stop
 
@@ -147,7 +148,8 @@ class HeadlessUser:
 
     async def callback_handler(self) -> tuple[str, str | None]:
         assert self.result and "code" in self.result, self.result
-        return self.result["code"], self.result.get("state")
+        return AuthorizationCodeResult(
+            code=self.result["code"], state=self.result.get("state"), iss=self.result.get("iss"))
 
 
 def provider_for(base: str, user: HeadlessUser, storage: MemoryStorage) -> OAuthClientProvider:
@@ -160,15 +162,15 @@ def provider_for(base: str, user: HeadlessUser, storage: MemoryStorage) -> OAuth
         storage=storage, redirect_handler=user.redirect_handler, callback_handler=user.callback_handler)
 
 
-async def call_profile(base: str, provider: OAuthClientProvider) -> tuple[list[str], str]:
-    async with streamablehttp_client(f"{base}/mcp", auth=provider) as (read, write, _):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            tools = [t.name for t in (await session.list_tools()).tools]
-            result = await session.call_tool("get_profile", {})
-            assert not result.isError, result
-            text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
-            return tools, text
+async def call_profile(base: str, provider: OAuthClientProvider, mode: str = "auto") -> tuple[list[str], str]:
+    """Connects with the official client in `mode` ("legacy", "auto" or a 2026 version), lists and calls a tool."""
+    http = httpx2.AsyncClient(auth=provider, timeout=60)
+    async with Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode) as client:
+        tools = [t.name for t in (await client.list_tools()).tools]
+        result = await client.call_tool("get_profile", {})
+        assert not result.is_error, result
+        text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
+        return tools, text
 
 
 def test_two_users_call_tools_refresh_and_are_refused_after_revocation(graphgate):
@@ -252,4 +254,17 @@ def test_deny_on_the_consent_page_returns_access_denied(graphgate):
         assert result["state"] == "s t+a&te"
         assert "code" not in result
 
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto", "2026-07-28"])
+def test_official_client_signs_in_and_calls_tools_in_each_mode(graphgate, mode):
+    """mcp 2.x signs in through our OAuth flow and calls tools in the handshake era (`legacy`), after probing
+    `server/discover` (`auto`, which picks 2026-07-28 here), and pinned to 2026-07-28."""
+    async def scenario():
+        user, storage = HeadlessUser(0), MemoryStorage()
+        provider = provider_for(graphgate, user, storage)
+        tools, profile = await call_profile(graphgate, provider, mode=mode)
+        assert "get_profile" in tools and tools == sorted(tools)
+        assert user.result["_upn"] in profile
     asyncio.run(scenario())
