@@ -18,6 +18,8 @@ import urllib.parse
 import httpx
 import pytest
 import httpx2
+import json
+from mcp_types import ElicitResult
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
@@ -37,9 +39,20 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def graphgate():
     """`graphgate serve` in sandbox mode on a free port with a fresh SQLite file; yields its base URL."""
+    yield from serve_graphgate({})
+
+
+@pytest.fixture(scope="module")
+def confirming_graphgate():
+    """The same with GRAPHGATE_CONFIRM_SENDS=1: every send asks the person first."""
+    yield from serve_graphgate({"GRAPHGATE_CONFIRM_SENDS": "1"})
+
+
+def serve_graphgate(extra_env: dict):
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="gg-e2e-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHGATE_") or k.startswith("GRAPHGATE_TEST_")}
+    env.update(extra_env)
     proc = subprocess.Popen(
         [graphgate_bin(), "serve", "--port", str(port), "--database-url", f"sqlite:{workdir}/graphgate.sqlite"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=workdir)
@@ -107,6 +120,8 @@ def play_browser(authorize_url: str, user_index: int, decision: str = "allow") -
             assert r.status_code == 200, f"{r.status_code} at {r.request.url}: {r.text[:500]}"
             page = r.text
             url = str(r.request.url)
+            if "Permission granted" in page:  # an incremental-consent link walked to its end
+                return {"_granted": True, "_upn": seen["upn"]}
             if "/login/select" in page:
                 users = re.findall(r'name="user" value="([0-9a-f-]{36})" data-upn="([^"]+)"', page, re.I)
                 oid, seen["upn"] = users[user_index][0], html.unescape(users[user_index][1])
@@ -268,3 +283,50 @@ def test_official_client_signs_in_and_calls_tools_in_each_mode(graphgate, mode):
         assert "get_profile" in tools and tools == sorted(tools)
         assert user.result["_upn"] in profile
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("mode", ["2026-07-28", "legacy"])
+def test_confirmed_send_asks_the_person_in_each_era(confirming_graphgate, mode):
+    """GRAPHGATE_CONFIRM_SENDS=1: the 2026-07-28 era asks with an InputRequiredResult answered on retry (sealed
+    requestState), the handshake era with in-band elicitation/create on the call's SSE stream. Accepting sends;
+    declining sends nothing."""
+    base = confirming_graphgate
+    asked: list[str] = []
+
+    def answering(action):
+        async def callback(context, params):
+            asked.append(params.message)
+            if action == "accept":
+                return ElicitResult(action="accept", content={"confirm": True})
+            return ElicitResult(action="decline")
+        return callback
+
+    async def send(action, subject):
+        user, storage = HeadlessUser(0), MemoryStorage()
+        provider = provider_for(base, user, storage)
+        http = httpx2.AsyncClient(auth=provider, timeout=60)
+        async with Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode,
+                          elicitation_callback=answering(action)) as client:
+            me = (await client.call_tool("get_profile", {})).structured_content["email"]
+            arguments = {"to": [me], "subject": subject, "body": "confirmation test"}
+            result = await client.call_tool("send_message", arguments)
+            text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
+            if result.is_error and "permission" in text:
+                # Mail.Send is granted incrementally: the person opens the link the tool gives.
+                link = re.search(r"https?://\S+/account/consent\?\S+", text).group(0).rstrip(".,)")
+                assert (await asyncio.to_thread(play_browser, link, 0)).get("_granted"), text
+                result = await client.call_tool("send_message", arguments)
+            text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
+            sent = await client.call_tool("list_messages", {"folder": "sentitems", "page_size": 50})
+            return result, text, json.dumps(sent.structured_content)
+
+    subject_yes, subject_no = f"confirmed {mode} {time.time()}", f"declined {mode} {time.time()}"
+    result, text, sent = asyncio.run(send("accept", subject_yes))
+    assert not result.is_error, text
+    assert asked and "recipient" in asked[-1]
+    assert subject_yes in sent
+    asked.clear()
+    result, text, sent = asyncio.run(send("decline", subject_no))
+    assert result.is_error and "Nothing was sent" in text, text
+    assert asked, "the person was asked"
+    assert subject_no not in sent
