@@ -32,6 +32,13 @@ public struct MCPCore: Sendable {
         public var version: String
         public var clientCapabilities: Value
         public var clientName: String
+
+        public init(result: Value, version: String, clientCapabilities: Value, clientName: String) {
+            self.result = result
+            self.version = version
+            self.clientCapabilities = clientCapabilities
+            self.clientName = clientName
+        }
     }
 
     /// Reads `initialize` params: the version to use and the client's capabilities.
