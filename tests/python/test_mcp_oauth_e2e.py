@@ -330,3 +330,55 @@ def test_confirmed_send_asks_the_person_in_each_era(confirming_graphgate, mode):
     assert result.is_error and "Nothing was sent" in text, text
     assert asked, "the person was asked"
     assert subject_no not in sent
+
+
+def test_bad_input_gets_a_jsonrpc_error_naming_the_problem(graphgate):
+    """Not JSON, batches, missing ids, header/body mismatches, unknown versions, a huge `_meta`: each is a JSON-RPC
+    error that says what is wrong, and nothing runs."""
+    user, storage = HeadlessUser(0), MemoryStorage()
+    asyncio.run(call_profile(graphgate, provider_for(graphgate, user, storage), mode="legacy"))
+    token = storage.tokens.access_token
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+    modern = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}
+
+    def post(body, headers=None):
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return httpx.post(f"{graphgate}/mcp", content=data, timeout=30, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream", **(headers or {})})
+
+    cases = [
+        ("{not json", None, -32700, "not JSON"),
+        ('{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/list"}', None, -32700, "repeated"),
+        ([{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}], None, -32600, "batches"),
+        ({"jsonrpc": "2.0", "id": True, "method": "tools/list"}, None, -32600, "id must be"),
+        ({"jsonrpc": "2.0", "method": "tools/call", "result": 1}, None, -32600, None),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}},
+         {**modern, "Mcp-Method": "tools/call"}, -32020, "Mcp-Method"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}},
+         {"Mcp-Method": "tools/list"}, -32020, "MCP-Protocol-Version"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list",
+          "params": {"_meta": {**meta, "io.modelcontextprotocol/protocolVersion": "2031-01-01"}}},
+         {**modern, "MCP-Protocol-Version": "2031-01-01"}, -32022, "Unsupported protocol version"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {**meta, "x": "a" * 40000}}},
+         modern, -32602, "larger than"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {}}}, modern, -32602, "missing"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, None, -32600, "Mcp-Session-Id"),
+    ]
+    for body, headers, code, words in cases:
+        r = post(body, headers)
+        assert r.status_code == 400, (body, r.status_code, r.text[:300])
+        error = r.json()["error"]
+        assert error["code"] == code, (body, error)
+        if words:
+            assert words in error["message"], (body, error)
+        assert "mcp-session-id" not in r.headers
+    # An unknown method is not repeated (it could be anything, a token too).
+    canary = "gg-canary-method-0123456789"
+    r = post({"jsonrpc": "2.0", "id": 1, "method": canary, "params": {"_meta": meta}}, {**modern, "Mcp-Method": canary})
+    assert r.status_code == 404 and r.json()["error"]["code"] == -32601 and canary not in r.text
+    # A write tool is not listed for a read-only token, and refused naming the scope: see the Swift tests.
+    r = post({"jsonrpc": "2.0", "id": 2, "method": "server/discover", "params": {"_meta": meta}},
+             {**modern, "Mcp-Method": "server/discover"})
+    assert r.status_code == 200 and "2026-07-28" in r.json()["result"]["supportedVersions"]
+    assert r.json()["result"]["resultType"] == "complete"

@@ -155,6 +155,14 @@ public enum JSONRPCMessage: Sendable {
         return .failure(.init(id: id, error: .invalidRequest("Invalid request: method is missing")))
     }
 
+    /// The refusal of a message without an id whose method is not a notification (it would otherwise run with
+    /// nobody to answer); nil for `notifications/…`. The method is named only when it is one of ours.
+    public static func missingId(_ method: String) -> JSONRPCError? {
+        guard !method.hasPrefix("notifications/") else { return nil }
+        let known = ["initialize", "ping", "server/discover", "tools/list", "tools/call"].contains(method)
+        return .invalidRequest("Invalid request: \(known ? method : "this method") is a request and needs an id")
+    }
+
     /// `{"jsonrpc":"2.0","id":…,"result":…}`
     public static func result(_ result: Value, id: JSONRPCID) -> Value {
         ["jsonrpc": "2.0", "id": id.value, "result": result]

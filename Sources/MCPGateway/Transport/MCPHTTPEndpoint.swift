@@ -79,7 +79,8 @@ public struct MCPHTTPEndpoint: Sendable {
                             + "request with params._meta"), id: request.id, status: 400)
             }
             return await inSession(request, sessionId: sessionId, principal: principal)
-        case .notification:
+        case .notification(let method, _):
+            if let refusal = JSONRPCMessage.missingId(method) { return .error(refusal, id: nil, status: 400) }
             // 2026-07-28 defines no client notifications; in a session they need no answer either.
             if let sessionId, !modernHeader {
                 do {

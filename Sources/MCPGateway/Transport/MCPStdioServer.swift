@@ -51,8 +51,8 @@ public final class MCPStdioServer: Sendable {
                 switch JSONRPCMessage.parse(line) {
                 case .failure(let failure):
                     send(JSONRPCMessage.error(failure.error, id: failure.id))
-                case .success(.notification):
-                    continue
+                case .success(.notification(let method, _)):
+                    if let refusal = JSONRPCMessage.missingId(method) { send(JSONRPCMessage.error(refusal, id: nil)) }
                 case .success(.response(let id, let result)):
                     let continuation = waiting.withLock { $0.removeValue(forKey: id) }
                     switch result {
