@@ -1,11 +1,11 @@
-// libFuzzer target: one HTTP body POSTed to /mcp, from the MCP SDK's JSON-RPC decoding through graphgate's tool
-// catalogue (schema checks, then each tool's own checks) up to the first Graph call, which fails without I/O.
-// The session manager runs in stateless mode so every input gets a fresh Server + transport and its response.
+// libFuzzer target: one JSON-RPC message as /mcp or stdio reads it, from graphgate's JSON parser through the
+// protocol core (both eras) and the tool catalogue (schema checks, then each tool's own checks) up to the first
+// Graph call, which fails without I/O. Also: whatever the parser accepts, written back and parsed again, is the
+// same value.
 import AsyncHTTPClient
 import Crypto
 import Foundation
 import FuzzSupport
-import MCP
 import MCPGateway
 import MicrosoftGraph
 
@@ -34,7 +34,7 @@ enum Target {
     static let principal = MCPPrincipal(
         userId: "fuzz-user", clientId: "fuzz-client", grantId: "fuzz-grant", scopes: ["mcp", "mcp:write"])
 
-    static let sessions: MCPSessionManager = {
+    static let core: MCPCore = {
         let graph = GraphClient(
             httpClient: .shared, baseURL: URL(string: "https://graph.invalid")!, tokenProvider: OfflineTokens(),
             mailboxKey: "fuzz", limiter: MailboxLimiter(), retryPolicy: GraphRetryPolicy(maxAttempts: 1),
@@ -43,12 +43,34 @@ enum Target {
             policy: ToolPolicy(sendAllowedDomains: ["contoso.com"], sendsPerHour: 1_000_000),
             graph: ClosureGraphClientSource { _, _ in graph }, audit: NullAudit(), logger: Fuzz.silentLogger,
             cursorKey: SymmetricKey(data: Data(repeating: 7, count: 32)))
-        var configuration = MCPSessionConfiguration()
-        configuration.stateless = true
-        return MCPSessionManager(configuration: configuration, logger: Fuzz.silentLogger) { server, principal in
-            await catalogue.register(on: server, principal: principal)
-        }
+        return MCPCore(catalogue: catalogue, stateKey: SymmetricKey(data: Data(repeating: 9, count: 32)))
     }()
+
+    /// The answer the core gives `body` (a modern request when its `_meta` says so, else as in a handshake-era
+    /// session that declared every capability), or nil for a notification or response.
+    static func answer(_ body: Data) async -> Value? {
+        switch JSONRPCMessage.parse(body) {
+        case .failure(let failure): return JSONRPCMessage.error(failure.error, id: failure.id)
+        case .success(.notification), .success(.response): return nil
+        case .success(.request(let request)):
+            var context = MCPRequestContext(
+                principal: principal, era: .handshake(version: "2025-11-25"), clientCapabilities: ["elicitation": [:]],
+                askInBand: { _ in .declined })
+            if MCPEnvelope.claimsModern(request) {
+                switch MCPEnvelope.check(request, headers: nil) {
+                case .failure(let error): return JSONRPCMessage.error(error, id: request.id)
+                case .success(let envelope):
+                    context = MCPRequestContext(
+                        principal: principal, era: .modern(version: envelope.version),
+                        clientCapabilities: envelope.clientCapabilities)
+                }
+            }
+            switch await core.respond(to: request, context: context) {
+            case .success(let result): return JSONRPCMessage.result(result, id: request.id)
+            case .failure(let error): return JSONRPCMessage.error(error, id: request.id)
+            }
+        }
+    }
 
     /// Strings the server may legitimately repeat: ids, method and tool names, and every object key (decoding
     /// errors name their coding path).
@@ -68,16 +90,15 @@ enum Target {
     }
 
     static func run(_ body: Data) {
-        let request = MCP.HTTPRequest(
-            method: "POST",
-            headers: ["content-type": "application/json", "accept": "application/json, text/event-stream"],
-            body: body, path: "/mcp")
-        let response = Fuzz.blocking { await sessions.handle(request, principal: principal) }
-        let status = response.statusCode
-        Fuzz.require([200, 202, 400, 405, 406, 415].contains(status), "unexpected HTTP status \(status)")
-        guard let answer = response.bodyData, !answer.isEmpty else { return }
-        let parsed = try? JSONSerialization.jsonObject(with: answer, options: [.fragmentsAllowed])
-        Fuzz.require(parsed != nil, "the response body is not JSON")
+        if let value = try? JSONParser.parse(body) {
+            Fuzz.require(
+                (try? JSONParser.parse(JSONWriter.bytes(value))) == value, "written JSON does not parse back the same")
+        }
+        guard let reply = Fuzz.blocking({ await Target.answer(body) }) else { return }
+        let answerData = JSONWriter.data(reply)
+        let parsed = try? JSONSerialization.jsonObject(with: answerData, options: [.fragmentsAllowed])
+        Fuzz.require(parsed != nil, "the response is not JSON")
+        let status = reply["error"] == nil ? 200 : 400
 
         let sent = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
         if let message = sent as? [String: Any], status == 200, let reply = parsed as? [String: Any] {
@@ -89,7 +110,7 @@ enum Target {
             }
         }
         let canaryBytes = Data(canary.utf8)
-        if answer.range(of: canaryBytes) != nil, body.range(of: canaryBytes) != nil, let sent {
+        if answerData.range(of: canaryBytes) != nil, body.range(of: canaryBytes) != nil, let sent {
             var allowed: [String] = []
             echoable(sent, into: &allowed)
             Fuzz.require(

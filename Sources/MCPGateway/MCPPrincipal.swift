@@ -19,4 +19,11 @@ public struct MCPPrincipal: Sendable, Equatable, Hashable {
         self.scopes = scopes
         self.allowsAccountSelection = allowsAccountSelection
     }
+
+    /// Our scope that lets a client change or send anything (`OAuthScopes.write`; the name is part of the
+    /// protocol, so it is repeated here rather than imported from `Authorization`).
+    public static let writeScope = "mcp:write"
+
+    /// Whether this request's token may call write tools.
+    public var canWrite: Bool { scopes.contains(Self.writeScope) }
 }

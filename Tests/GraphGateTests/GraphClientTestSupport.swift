@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
-import MCP
 import MCPGateway
 import MicrosoftGraph
 import NIOCore
@@ -253,17 +252,23 @@ struct GraphTestEnvironment: Sendable {
     }
 }
 
-/// An MCP client connected (in memory) to a server on which a ToolCatalogue is registered for one principal.
+/// The protocol core with a ToolCatalogue, called as one handshake-era session of one principal (token scopes
+/// `mcp mcp:write` unless told otherwise); `elicitation` answers the in-band questions when given.
 struct ToolSession: Sendable {
-    let client: Client
-    let server: Server
+    let core: MCPCore
+    let principal: MCPPrincipal
+    let elicitation: (@Sendable (Value) async -> ElicitationAnswer)?
     let audit: MemoryAuditRecorder
     let env: GraphTestEnvironment
     let catalogue: ToolCatalogue
 
+    /// Reads like the client side of a session (`session.client.listTools()`).
+    var client: ToolSession { self }
+
     static func with<T: Sendable>(
         policy: ToolPolicy = ToolPolicy(), userIndex: Int = 0, scopes: [String] = GraphTestEnvironment.allScopes,
-        elicitation: (@Sendable (CreateElicitation.Parameters) async throws -> CreateElicitation.Result)? = nil,
+        tokenScopes: Set<String> = ["mcp", "mcp:write"],
+        elicitation: (@Sendable (Value) async -> ElicitationAnswer)? = nil,
         _ body: @Sendable (ToolSession) async throws -> T
     ) async throws -> T {
         try await GraphTestEnvironment.with(userIndex: userIndex, scopes: scopes) { env in
@@ -273,45 +278,74 @@ struct ToolSession: Sendable {
                 consentLink: { _, scopes in "https://graphgate.test/consent?scopes=\(scopes.joined(separator: "+"))" })
             let catalogue = ToolCatalogue(
                 policy: policy, graph: source, audit: audit, logger: Logger(label: "test.tools"))
-            let server = Server(name: "graphgate-test", version: "1", capabilities: .init(tools: .init()))
-            await catalogue.register(
-                on: server,
+            let session = ToolSession(
+                core: MCPCore(catalogue: catalogue),
                 principal: MCPPrincipal(
-                    userId: "u-\(env.user.id)", clientId: "test-client", grantId: "g", scopes: ["mcp"]))
-            let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
-            try await server.start(transport: serverTransport)
-            let client = Client(
-                name: "test", version: "1",
-                capabilities: elicitation == nil ? .init() : .init(elicitation: .init()))
-            if let elicitation { await client.withElicitationHandler(elicitation) }
-            _ = try await client.connect(transport: clientTransport)
-            let session = ToolSession(client: client, server: server, audit: audit, env: env, catalogue: catalogue)
-            do {
-                let result = try await body(session)
-                await client.disconnect()
-                await server.stop()
-                return result
-            } catch {
-                await client.disconnect()
-                await server.stop()
-                throw error
-            }
+                    userId: "u-\(env.user.id)", clientId: "test-client", grantId: "g", scopes: tokenScopes),
+                elicitation: elicitation, audit: audit, env: env, catalogue: catalogue)
+            return try await body(session)
         }
     }
 
-    /// Calls a tool over MCP and returns the whole result.
-    func call(_ name: String, _ arguments: [String: Value] = [:]) async throws -> CallTool.Result {
-        try await client.send(CallTool.request(.init(name: name, arguments: arguments))).value
+    var context: MCPRequestContext {
+        let elicitation = elicitation
+        return MCPRequestContext(
+            principal: principal, era: .handshake(version: "2025-11-25"),
+            clientCapabilities: elicitation == nil ? [:] : ["elicitation": [:]],
+            askInBand: { question in await elicitation?(question.schema) ?? .unsupported })
+    }
+
+    /// `tools/list`.
+    func listTools() async throws -> (tools: [ListedTool], nextCursor: String?) {
+        let result = try await core.respond(to: JSONRPCRequest(id: .int(1), method: "tools/list"), context: context)
+            .get()
+        return ((result["tools"]?.arrayValue ?? []).map(ListedTool.init), nil)
+    }
+
+    /// Calls a tool and returns the whole result; a JSON-RPC error is thrown.
+    func call(_ name: String, _ arguments: [String: Value] = [:]) async throws -> ToolResult {
+        let request = JSONRPCRequest(
+            id: .int(2), method: "tools/call", params: ["name": .string(name), "arguments": .object(arguments)])
+        return ToolResult(value: try await core.respond(to: request, context: context).get())
     }
 }
 
-extension CallTool.Result {
-    var text: String {
-        content.compactMap { if case .text(let text, _, _) = $0 { return text } else { return nil } }.joined(
-            separator: "\n")
+/// One entry of `tools/list`, read back.
+struct ListedTool: Sendable {
+    struct Annotations: Sendable {
+        var title: String?
+        var readOnlyHint, destructiveHint, idempotentHint, openWorldHint: Bool?
     }
 
+    let json: Value
+    var name: String { json["name"]?.stringValue ?? "" }
+    var description: String? { json["description"]?.stringValue }
+    var inputSchema: Value { json["inputSchema"] ?? .null }
+    var outputSchema: Value? { json["outputSchema"] }
+    var annotations: Annotations {
+        let a = json["annotations"]
+        return Annotations(
+            title: a?["title"]?.stringValue, readOnlyHint: a?["readOnlyHint"]?.boolValue,
+            destructiveHint: a?["destructiveHint"]?.boolValue, idempotentHint: a?["idempotentHint"]?.boolValue,
+            openWorldHint: a?["openWorldHint"]?.boolValue)
+    }
+
+    init(_ json: Value) { self.json = json }
+}
+
+/// A `CallToolResult` as the core answered it.
+struct ToolResult: Sendable {
+    let value: Value
+
+    var content: [Value] { value["content"]?.arrayValue ?? [] }
+
+    var text: String {
+        content.compactMap { $0["type"] == "text" ? $0["text"]?.stringValue : nil }.joined(separator: "\n")
+    }
+
+    var isError: Bool? { value["isError"]?.boolValue }
     var failed: Bool { isError == true }
+    var structuredContent: Value? { value["structuredContent"] }
 
     /// `structuredContent[key]`.
     subscript(key: String) -> Value? { structuredContent?.objectValue?[key] }

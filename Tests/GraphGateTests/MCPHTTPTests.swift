@@ -1,9 +1,9 @@
 import Authorization
 import Foundation
 import Logging
-import MCP
 import MCPGateway
 import Storage
+import Synchronization
 import Testing
 
 /// `/mcp` over HTTP: authentication before any MCP object, audience and scope, sessions bound to users.
@@ -215,71 +215,83 @@ struct MCPHTTPTests {
         }
     }
 
-    @Test("stateless mode: every request gets its own server; users never share one")
-    func statelessMode() async throws {
-        try await OAuthFlowTests.withServer(environment: ["GRAPHGATE_MCP_STATELESS": "1"]) { server, browser in
+    @Test("2026-07-28: stateless answers without a session id; users never share one; headers must match the body")
+    func modernEra() async throws {
+        try await OAuthFlowTests.withServer { server, browser in
             let mcp = MCPTestClient(base: server.baseURL, browser: browser)
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let alice = try await client.tokens(userIndex: 0)
             browser.clearCookies()
             let bob = try await client.tokens(userIndex: 1)
-            let call = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_profile","arguments":{}}}"#
-            async let a = mcp.post(call, token: alice.access, extra: [("Accept", "application/json")])
-            async let b = mcp.post(call, token: bob.access, extra: [("Accept", "application/json")])
+            let meta = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
+            let call = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_profile","arguments":{},"# + meta + "}}"
+            let headers = [
+                ("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/call"), ("Mcp-Name", "get_profile"),
+            ]
+            async let a = mcp.post(call, token: alice.access, extra: headers)
+            async let b = mcp.post(call, token: bob.access, extra: headers)
             let (pa, pb) = try await (a, b)
             #expect(pa.status == 200 && pb.status == 200)
             #expect(pa.headers.first(name: "mcp-session-id") == nil)
             #expect(pa.body != pb.body)
-            #expect(pa.body.contains("\"id\":7") && pb.body.contains("\"id\":7"))
+            #expect(pa.body.contains("\"id\":7") && pa.body.contains(#""resultType":"complete""#))
+            let wrongName = try await mcp.post(
+                call, token: alice.access,
+                extra: [("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/call"), ("Mcp-Name", "x")])
+            #expect(wrongName.status == 400 && wrongName.body.contains("-32020") && wrongName.body.contains("Mcp-Name"))
+            let list = #"{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"# + meta + "}}"
+            let listed = try await mcp.post(
+                list, token: alice.access, extra: [("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/list")])
+            #expect(listed.body.contains(#""cacheScope":"private""#) && listed.body.contains(#""ttlMs""#))
             #expect(try await mcp.post(call, token: nil).status == 401)
         }
     }
 }
 
-/// The session manager on its own: per-user cap and idle reaping.
+/// The session manager on its own: sessions are rows, bound to a principal, capped per user, reaped when idle.
 @Suite("MCP session manager")
 struct MCPHTTPSessionManagerTests {
-    static func initialize(_ manager: MCPSessionManager, _ principal: MCPPrincipal) async -> MCP.HTTPResponse {
-        await manager.handle(
-            MCP.HTTPRequest(
-                method: "POST",
-                headers: ["Accept": "application/json, text/event-stream", "Content-Type": "application/json"],
-                body: Data(MCPTestClient.initialize.utf8), path: "/mcp"),
-            principal: principal)
-    }
+    static let handshake = MCPCore.Handshake(
+        result: [:], version: "2025-11-25", clientCapabilities: ["elicitation": [:]], clientName: "t")
 
-    @Test("a user's sessions are capped (oldest closed) and idle sessions are reaped")
-    func capAndReap() async throws {
-        var configuration = MCPSessionConfiguration()
-        configuration.maxSessionsPerUser = 2
-        configuration.idleTimeout = .seconds(60)
-        let manager = MCPSessionManager(configuration: configuration, logger: Logger(label: "test")) { _, _ in }
-        let alice = MCPPrincipal(userId: "alice", clientId: "c", grantId: "g1", scopes: ["mcp"])
-        let bob = MCPPrincipal(userId: "bob", clientId: "c", grantId: "g2", scopes: ["mcp"])
-        var ids: [String] = []
-        for _ in 0..<3 {
-            let response = await Self.initialize(manager, alice)
-            #expect(response.statusCode == 200)
-            ids.append(try #require(response.headers[HTTPHeaderName.sessionID]))
+    @Test("a user's sessions are capped (oldest deleted), bound to their principal, and idle ones reaped",
+        arguments: TestDatabases.backends)
+    func capAndReap(backend: Database.Backend) async throws {
+        try await TestDatabases.withDatabase(backend) { database in
+            let users = SQLUserStore(database: database)
+            let a = try await users.upsertUser(tenantId: "t", objectId: "a", username: "a@x", displayName: "A")
+            let b = try await users.upsertUser(tenantId: "t", objectId: "b", username: "b@x", displayName: "B")
+            let clock = Mutex<Int64>(1_000_000)
+            var configuration = MCPConfiguration()
+            configuration.maxSessionsPerUser = 2
+            configuration.sessionIdleTimeout = .seconds(60)
+            let manager = MCPSessionManager(
+                store: SQLMCPSessionStore(database: database), configuration: configuration,
+                logger: Logger(label: "test"), now: { clock.withLock { $0 } })
+            let alice = MCPPrincipal(userId: a.id, clientId: "c", grantId: "g1", scopes: ["mcp"])
+            let bob = MCPPrincipal(userId: b.id, clientId: "c", grantId: "g2", scopes: ["mcp"])
+            var ids: [String] = []
+            for _ in 0..<3 {
+                clock.withLock { $0 += 1 }
+                ids.append(try await manager.open(principal: alice, handshake: Self.handshake))
+            }
+            #expect(Set(ids).count == 3 && ids.allSatisfy { $0.count == 43 })
+            let bobs = try await manager.open(principal: bob, handshake: Self.handshake)
+            #expect(await manager.sessionCount(userId: a.id) == 2)
+            #expect(try await manager.find(id: ids[0], principal: alice) == nil, "the oldest was deleted")
+            let found = try #require(try await manager.find(id: ids[2], principal: alice))
+            #expect(found.protocolVersion == "2025-11-25" && found.clientCapabilities.contains("elicitation"))
+            #expect(try await manager.find(id: ids[2], principal: bob) == nil, "another principal gets nothing")
+            var otherGrant = alice
+            otherGrant.grantId = "g9"
+            #expect(try await manager.find(id: ids[2], principal: otherGrant) == nil)
+            #expect(try await manager.end(id: bobs, principal: bob))
+            #expect(try await manager.find(id: bobs, principal: bob) == nil)
+            clock.withLock { $0 += 30 }
+            #expect(await manager.reapIdle() == 0)
+            clock.withLock { $0 += 120 }
+            #expect(await manager.reapIdle() == 2)
+            #expect(try await manager.find(id: ids[2], principal: alice) == nil)
         }
-        #expect(Set(ids).count == 3 && ids.allSatisfy { $0.count == 43 })
-        _ = await Self.initialize(manager, bob)
-        #expect(await manager.sessionCount(userId: "alice") == 2)
-        #expect(await manager.count == 3)
-        // The first (oldest) of Alice's sessions was closed.
-        let closed = await manager.handle(
-            MCP.HTTPRequest(
-                method: "POST",
-                headers: [
-                    "Mcp-Session-Id": ids[0], "Accept": "application/json, text/event-stream",
-                    "Content-Type": "application/json",
-                ],
-                body: Data(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#.utf8)),
-            principal: alice)
-        #expect(closed.statusCode == 404)
-        #expect(await manager.reapIdle(now: .now + .seconds(30)) == 0)
-        #expect(await manager.reapIdle(now: .now + .seconds(120)) == 3)
-        #expect(await manager.count == 0)
-        await manager.closeAllSessions()
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import MCP
 import MCPGateway
 import MicrosoftGraph
 import Synchronization
@@ -15,7 +14,7 @@ struct ToolsCalendarContactsTests {
         return f.string(from: date)
     }
 
-    static func events(_ result: CallTool.Result) -> [[String: Value]] {
+    static func events(_ result: ToolResult) -> [[String: Value]] {
         (result["events"]?.arrayValue ?? []).compactMap(\.objectValue)
     }
 
@@ -146,20 +145,21 @@ struct ToolsCalendarContactsTests {
                 },
                 consentLink: { _, scopes in "https://graphgate.test/consent?add=\(scopes.joined(separator: "+"))" })
             let catalogue = ToolCatalogue(policy: ToolPolicy(), graph: source, audit: audit, logger: Logger(label: "t"))
-            let server = Server(name: "t", version: "1", capabilities: .init(tools: .init()))
-            await catalogue.register(
-                on: server, principal: MCPPrincipal(userId: "u1", clientId: "c", grantId: "g", scopes: []))
-            let (ct, st) = await InMemoryTransport.createConnectedPair()
-            try await server.start(transport: st)
-            let client = Client(name: "t", version: "1")
-            _ = try await client.connect(transport: ct)
-            let list = try await client.send(
-                CallTool.request(.init(name: "list_messages", arguments: ["page_size": 1]))
-            ).value
+            let core = MCPCore(catalogue: catalogue)
+            let context = MCPRequestContext(
+                principal: MCPPrincipal(userId: "u1", clientId: "c", grantId: "g", scopes: ["mcp", "mcp:write"]),
+                era: .handshake(version: "2025-11-25"), clientCapabilities: [:])
+            @Sendable func call(_ name: String, _ arguments: Value) async throws -> ToolResult {
+                ToolResult(
+                    value: try await core.respond(
+                        to: JSONRPCRequest(
+                            id: .int(1), method: "tools/call", params: ["name": .string(name), "arguments": arguments]),
+                        context: context
+                    ).get())
+            }
+            let list = try await call("list_messages", ["page_size": 1])
             let id = try #require(list["messages"]?.arrayValue?.first?.objectValue?["id"])
-            let denied = try await client.send(
-                CallTool.request(.init(name: "update_message", arguments: ["id": id, "is_read": true]))
-            ).value
+            let denied = try await call("update_message", ["id": id, "is_read": true])
             #expect(denied.isError == true)
             #expect(
                 denied.text.contains("Mail.ReadWrite")
@@ -169,12 +169,8 @@ struct ToolsCalendarContactsTests {
             let upgraded = try await SandboxLogin.signIn(
                 base: env.base, http: env.http, userIndex: 0, scopes: MicrosoftScopes.initial + ["Mail.ReadWrite"])
             current.withLock { $0 = upgraded }
-            let allowed = try await client.send(
-                CallTool.request(.init(name: "update_message", arguments: ["id": id, "is_read": true]))
-            ).value
+            let allowed = try await call("update_message", ["id": id, "is_read": true])
             #expect(allowed.isError != true, "\(allowed.text)")
-            await client.disconnect()
-            await server.stop()
         }
     }
 

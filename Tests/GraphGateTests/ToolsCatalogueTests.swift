@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import MCP
 import MCPGateway
 import MicrosoftGraph
 import Testing
@@ -37,7 +36,7 @@ struct ToolsCatalogueTests {
             for name in ["send_message", "send_draft", "forward_message", "delete_message", "delete_event"] {
                 #expect(tools.first { $0.name == name }?.annotations.destructiveHint == true, "\(name)")
             }
-            let bytes = try JSONEncoder().encode(ListTools.Result(tools: tools)).count
+            let bytes = JSONWriter.bytes(["tools": .array(tools.map(\.json))]).count
             print("tool catalogue: \(tools.count) tools, \(bytes) bytes of tools/list JSON, ~\(bytes / 4) tokens")
             #expect(bytes / 4 < 9000, "the catalogue stays cheap in context tokens")
         }
@@ -49,7 +48,7 @@ struct ToolsCatalogueTests {
             let (tools, _) = try await session.client.listTools()
             #expect(Set(tools.map(\.name)) == Self.readTools)
             #expect(session.catalogue.writeScopes.isEmpty)
-            await #expect(throws: MCPError.self) {
+            await #expect(throws: JSONRPCError.self) {
                 _ = try await session.call("send_message", ["to": ["a@contoso.sandbox"], "subject": "x", "body": "y"])
             }
             let log = try await session.env.control(.GET, "outbound")

@@ -1,5 +1,4 @@
 import Foundation
-import MCP
 import MCPGateway
 import Testing
 
@@ -13,7 +12,7 @@ struct ToolsMailTests {
         return (log?["value"] as? [[String: Any]])?.count ?? -1
     }
 
-    static func messages(_ result: CallTool.Result) -> [[String: Value]] {
+    static func messages(_ result: ToolResult) -> [[String: Value]] {
         (result["messages"]?.arrayValue ?? []).compactMap(\.objectValue)
     }
 
@@ -159,12 +158,10 @@ struct ToolsMailTests {
                 "get_attachment",
                 ["message_id": .string(id), "attachment_id": .string(try attachment("Northwind-renewal.pdf"))])
             #expect(!pdf.failed)
-            let blob = pdf.content.compactMap { content -> Resource.Content? in
-                if case .resource(let r, _, _) = content { return r } else { return nil }
-            }.first
-            #expect(blob?.mimeType == "application/pdf")
+            let blob = pdf.content.first { $0["type"] == "resource" }?["resource"]
+            #expect(blob?["mimeType"] == "application/pdf")
             #expect(
-                Data(base64Encoded: blob?.blob ?? "").map { String(decoding: $0, as: UTF8.self).hasPrefix("%PDF") }
+                Data(base64Encoded: blob?["blob"]?.stringValue ?? "").map { String(decoding: $0, as: UTF8.self).hasPrefix("%PDF") }
                     == true)
             let item = try await session.call(
                 "get_attachment",
@@ -265,7 +262,7 @@ struct ToolsMailTests {
             #expect(second.failed && second.text.contains("per hour"))
         }
         try await ToolSession.with(
-            policy: ToolPolicy(confirmSends: true), elicitation: { _ in CreateElicitation.Result(action: .decline) }
+            policy: ToolPolicy(confirmSends: true), elicitation: { _ in .declined }
         ) { session in
             let me = session.env.user.mail
             let result = try await session.call(
@@ -274,7 +271,7 @@ struct ToolsMailTests {
         }
         try await ToolSession.with(
             policy: ToolPolicy(confirmSends: true),
-            elicitation: { _ in CreateElicitation.Result(action: .accept, content: ["confirm": true]) }
+            elicitation: { _ in .accepted(["confirm": true]) }
         ) { session in
             let me = session.env.user.mail
             let result = try await session.call(

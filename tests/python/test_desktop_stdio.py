@@ -18,7 +18,7 @@ import urllib.parse
 
 import httpx
 import pytest
-from mcp import ClientSession, StdioServerParameters
+from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from conftest import graphgate_bin, stop
@@ -87,12 +87,11 @@ def stdio_params(env, *extra):
     return StdioServerParameters(command=graphgate_bin(), args=["stdio", "--sandbox", *extra], env=env)
 
 
-async def session_run(env, body, *extra):
+async def session_run(env, body, *extra, mode="auto"):
+    """Runs `body(client)` with the official client connected over stdio in `mode`."""
     with open(os.devnull, "w") as errlog:
-        async with stdio_client(stdio_params(env, *extra), errlog=errlog) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                return await body(session)
+        async with Client(stdio_client(stdio_params(env, *extra), errlog=errlog), mode=mode) as client:
+            return await body(client)
 
 
 def test_login_stdio_refresh_logout(sandbox):
@@ -103,7 +102,7 @@ def test_login_stdio_refresh_logout(sandbox):
     # Before any login: stdio starts and a tool call says what to do (no crash).
     async def before(session):
         result = await session.call_tool("list_messages", {})
-        assert result.isError
+        assert result.is_error
         assert "graphgate login --sandbox" in text_of(result)
     asyncio.run(session_run(env, before))
 
@@ -129,31 +128,31 @@ def test_login_stdio_refresh_logout(sandbox):
         tools = await session.list_tools()
         names = {t.name for t in tools.tools}
         assert {"list_messages", "get_message"} <= names
-        schema = next(t for t in tools.tools if t.name == "list_messages").inputSchema
+        schema = next(t for t in tools.tools if t.name == "list_messages").input_schema
         assert "account" in schema["properties"], "stdio tools take an account label"
 
         first = await session.call_tool("list_messages", {"page_size": 3})
-        assert not first.isError, text_of(first)
-        ids = re.findall(r'"id"\s*:\s*"([^"]+)"', json.dumps(first.structuredContent))
-        assert ids, first.structuredContent
+        assert not first.is_error, text_of(first)
+        ids = re.findall(r'"id"\s*:\s*"([^"]+)"', json.dumps(first.structured_content))
+        assert ids, first.structured_content
         message = await session.call_tool("get_message", {"id": ids[0]})
-        assert not message.isError and canary in text_of(message)
+        assert not message.is_error and canary in text_of(message)
 
         # Access token expiry: the next call refreshes (exactly one refresh grant) and succeeds.
         control(sandbox, "DELETE", "grants")
         assert control(sandbox, "POST", f"users/{UPN}/expire-access-tokens")["expired"] >= 1
         again = await session.call_tool("list_messages", {"page_size": 3})
-        assert not again.isError, text_of(again)
+        assert not again.is_error, text_of(again)
         assert control(sandbox, "GET", "grants")["issued"].get("refresh_token") == 1
 
         unknown = await session.call_tool("list_messages", {"account": "personal"})
-        assert unknown.isError and "personal" in text_of(unknown)
+        assert unknown.is_error and "personal" in text_of(unknown)
 
         # Logout while this session runs: the next call must not use the cached token.
         out = subprocess.run([graphgate_bin(), "logout", "--sandbox"], env=env, capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
         after = await session.call_tool("list_messages", {})
-        assert after.isError and "graphgate login --sandbox" in text_of(after)
+        assert after.is_error and "graphgate login --sandbox" in text_of(after)
     asyncio.run(session_run(env, use))
     assert not os.path.exists(os.path.join(data, "graphgate.keyring"))
     assert not os.path.exists(os.path.join(data, "graphgate.sqlite"))
@@ -161,7 +160,7 @@ def test_login_stdio_refresh_logout(sandbox):
     # A fresh session after logout gets the same clear error.
     async def after_logout(session):
         result = await session.call_tool("list_messages", {})
-        assert result.isError and "graphgate login --sandbox" in text_of(result)
+        assert result.is_error and "graphgate login --sandbox" in text_of(result)
     asyncio.run(session_run(env, after_logout))
 
 
@@ -179,16 +178,19 @@ def test_second_account_and_declined_login(sandbox):
 
     async def use(session):
         mine = await session.call_tool("get_profile", {})
-        assert not mine.isError and "Megan" in text_of(mine), text_of(mine)
+        assert not mine.is_error and "Megan" in text_of(mine), text_of(mine)
         other = await session.call_tool("get_profile", {"account": "second"})
-        assert not other.isError and "Adele" in text_of(other), text_of(other)
+        assert not other.is_error and "Adele" in text_of(other), text_of(other)
         listed = await session.call_tool("list_messages", {"account": "second", "page_size": 1})
-        assert not listed.isError
-        ids = re.findall(r'"id"\s*:\s*"([^"]+)"', json.dumps(listed.structuredContent))
+        assert not listed.is_error
+        ids = re.findall(r'"id"\s*:\s*"([^"]+)"', json.dumps(listed.structured_content))
         message = await session.call_tool("get_message", {"id": ids[0], "account": "second"})
         assert canaries["AdeleV@contoso.sandbox"] in text_of(message)
         assert canaries[UPN] not in text_of(message)
-    asyncio.run(session_run(env, use))
+    # The same calls in each protocol era the official client can pick (stdio has no HTTP fallback: `auto`
+    # probes server/discover, which graphgate answers, so it runs 2026-07-28).
+    for mode in ("legacy", "auto", "2026-07-28"):
+        asyncio.run(session_run(env, use, mode=mode))
 
     out = subprocess.run([graphgate_bin(), "logout", "--sandbox", "--account", "second"], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
@@ -307,6 +309,6 @@ def test_browser_login_on_loopback_redirect(sandbox):
 
     async def use(session):
         result = await session.call_tool("get_profile", {})
-        assert not result.isError and "Megan" in text_of(result), text_of(result)
+        assert not result.is_error and "Megan" in text_of(result), text_of(result)
     asyncio.run(session_run(env, use))
     subprocess.run([graphgate_bin(), "logout"], env=env, check=True, capture_output=True)

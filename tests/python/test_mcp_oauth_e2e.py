@@ -17,10 +17,13 @@ import urllib.parse
 
 import httpx
 import pytest
-from mcp import ClientSession
+import httpx2
+import json
+from mcp_types import ElicitResult
+from mcp import Client
 from mcp.client.auth import OAuthClientProvider, TokenStorage
-from mcp.client.streamable_http import streamablehttp_client
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from conftest import graphgate_bin, stop
 
@@ -36,9 +39,20 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def graphgate():
     """`graphgate serve` in sandbox mode on a free port with a fresh SQLite file; yields its base URL."""
+    yield from serve_graphgate({})
+
+
+@pytest.fixture(scope="module")
+def confirming_graphgate():
+    """The same with GRAPHGATE_CONFIRM_SENDS=1: every send asks the person first."""
+    yield from serve_graphgate({"GRAPHGATE_CONFIRM_SENDS": "1"})
+
+
+def serve_graphgate(extra_env: dict):
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="gg-e2e-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHGATE_") or k.startswith("GRAPHGATE_TEST_")}
+    env.update(extra_env)
     proc = subprocess.Popen(
         [graphgate_bin(), "serve", "--port", str(port), "--database-url", f"sqlite:{workdir}/graphgate.sqlite"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=workdir)
@@ -106,6 +120,8 @@ def play_browser(authorize_url: str, user_index: int, decision: str = "allow") -
             assert r.status_code == 200, f"{r.status_code} at {r.request.url}: {r.text[:500]}"
             page = r.text
             url = str(r.request.url)
+            if "Permission granted" in page:  # an incremental-consent link walked to its end
+                return {"_granted": True, "_upn": seen["upn"]}
             if "/login/select" in page:
                 users = re.findall(r'name="user" value="([0-9a-f-]{36})" data-upn="([^"]+)"', page, re.I)
                 oid, seen["upn"] = users[user_index][0], html.unescape(users[user_index][1])
@@ -147,7 +163,8 @@ class HeadlessUser:
 
     async def callback_handler(self) -> tuple[str, str | None]:
         assert self.result and "code" in self.result, self.result
-        return self.result["code"], self.result.get("state")
+        return AuthorizationCodeResult(
+            code=self.result["code"], state=self.result.get("state"), iss=self.result.get("iss"))
 
 
 def provider_for(base: str, user: HeadlessUser, storage: MemoryStorage) -> OAuthClientProvider:
@@ -160,15 +177,15 @@ def provider_for(base: str, user: HeadlessUser, storage: MemoryStorage) -> OAuth
         storage=storage, redirect_handler=user.redirect_handler, callback_handler=user.callback_handler)
 
 
-async def call_profile(base: str, provider: OAuthClientProvider) -> tuple[list[str], str]:
-    async with streamablehttp_client(f"{base}/mcp", auth=provider) as (read, write, _):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            tools = [t.name for t in (await session.list_tools()).tools]
-            result = await session.call_tool("get_profile", {})
-            assert not result.isError, result
-            text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
-            return tools, text
+async def call_profile(base: str, provider: OAuthClientProvider, mode: str = "auto") -> tuple[list[str], str]:
+    """Connects with the official client in `mode` ("legacy", "auto" or a 2026 version), lists and calls a tool."""
+    http = httpx2.AsyncClient(auth=provider, timeout=60)
+    async with Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode) as client:
+        tools = [t.name for t in (await client.list_tools()).tools]
+        result = await client.call_tool("get_profile", {})
+        assert not result.is_error, result
+        text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
+        return tools, text
 
 
 def test_two_users_call_tools_refresh_and_are_refused_after_revocation(graphgate):
@@ -253,3 +270,115 @@ def test_deny_on_the_consent_page_returns_access_denied(graphgate):
         assert "code" not in result
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto", "2026-07-28"])
+def test_official_client_signs_in_and_calls_tools_in_each_mode(graphgate, mode):
+    """mcp 2.x signs in through our OAuth flow and calls tools in the handshake era (`legacy`), after probing
+    `server/discover` (`auto`, which picks 2026-07-28 here), and pinned to 2026-07-28."""
+    async def scenario():
+        user, storage = HeadlessUser(0), MemoryStorage()
+        provider = provider_for(graphgate, user, storage)
+        tools, profile = await call_profile(graphgate, provider, mode=mode)
+        assert "get_profile" in tools and tools == sorted(tools)
+        assert user.result["_upn"] in profile
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("mode", ["2026-07-28", "legacy"])
+def test_confirmed_send_asks_the_person_in_each_era(confirming_graphgate, mode):
+    """GRAPHGATE_CONFIRM_SENDS=1: the 2026-07-28 era asks with an InputRequiredResult answered on retry (sealed
+    requestState), the handshake era with in-band elicitation/create on the call's SSE stream. Accepting sends;
+    declining sends nothing."""
+    base = confirming_graphgate
+    asked: list[str] = []
+
+    def answering(action):
+        async def callback(context, params):
+            asked.append(params.message)
+            if action == "accept":
+                return ElicitResult(action="accept", content={"confirm": True})
+            return ElicitResult(action="decline")
+        return callback
+
+    async def send(action, subject):
+        user, storage = HeadlessUser(0), MemoryStorage()
+        provider = provider_for(base, user, storage)
+        http = httpx2.AsyncClient(auth=provider, timeout=60)
+        async with Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode,
+                          elicitation_callback=answering(action)) as client:
+            me = (await client.call_tool("get_profile", {})).structured_content["email"]
+            arguments = {"to": [me], "subject": subject, "body": "confirmation test"}
+            result = await client.call_tool("send_message", arguments)
+            text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
+            if result.is_error and "permission" in text:
+                # Mail.Send is granted incrementally: the person opens the link the tool gives.
+                link = re.search(r"https?://\S+/account/consent\?\S+", text).group(0).rstrip(".,)")
+                assert (await asyncio.to_thread(play_browser, link, 0)).get("_granted"), text
+                result = await client.call_tool("send_message", arguments)
+            text = "\n".join(c.text for c in result.content if getattr(c, "text", None))
+            sent = await client.call_tool("list_messages", {"folder": "sentitems", "page_size": 50})
+            return result, text, json.dumps(sent.structured_content)
+
+    subject_yes, subject_no = f"confirmed {mode} {time.time()}", f"declined {mode} {time.time()}"
+    result, text, sent = asyncio.run(send("accept", subject_yes))
+    assert not result.is_error, text
+    assert asked and "recipient" in asked[-1]
+    assert subject_yes in sent
+    asked.clear()
+    result, text, sent = asyncio.run(send("decline", subject_no))
+    assert result.is_error and "Nothing was sent" in text, text
+    assert asked, "the person was asked"
+    assert subject_no not in sent
+
+
+def test_bad_input_gets_a_jsonrpc_error_naming_the_problem(graphgate):
+    """Not JSON, batches, missing ids, header/body mismatches, unknown versions, a huge `_meta`: each is a JSON-RPC
+    error that says what is wrong, and nothing runs."""
+    user, storage = HeadlessUser(0), MemoryStorage()
+    asyncio.run(call_profile(graphgate, provider_for(graphgate, user, storage), mode="legacy"))
+    token = storage.tokens.access_token
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+    modern = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}
+
+    def post(body, headers=None):
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return httpx.post(f"{graphgate}/mcp", content=data, timeout=30, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream", **(headers or {})})
+
+    cases = [
+        ("{not json", None, -32700, "not JSON"),
+        ('{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/list"}', None, -32700, "repeated"),
+        ([{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}], None, -32600, "batches"),
+        ({"jsonrpc": "2.0", "id": True, "method": "tools/list"}, None, -32600, "id must be"),
+        ({"jsonrpc": "2.0", "method": "tools/call", "result": 1}, None, -32600, None),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}},
+         {**modern, "Mcp-Method": "tools/call"}, -32020, "Mcp-Method"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}},
+         {"Mcp-Method": "tools/list"}, -32020, "MCP-Protocol-Version"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list",
+          "params": {"_meta": {**meta, "io.modelcontextprotocol/protocolVersion": "2031-01-01"}}},
+         {**modern, "MCP-Protocol-Version": "2031-01-01"}, -32022, "Unsupported protocol version"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {**meta, "x": "a" * 40000}}},
+         modern, -32602, "larger than"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {}}}, modern, -32602, "missing"),
+        ({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, None, -32600, "Mcp-Session-Id"),
+    ]
+    for body, headers, code, words in cases:
+        r = post(body, headers)
+        assert r.status_code == 400, (body, r.status_code, r.text[:300])
+        error = r.json()["error"]
+        assert error["code"] == code, (body, error)
+        if words:
+            assert words in error["message"], (body, error)
+        assert "mcp-session-id" not in r.headers
+    # An unknown method is not repeated (it could be anything, a token too).
+    canary = "gg-canary-method-0123456789"
+    r = post({"jsonrpc": "2.0", "id": 1, "method": canary, "params": {"_meta": meta}}, {**modern, "Mcp-Method": canary})
+    assert r.status_code == 404 and r.json()["error"]["code"] == -32601 and canary not in r.text
+    # A write tool is not listed for a read-only token, and refused naming the scope: see the Swift tests.
+    r = post({"jsonrpc": "2.0", "id": 2, "method": "server/discover", "params": {"_meta": meta}},
+             {**modern, "Mcp-Method": "server/discover"})
+    assert r.status_code == 200 and "2026-07-28" in r.json()["result"]["supportedVersions"]
+    assert r.json()["result"]["resultType"] == "complete"

@@ -1,14 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import MCP
 import MCPGateway
 import MicrosoftGraph
 import TokenVault
 
-/// `graphgate stdio`: one MCP session over stdin/stdout (the SDK's `StdioTransport`) with the same tool catalogue
-/// and policy as the server, running as the local person. Tools take an optional `account` label. Logs go to
-/// stderr only: stdout carries nothing but JSON-RPC.
+/// `graphgate stdio`: MCP over stdin/stdout (``MCPStdioServer``: line-delimited JSON-RPC, both protocol eras) with
+/// the same protocol core, tool catalogue and policy as the server, running as the local person. Tools take an
+/// optional `account` label. Logs go to stderr only: stdout carries nothing but JSON-RPC.
 public enum DesktopStdio {
     /// Serves until stdin closes.
     public static func run(options: DesktopOptions, policy: ToolPolicy, logger: Logger) async throws(DesktopError) {
@@ -24,29 +23,21 @@ public enum DesktopStdio {
         } catch {
             logger.warning("\(error.description)")
         }
-        let session = MCPSessionConfiguration()
-        let server = Server(
-            name: session.serverName, version: session.serverVersion, instructions: session.instructions,
-            capabilities: session.capabilities)
         let catalogue = ToolCatalogue(
             policy: policy, graph: graphSource(cache: cache, httpClient: httpClient, logger: logger),
             audit: DesktopAuditRecorder(cache: cache, logger: logger), logger: logger)
-        await catalogue.register(on: server, principal: principal)
-        do {
-            try await server.start(transport: StdioTransport(logger: logger))
-            logger.info("serving MCP on stdio", metadata: ["gg.tools": "\(catalogue.exposedToolNames.count)"])
-            await server.waitUntilCompleted()
-        } catch {
-            logger.error("stdio transport failed", metadata: ["gg.error": "\(type(of: error))"])
-        }
-        await server.stop()
+        let server = MCPStdioServer(core: MCPCore(catalogue: catalogue), principal: principal, logger: logger)
+        logger.info("serving MCP on stdio", metadata: ["gg.tools": "\(catalogue.exposedToolNames.count)"])
+        await server.serve(FileLines(fileDescriptor: 0))
         await cache.close()
         try? await httpClient.shutdown()
     }
 
-    /// The local person: the owner is resolved per call from the store (so a login after start works).
+    /// The local person: the owner is resolved per call from the store (so a login after start works). The local
+    /// person may read and write (the policy still applies: `--read-only`, tool patterns).
     static let principal = MCPPrincipal(
-        userId: DesktopAuditRecorder.placeholderUser, clientId: "stdio", grantId: "stdio", scopes: [],
+        userId: DesktopAuditRecorder.placeholderUser, clientId: "stdio", grantId: "stdio",
+        scopes: ["mcp", MCPPrincipal.writeScope],
         allowsAccountSelection: true)
 
     /// Graph clients of the owner's accounts (`account` label, else `default`, else the only one), with errors

@@ -5,7 +5,7 @@ import TokenVault
 
 extension AppComponents {
     /// The MCP front door of this process: our OAuth server (sign-in through the token vault, audit to the audit
-    /// log), and MCP sessions whose `Server`s get the tool catalogue for their principal, with a Graph client
+    /// log), and the MCP protocol core serving the tool catalogue to each request's principal, with a Graph client
     /// built from the vault's token provider of exactly that user.
     func makeMCPAccess() -> MCPAccess {
         let vault = vault
@@ -33,6 +33,6 @@ extension AppComponents {
             toolCallGate: { principal in
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },
-            configureSession: { server, principal in await catalogue.register(on: server, principal: principal) })
+            catalogue: catalogue)
     }
 }

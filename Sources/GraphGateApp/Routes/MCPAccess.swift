@@ -8,12 +8,14 @@ import ServiceLifecycle
 import Storage
 import TokenVault
 
-/// The multi-user MCP front door: our OAuth authorization server, browser sessions and the MCP sessions bound
-/// to the users they authenticate. Built once at the composition root; `addRoutes(to:)` mounts
-/// `/.well-known/*`, `/oauth/*` and `/mcp`; `services` are the background work (idle-session reaper, purge).
+/// The multi-user MCP front door: our OAuth authorization server, browser sessions and the MCP protocol core
+/// (``MCPHTTPEndpoint``: both eras, handshake-era sessions as rows of the store). Built once at the composition
+/// root; `addRoutes(to:)` mounts `/.well-known/*`, `/oauth/*` and `/mcp`; `services` are the background work
+/// (idle-session reaper, purge).
 public struct MCPAccess: Sendable {
     public let authorization: AuthorizationServer
-    public let sessions: MCPSessionManager
+    public let endpoint: MCPHTTPEndpoint
+    public var sessions: MCPSessionManager { endpoint.sessions }
     let signIn: any MicrosoftSignIn
     let users: any UserStore
     let audit: any AuditRecorder
@@ -29,18 +31,19 @@ public struct MCPAccess: Sendable {
 
     /// - Parameters:
     ///   - signIn: the Microsoft side of sign-in (the token vault).
-    ///   - configureSession: registers tools on each new MCP `Server` (the tool catalogue).
+    ///   - catalogue: the tools `/mcp` serves.
+    ///   - configuration: MCP server identity and limits (session idle timeout, list TTL, …).
     public init(
         config: GraphGateConfig, database: Database, users: any UserStore, signIn: any MicrosoftSignIn,
-        audit: any AuditRecorder, logger: Logger, sessionConfiguration: MCPSessionConfiguration? = nil,
+        audit: any AuditRecorder, logger: Logger, configuration: MCPConfiguration = MCPConfiguration(),
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
-        configureSession: @escaping MCPSessionManager.Configure
+        catalogue: ToolCatalogue
     ) {
-        var sessionConfiguration = sessionConfiguration ?? MCPSessionConfiguration()
-        sessionConfiguration.stateless = sessionConfiguration.stateless || config.mcpStateless
         let sessions = MCPSessionManager(
-            configuration: sessionConfiguration, logger: logger, audit: audit, configure: configureSession)
+            store: SQLMCPSessionStore(database: database), configuration: configuration, logger: logger, audit: audit,
+            now: now)
+        let core = MCPCore(catalogue: catalogue, configuration: configuration, now: now)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
         var settings = AuthorizationSettings(
             issuer: issuer, resource: config.mcpResource,
@@ -56,7 +59,7 @@ public struct MCPAccess: Sendable {
                 }
             },
             isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil })
-        self.sessions = sessions
+        self.endpoint = MCPHTTPEndpoint(core: core, sessions: sessions, logger: logger)
         self.signIn = signIn
         self.users = users
         self.audit = audit
@@ -95,7 +98,7 @@ extension MCPAccess: SessionLister {
             SessionSummary(kind: "grant", id: $0.id, clientId: $0.clientId, createdAt: $0.createdAt, lastUsedAt: nil)
         }
         result += await sessions.summaries(userId: userId).map {
-            SessionSummary(kind: "mcp", id: $0.id, clientId: $0.clientId, createdAt: nil, lastUsedAt: nil)
+            SessionSummary(kind: "mcp", id: $0.id, clientId: $0.clientId, createdAt: nil, lastUsedAt: $0.lastUsedAt)
         }
         return result
     }

@@ -3,8 +3,8 @@ import Logging
 import MCPGateway
 import ServiceLifecycle
 
-/// Closes idle MCP sessions and purges expired OAuth rows (pending requests, codes, tokens, browser
-/// sessions) once a minute, until graceful shutdown; then closes every MCP session.
+/// Deletes idle handshake-era MCP session rows and purges expired OAuth rows (pending requests, codes, tokens,
+/// browser sessions) once a minute, until graceful shutdown. Live sessions stay across a restart.
 struct MCPSessionReaper: Service {
     let sessions: MCPSessionManager
     let authorization: AuthorizationServer
@@ -32,6 +32,5 @@ struct MCPSessionReaper: Service {
                 }
             }
         }
-        await sessions.closeAllSessions()
     }
 }

@@ -45,7 +45,7 @@ enum CORS {
         allow(&headers)
         headers[.accessControlAllowMethods] = "GET, POST, DELETE, OPTIONS"
         headers[.accessControlAllowHeaders] =
-            "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID"
+            "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID"
         headers[.accessControlMaxAge] = "600"
         return Response(status: .noContent, headers: headers)
     }

@@ -1,5 +1,4 @@
 import Foundation
-import MCP
 import MicrosoftGraph
 
 /// Who the assistant works for.

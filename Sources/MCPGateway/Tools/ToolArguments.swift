@@ -1,5 +1,4 @@
 import Foundation
-import MCP
 
 /// A tool's arguments after every check of its ``ToolParameter`` list: unknown names, types, lengths, enums,
 /// ranges and formats (ids, addresses, dates with explicit offsets). Accessors return typed values.

@@ -1,15 +1,14 @@
 import Crypto
 import Foundation
 import Logging
-import MCP
 import MicrosoftGraph
 import SecurityOps
 
 /// The MCP tools (mail, calendar, contacts, profile) and the policy around them.
 ///
-/// `register(on:principal:)` installs `tools/list` and `tools/call` on one session's `Server`. Every call is
-/// checked against its schema before any Graph request, runs with the principal's own Graph client, and
-/// writes one `tool.call` audit event (plus `mail.send` / `mail.forward` / `mail.delete` / … for those).
+/// `listTools(for:)` and `call(name:arguments:principal:elicit:)` serve `tools/list` and `tools/call` for one
+/// request's principal (the protocol core calls them in either era). Every call is checked against its schema
+/// before any Graph request, runs with the principal's own Graph client, and writes one `tool.call` audit event (plus `mail.send` / `mail.forward` / `mail.delete` / … for those).
 public struct ToolCatalogue: Sendable {
     let policy: ToolPolicy
     let graph: any GraphClientSource
@@ -53,63 +52,83 @@ public struct ToolCatalogue: Sendable {
 
     var exposed: [ToolDefinition] { definitions.filter { policy.exposes(name: $0.name, isWrite: $0.isWrite) } }
 
-    /// Registers `tools/list` and `tools/call` handlers on `server` that run as `principal`.
-    public func register(on server: Server, principal: MCPPrincipal) async {
+    /// The tools `principal` may see, by name: the policy's exposed tools, minus write tools when this request's
+    /// token lacks `mcp:write`; with the `account` argument on the desktop.
+    func table(for principal: MCPPrincipal, listing: Bool) -> [String: ToolDefinition] {
         var table: [String: ToolDefinition] = [:]
-        for var definition in exposed {
+        for var definition in exposed where !listing || principal.canWrite || !definition.isWrite {
             if principal.allowsAccountSelection {
                 definition.parameters.append(
                     .string("account", "Linked account label; default the primary one.", max: 64))
             }
             table[definition.name] = definition
         }
-        let byName = table
-        let tools = byName.values.sorted { $0.name < $1.name }.map(\.tool)
-        let catalogue = self
-        await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
-        await server.withMethodHandler(CallTool.self) { [weak server] params in
-            guard let definition = byName[params.name] else {
-                MCPMetrics.toolCall(params.name, .error)
-                // The name a client sent is never repeated or stored (it could be anything, a token too): only
-                // the names of tools graphgate has (one the policy does not expose) are audited.
-                let known = Self.allDefinitions.contains { $0.name == params.name }
-                await catalogue.audit.record(
-                    AuditEvent(
-                        "tool.call", outcome: .failure, userId: principal.userId, clientId: principal.clientId,
-                        details: ["tool": known ? params.name : "(unknown)", "error": "unknown_tool"]))
-                throw MCPError.invalidParams("Unknown tool: tools/list names the tools this server offers")
-            }
-            return await catalogue.call(definition, arguments: params.arguments, principal: principal, server: server)
+        return table
+    }
+
+    /// The `tools` array of `tools/list` for this request's principal, sorted by name (deterministic).
+    public func listTools(for principal: MCPPrincipal) -> Value {
+        .array(table(for: principal, listing: true).values.sorted { $0.name < $1.name }.map(\.json))
+    }
+
+    /// How one `tools/call` ended.
+    public enum CallOutcome: Sendable {
+        /// The `CallToolResult` (`content`, `structuredContent`, `isError`).
+        case complete(Value)
+        /// The tool needs the person's answer first (2026-07-28 era): the question to send back.
+        case inputRequired(Elicitation)
+    }
+
+    /// Runs `tools/call` for `name`. An unknown name is a JSON-RPC error (-32602, the name not repeated); every
+    /// other failure is an `isError` result. `elicit` asks the person (era-specific, see ``Elicitation``).
+    public func call(
+        name: String, arguments: [String: Value]?, principal: MCPPrincipal,
+        elicit: @escaping @Sendable (Elicitation) async throws -> ElicitationAnswer
+    ) async throws(JSONRPCError) -> CallOutcome {
+        guard let definition = table(for: principal, listing: false)[name] else {
+            MCPMetrics.toolCall(name, .error)
+            // The name a client sent is never repeated or stored (it could be anything, a token too): only
+            // the names of tools graphgate has (one the policy does not expose) are audited.
+            let known = Self.allDefinitions.contains { $0.name == name }
+            await audit.record(
+                AuditEvent(
+                    "tool.call", outcome: .failure, userId: principal.userId, clientId: principal.clientId,
+                    details: ["tool": known ? name : "(unknown)", "error": "unknown_tool"]))
+            throw .invalidParams("Unknown tool: tools/list names the tools this server offers")
         }
+        return await call(definition, arguments: arguments, principal: principal, elicit: elicit)
     }
 
     /// Runs one call to the end: never throws, every failure becomes an `isError` result.
     func call(
-        _ definition: ToolDefinition, arguments: [String: Value]?, principal: MCPPrincipal, server: Server?
-    ) async -> CallTool.Result {
+        _ definition: ToolDefinition, arguments: [String: Value]?, principal: MCPPrincipal,
+        elicit: @escaping @Sendable (Elicitation) async throws -> ElicitationAnswer
+    ) async -> CallOutcome {
         let notes = AuditNotes()
         let started = ContinuousClock.now
         var logger = self.logger
         logger[metadataKey: "gg.user"] = "\(principal.userId)"
         logger[metadataKey: "gg.client"] = "\(principal.clientId)"
         logger[metadataKey: "gg.tool"] = "\(definition.name)"
-        let result: CallTool.Result
+        let result: Value
         let outcome: AuditEvent.Outcome
         var errorCode: String?
         do {
             let reply = try await run(
-                definition, arguments: arguments, principal: principal, server: server, notes: notes)
-            result = CallTool.Result(
-                content: [.text(text: reply.text, annotations: nil, _meta: nil)] + reply.extra,
-                structuredContent: Optional(reply.structured),
-                isError: false)
+                definition, arguments: arguments, principal: principal, notes: notes, elicit: elicit)
+            result = [
+                "content": .array(([ToolContent.text(reply.text)] + reply.extra).map(\.json)),
+                "structuredContent": reply.structured, "isError": false,
+            ]
             outcome = .success
+        } catch let required as InputRequired {
+            // Not an outcome yet: the client asks the person and calls again (nothing was done).
+            return .inputRequired(required.question)
         } catch {
             let toolError = Self.toolError(error)
             errorCode = toolError.auditCode
             if case .refused = toolError { outcome = .denied } else { outcome = .failure }
-            result = CallTool.Result(
-                content: [.text(text: toolError.description, annotations: nil, _meta: nil)], isError: true)
+            result = ["content": [["type": "text", "text": .string(toolError.description)]], "isError": true]
         }
         MCPMetrics.toolCall(definition.name, MCPMetrics.ToolOutcome(outcome))
         var details = notes.details
@@ -132,13 +151,20 @@ public struct ToolCatalogue: Sendable {
             event.clientId = principal.clientId
             await audit.record(event)
         }
-        return result
+        return .complete(result)
     }
 
     private func run(
-        _ definition: ToolDefinition, arguments raw: [String: Value]?, principal: MCPPrincipal, server: Server?,
-        notes: AuditNotes
+        _ definition: ToolDefinition, arguments raw: [String: Value]?, principal: MCPPrincipal, notes: AuditNotes,
+        elicit: @escaping @Sendable (Elicitation) async throws -> ElicitationAnswer
     ) async throws -> ToolReply {
+        if definition.isWrite && !principal.canWrite {
+            // Checked before the arguments and any Graph call: a read-only client never reaches Microsoft's
+            // consent (no consent link), whatever the account granted.
+            throw ToolError.refused(
+                "this client was authorized to read only; \(definition.name) needs the scope "
+                    + "\(MCPPrincipal.writeScope). Sign in again from the client and allow changes.")
+        }
         let arguments = try ToolArguments(raw, parameters: definition.parameters)
         let client: GraphClient
         do {
@@ -163,29 +189,13 @@ public struct ToolCatalogue: Sendable {
             policy: policy, cursors: cursors, sends: sends,
             confirmations: confirmations, notes: notes,
             consentLink: { [graph] scopes in await graph.consentLink(for: principal, scopes: scopes) },
-            elicit: { question in
-                guard let server else { return .unsupported }
-                do {
-                    let answer = try await server.requestElicitation(
-                        message: question.message,
-                        requestedSchema: try Self.sdkSchema(question.schema))
-                    guard answer.action == .accept else { return .declined }
-                    return .accepted(answer.content ?? [:])
-                } catch {
-                    return .unsupported  // the client does not support elicitation
-                }
-            })
+            elicit: elicit)
         do {
             return try await definition.handler(invocation)
         } catch GraphError.accessDenied where definition.isWrite {
             let scopes = definition.scopes(for: arguments)
             throw ToolError.consentRequired(scopes: scopes, link: await graph.consentLink(for: principal, scopes: scopes))
         }
-    }
-
-    /// The SDK's form schema type for our JSON schema (until the protocol core is ours).
-    static func sdkSchema(_ schema: Value) throws -> MCP.Elicitation.RequestSchema {
-        try JSONDecoder().decode(MCP.Elicitation.RequestSchema.self, from: JSONEncoder().encode(schema))
     }
 
     static func toolError(_ error: any Error) -> ToolError {

@@ -1,4 +1,4 @@
-import MCP
+import Foundation
 import MicrosoftGraph
 import SecurityOps
 import Synchronization
@@ -34,24 +34,23 @@ struct ToolDefinition: Sendable {
         return true
     }
 
-    var tool: Tool {
-        let annotations: Tool.Annotations
+    /// The entry of `tools/list`.
+    var json: Value {
+        let hints: (readOnly: Bool, destructive: Bool, idempotent: Bool, openWorld: Bool)
         switch effect {
-        case .read:
-            annotations = .init(
-                title: title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false)
-        case .write(let idempotent):
-            annotations = .init(
-                title: title, readOnlyHint: false, destructiveHint: false, idempotentHint: idempotent,
-                openWorldHint: false)
-        case .destructive(let idempotent):
-            annotations = .init(
-                title: title, readOnlyHint: false, destructiveHint: true, idempotentHint: idempotent,
-                openWorldHint: true)
+        case .read: hints = (true, false, true, false)
+        case .write(let idempotent): hints = (false, false, idempotent, false)
+        case .destructive(let idempotent): hints = (false, true, idempotent, true)
         }
-        return Tool(
-            name: name, title: title, description: description, inputSchema: ToolParameter.objectSchema(parameters),
-            annotations: annotations, outputSchema: output)
+        return [
+            "name": .string(name), "title": .string(title), "description": .string(description),
+            "inputSchema": ToolParameter.objectSchema(parameters), "outputSchema": output,
+            "annotations": [
+                "title": .string(title), "readOnlyHint": .bool(hints.readOnly),
+                "destructiveHint": .bool(hints.destructive), "idempotentHint": .bool(hints.idempotent),
+                "openWorldHint": .bool(hints.openWorld),
+            ],
+        ]
     }
 }
 
@@ -115,5 +114,5 @@ struct ToolReply: Sendable {
     var text: String
     var structured: Value
     /// Further content after the text (an attachment as an embedded resource).
-    var extra: [Tool.Content] = []
+    var extra: [ToolContent] = []
 }

@@ -1,5 +1,4 @@
 import Foundation
-import MCP
 import MicrosoftGraph
 
 /// Shared pieces of tool output: compact dates and people, structured values, output schema fragments.

@@ -1,4 +1,3 @@
-import MCP
 
 /// One argument of a tool: its JSON Schema and the checks made before any Graph call come from this one value.
 struct ToolParameter: Sendable {

@@ -2,6 +2,6 @@
 public enum Schema {
     public static var all: [Migration] {
         CoreSchema.migrations + VaultSchema.migrations + OAuthSchema.migrations + SecuritySchema.migrations
-            + OpsSchema.migrations
+            + OpsSchema.migrations + MCPSchema.migrations
     }
 }

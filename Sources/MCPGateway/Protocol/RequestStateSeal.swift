@@ -1,0 +1,71 @@
+import Crypto
+import Foundation
+
+/// Seals and opens the `requestState` of a 2026-07-28 `InputRequiredResult` (AES-256-GCM), so a multi
+/// round-trip tool call needs no server memory: the state names the question asked and is bound to the user,
+/// the client, the tool and a hash of the exact arguments, and expires after a short while. A state copied to
+/// another call, user or argument list, or altered by one bit, does not open.
+struct RequestStateSeal: Sendable {
+    struct State: Equatable {
+        var userId: String
+        var clientId: String
+        var tool: String
+        /// SHA-256 (hex) of the canonical JSON of the call's arguments.
+        var argumentsHash: String
+        /// Keys of the questions asked so far (answers to other keys are ignored).
+        var keys: [String]
+        var expiresAt: Int64
+    }
+
+    let key: SymmetricKey
+    let lifetime: Duration
+
+    /// SHA-256 (hex) of the arguments' canonical JSON (sorted keys), absent arguments as `{}`.
+    static func argumentsHash(_ arguments: [String: Value]?) -> String {
+        SHA256.hash(data: JSONWriter.bytes(.object(arguments ?? [:]))).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func seal(_ state: State) -> String {
+        let payload: Value = [
+            "u": .string(state.userId), "c": .string(state.clientId), "t": .string(state.tool),
+            "h": .string(state.argumentsHash), "k": .array(state.keys.map { .string($0) }),
+            "e": .int(Int(state.expiresAt)),
+        ]
+        // Sealing with a fresh random nonce cannot fail for a valid 256-bit key.
+        let box = try! AES.GCM.seal(JSONWriter.bytes(payload), using: key)
+        return Base64URL.encode(box.combined!)
+    }
+
+    /// The state if `text` opens under our key, has not expired, and belongs to exactly this call.
+    func open(
+        _ text: String, userId: String, clientId: String, tool: String, arguments: [String: Value]?, now: Int64
+    ) -> State? {
+        guard text.utf8.count <= 8192, let data = Base64URL.decode(text),
+            let box = try? AES.GCM.SealedBox(combined: data), let plain = try? AES.GCM.open(box, using: key),
+            let payload = try? JSONParser.parse(plain),
+            let expiresAt = payload["e"]?.intValue, let keys = payload["k"]?.arrayValue?.compactMap(\.stringValue)
+        else { return nil }
+        let state = State(
+            userId: payload["u"]?.stringValue ?? "", clientId: payload["c"]?.stringValue ?? "",
+            tool: payload["t"]?.stringValue ?? "", argumentsHash: payload["h"]?.stringValue ?? "", keys: keys,
+            expiresAt: Int64(expiresAt))
+        guard state.userId == userId, state.clientId == clientId, state.tool == tool,
+            state.argumentsHash == Self.argumentsHash(arguments), now < state.expiresAt
+        else { return nil }
+        return state
+    }
+}
+
+/// Unpadded base64url (RFC 4648 §5), for tokens that travel in JSON and headers.
+enum Base64URL {
+    static func encode(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+}
