@@ -9,7 +9,9 @@ struct ServeCommand: AsyncParsableCommand {
             With no Microsoft app configured (GRAPHGATE_MS_CLIENT_ID unset) graphgate runs in sandbox mode: an \
             emulated Microsoft 365 tenant starts in-process and tokens are encrypted with a keyring generated \
             next to the database. Stop with Ctrl-C or SIGTERM; in-flight requests finish first.
-            """)
+
+            Settings (each a flag or an environment variable; the flag wins):
+            """ + "\n" + GraphGateConfig.settingsHelp)
 
     @OptionGroup var options: ConfigOptions
 

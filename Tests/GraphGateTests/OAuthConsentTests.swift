@@ -7,15 +7,20 @@ import Testing
 /// the token endpoint's refusal of blocked users — over HTTP against the real app and the emulated tenant.
 @Suite("OAuth incremental consent")
 struct OAuthConsentTests {
-    static let environment = ["GRAPHGATE_MCP_STATELESS": "1"]
 
     /// One `tools/call` over `/mcp` (stateless, JSON answer); returns (isError, text of the result).
     static func call(
         _ mcp: MCPTestClient, token: String, tool: String, arguments: String
     ) async throws -> (isError: Bool, text: String) {
+        // A stateless 2026-07-28 request: no session to open first.
+        let meta =
+            #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
         let body =
-            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#
-        let page = try await mcp.post(body, token: token, extra: [("Accept", "application/json")])
+            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments),"#
+            + meta + "}}"
+        let page = try await mcp.post(
+            body, token: token,
+            extra: [("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/call"), ("Mcp-Name", tool)])
         guard page.status == 200,
             let json = try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any],
             let result = json["result"] as? [String: Any]
@@ -83,7 +88,7 @@ struct OAuthConsentTests {
 
     @Test("send_message without Mail.Send returns the consent link; granting it there makes the same call succeed")
     func incrementalConsent() async throws {
-        try await OAuthFlowTests.withServer(environment: Self.environment) { server, browser in
+        try await OAuthFlowTests.withServer { server, browser in
             let mcp = MCPTestClient(base: server.baseURL, browser: browser)
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let tokens = try await client.tokens(userIndex: 0)

@@ -10,6 +10,26 @@ extension GraphGateConfig {
         public var defaultValue: String
         public var help: String
         public var secret: Bool = false
+        /// Read before the command line is parsed (logging), so it has no flag.
+        public var environmentOnly: Bool = false
+
+        /// Its row in the README's configuration table.
+        public var readmeRow: String {
+            "| `\(name)` | \(environmentOnly ? "" : "`--\(flag)`") | \(defaultValue) | \(help) |"
+        }
+    }
+
+    /// The variable a command-line flag (`--port`, without the dashes) sets, if any.
+    public static func variable(flag: String) -> Variable? {
+        variables.first { $0.flag == flag && !$0.environmentOnly }
+    }
+
+    /// `--help` text listing every setting: flag, variable, default and meaning, from the one table.
+    public static var settingsHelp: String {
+        variables.map { variable in
+            let flag = variable.environmentOnly ? "" : "--\(variable.flag), "
+            return "\(flag)\(variable.name) (default \(variable.defaultValue)): \(variable.help)"
+        }.joined(separator: "\n\n")
     }
 
     /// Every setting graphgate reads. A `GRAPHGATE_` variable not in this list is refused at start (a typo would

@@ -75,10 +75,11 @@ public struct OperationsConfig: Sendable {
             help: "Days expired/revoked sessions, tokens and codes are kept before they are pruned."),
         .init(
             name: "GRAPHGATE_LOG_LEVEL", flag: "log-level", defaultValue: "info",
-            help: "trace, debug, info, notice, warning, error or critical (environment only)."),
+            help: "trace, debug, info, notice, warning, error or critical (environment only).", environmentOnly: true),
         .init(
             name: "GRAPHGATE_LOG_FORMAT", flag: "log-format", defaultValue: "auto",
-            help: "json, text, or auto (text on a terminal, JSON lines otherwise; environment only)."),
+            help: "json, text, or auto (text on a terminal, JSON lines otherwise; environment only).",
+            environmentOnly: true),
     ]
 
     /// Reads the operations settings (`value` gives a flag or environment value by variable name).
