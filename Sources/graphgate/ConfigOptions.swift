@@ -47,6 +47,7 @@ struct ConfigOptions: ParsableArguments {
     var mcpStateless: String?
     @OptionGroup(title: "Operations") var operations: OperationsOptions
     @OptionGroup(title: "Security") var security: SecurityOptions
+    @OptionGroup(title: "Limits") var limits: LimitsOptions
 
     /// The flags given, keyed by the environment variable they override.
     var flags: [String: String] {
@@ -65,6 +66,7 @@ struct ConfigOptions: ParsableArguments {
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
             .merging(operations.flags) { _, new in new }
             .merging(security.flags) { _, new in new }
+            .merging(limits.flags) { _, new in new }
     }
 
     /// Reads the configuration or fails with one line naming the variable.

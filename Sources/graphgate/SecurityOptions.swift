@@ -4,7 +4,7 @@ import ArgumentParser
 struct SecurityOptions: ParsableArguments {
     @Option(help: "URL that security alerts are POSTed to as JSON. [GRAPHGATE_ALERT_WEBHOOK]")
     var alertWebhook: String?
-    @Option(help: "Alert rules, e.g. failed_auth=10/5m/block15m,send=50/1h. [GRAPHGATE_ALERT_THRESHOLDS]")
+    @Option(help: "Alert rules, e.g. failed_auth=30/5m/block15m,send=50/1h. [GRAPHGATE_ALERT_THRESHOLDS]")
     var alertThresholds: String?
     @Option(
         help: "HMAC key file that signs audit chain heads. [GRAPHGATE_AUDIT_KEY, default DATA_DIR/audit-signing.key]")

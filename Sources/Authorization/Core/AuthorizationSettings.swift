@@ -14,8 +14,10 @@ public struct AuthorizationSettings: Sendable {
     public var pendingLifetime: Int64 = 15 * 60
     public var browserSessionIdleTimeout: Int64 = 30 * 60
     public var browserSessionAbsoluteTimeout: Int64 = 12 * 3600
-    /// Registrations allowed per source address per minute.
-    public var registrationsPerMinute: Int = 20
+    /// Dynamically registered clients with no token issued for this long are deleted (seconds).
+    public var clientIdleLifetime: Int64 = 30 * 86_400
+    /// Whether https `client_id`s (Client ID Metadata Documents) are fetched; set by `AuthorizationServer`.
+    public var clientIdMetadataDocuments = false
 
     public init(issuer: String, resource: String, scopesSupported: [String]) {
         self.issuer = issuer

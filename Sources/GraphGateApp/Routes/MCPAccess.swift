@@ -42,9 +42,10 @@ public struct MCPAccess: Sendable {
         let sessions = MCPSessionManager(
             configuration: sessionConfiguration, logger: logger, audit: audit, configure: configureSession)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
-        let settings = AuthorizationSettings(
+        var settings = AuthorizationSettings(
             issuer: issuer, resource: config.mcpResource,
             scopesSupported: config.readOnly ? [OAuthScopes.mcp] : [OAuthScopes.mcp, OAuthScopes.write])
+        settings.clientIdleLifetime = Int64(config.limits.clientIdleDays) * 86_400
         self.authorization = AuthorizationServer(
             settings: settings, store: SQLOAuthStore(database: database),
             browserSessions: SQLBrowserSessionStore(database: database), audit: audit, logger: logger, now: now,
@@ -54,7 +55,8 @@ public struct MCPAccess: Sendable {
                 case .grants(let ids): await sessions.closeAll(grantIds: ids)
                 }
             },
-            isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil })
+            isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil },
+            metadataFetcher: ClientMetadataHTTPSFetcher(limits: config.limits, logger: logger))
         self.sessions = sessions
         self.signIn = signIn
         self.users = users

@@ -35,7 +35,7 @@ public struct SecurityServices: Sendable {
         signingKey = try Self.signingKey(config: config, create: true)
         signer = AuditHeadSigner(store: auditStore, key: signingKey, logger: logger)
         signInterval = config.security.auditSignInterval
-        rateLimits = RateLimitPolicy.standard(toolCallsPerMinute: config.rateLimitPerMinute)
+        rateLimits = try config.limits.rateLimitPolicy(toolCallsPerMinute: config.rateLimitPerMinute)
         self.rateLimiter =
             rateLimiter
             ?? (database.backend == .postgres
