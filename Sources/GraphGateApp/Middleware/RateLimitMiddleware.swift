@@ -10,8 +10,8 @@ import Storage
 /// 2. refuses a blocked address with 403 — except that an automatic block (the monitor's) does not apply to a
 ///    request to `/mcp` that carries a bearer token: a valid token is never refused for its address;
 /// 3. a request without a bearer spends from its address's general bucket; on the sign-in, consent, token and
-///    registration paths it is refused while that address's failure budget is empty, and spends from it only
-///    when it fails (4xx, or a redirect carrying `error=`, such as a refused consent);
+///    registration paths it also reserves one failure from that address's failure budget (refused while it is
+///    empty) and gives it back unless it failed (4xx, or a redirect carrying `error=`, such as a refused consent);
 /// 4. a request with a bearer spends nothing per address; if its token turns out invalid (401) it spends from
 ///    the address's bad-bearer budget, and once that is empty the answer is 429 instead of 401.
 /// Over budget: 429 with `Retry-After` (a JSON-RPC error body on `/mcp`), and the monitor counts a rate-limit hit.
@@ -56,16 +56,20 @@ struct RateLimitMiddleware: RouterMiddleware {
         let general = await security.rateLimiter.take(key, budget: policy.perIP)
         guard general.allowed else { return await refuse(general, policy.perIP, key: key, path: path, context: context) }
         guard let failures = policy.failureBudget(path: path) else { return try await next(request, context) }
-        let room = await security.rateLimiter.peek(key, budget: failures)
-        guard room.allowed else { return await refuse(room, failures, key: key, path: path, context: context) }
+        // One failure is reserved before the request (so a burst of concurrent failures cannot overshoot) and
+        // given back when the request did not fail.
+        let reserved = await security.rateLimiter.take(key, budget: failures)
+        guard reserved.allowed else { return await refuse(reserved, failures, key: key, path: path, context: context) }
         let response: Response
         do {
             response = try await next(request, context)
         } catch let error as HTTPResponseError where (400..<500).contains(error.status.code) {
-            _ = await security.rateLimiter.take(key, budget: failures)
+            throw error
+        } catch {
+            _ = await security.rateLimiter.take(key, budget: failures, cost: -1)
             throw error
         }
-        if Self.isFailure(response) { _ = await security.rateLimiter.take(key, budget: failures) }
+        if !Self.isFailure(response) { _ = await security.rateLimiter.take(key, budget: failures, cost: -1) }
         return response
     }
 

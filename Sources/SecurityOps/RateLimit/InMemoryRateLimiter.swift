@@ -95,7 +95,7 @@ public final class InMemoryRateLimiter: RateLimiter {
                 bucket.updatedMs = now
             }
             let allowed = bucket.tokens >= costScaled
-            if allowed { bucket.tokens -= costScaled }
+            if allowed { bucket.tokens = min(budget.capacityScaled, bucket.tokens - costScaled) }
             table.slots[Int(slot)] = bucket
             return RateDecision.from(allowed: allowed, tokensScaled: bucket.tokens, budget: budget, cost: costScaled)
         }

@@ -88,9 +88,9 @@ public struct RateLimitPolicy: Sendable {
         return loginPrefixes.contains { path.hasPrefix($0) } ? loginFailures : nil
     }
 
-    /// A README-style summary: `ip=600/1m, login_failures=30/5m, …`.
-    public var summary: String {
-        [perIP, loginFailures, registerFailures, bearerFailures, toolCallsPerUser, toolCallsPerClient]
-            .map { "\($0.name)=\($0.capacity)/\($0.periodMs / 1000)s" }.joined(separator: ", ")
+    /// The longest period of any budget (a bucket idle that long is full again).
+    public var longestPeriodMs: Int64 {
+        [perIP, loginFailures, registerFailures, bearerFailures, toolCallsPerUser, toolCallsPerClient].map(\.periodMs)
+            .max() ?? 60_000
     }
 }
