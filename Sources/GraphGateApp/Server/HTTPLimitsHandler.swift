@@ -26,6 +26,8 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var refused = false
     private var bodyBytes = 0
     private var currentLimit = Int.max
+    /// The current request already has (part of) its answer: a refusal then only closes the connection.
+    private var answered = false
 
     init(maxHeaderBytes: Int, headerTimeout: TimeAmount, bodyLimit: @escaping @Sendable (String) -> Int) {
         self.maxHeaderBytes = maxHeaderBytes
@@ -66,6 +68,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let path = head.path ?? "/"
             currentLimit = bodyLimit(String(path.prefix { $0 != "?" }))
             bodyBytes = 0
+            answered = false
             if let declared = head.headerFields[.contentLength], let length = Int(declared), length > currentLimit {
                 return refuse(context, .contentTooLarge)
             }
@@ -83,7 +86,9 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if case .end = unwrapOutboundIn(data) {
+        let part = unwrapOutboundIn(data)
+        if case .head = part { answered = true }
+        if case .end = part {
             context.write(data, promise: promise)
             arm(context)  // the next request's head must arrive in time too
             return
@@ -101,6 +106,10 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuse(_ context: ChannelHandlerContext, _ status: HTTPResponse.Status) {
         refused = true
         timer?.cancel()
+        if answered {
+            context.close(promise: nil)
+            return
+        }
         var fields: HTTPFields = [.contentType: "application/json"]
         let text =
             status == .contentTooLarge
