@@ -6,7 +6,7 @@ import Synchronization
 /// Memory is bounded: at most `maxBuckets` buckets, in a fixed-stride table with an intrusive doubly linked
 /// list in recency order. A new key past the bound reuses the least recently used bucket (O(1), no scan under
 /// the lock); a bucket idle that long is usually full again anyway. Keys are stored as a 64-bit hash seeded per
-/// process (Swift's `Hasher`), about 50 bytes per bucket in all; two keys sharing a hash would share a bucket,
+/// process (Swift's `Hasher`), about 75 bytes per bucket in all (15 MiB at the default bound); two keys sharing a hash would share a bucket,
 /// which at 2⁻⁶⁴ per pair and an unpredictable seed is not a practical concern.
 public final class InMemoryRateLimiter: RateLimiter {
     struct Slot {
