@@ -186,6 +186,11 @@ struct ClientIdentityTests {
             let wrongBasic = "Basic " + Data("\(post.clientId):nope".utf8).base64EncodedString()
             #expect(await token([], header: wrongBasic)?.code == "invalid_client")
             #expect(await token([("client_id", "gg-unknown")])?.code == "invalid_client")
+            let publicClient = try await server.register(
+                body: Data(#"{"client_name":"Public","redirect_uris":["\#(Self.redirect)"]}"#.utf8), sourceIP: nil)
+            #expect(await token([("client_id", publicClient.clientId)])?.code == "invalid_grant")
+            let guessed = "Basic " + Data("\(publicClient.clientId):anything".utf8).base64EncodedString()
+            #expect(await token([], header: guessed)?.code == "invalid_client", "a public client has no secret")
         }
     }
 

@@ -45,7 +45,10 @@ extension AuthorizationServer {
             secret = basicSecret
         }
         guard let clientId = form["client_id"], !clientId.isEmpty else { return nil }  // the grant says so
-        if ClientMetadataDocuments.isDocumentURL(clientId) { return nil }
+        if ClientMetadataDocuments.isDocumentURL(clientId) {
+            guard secret == nil else { throw .invalidClient("a metadata document client has no secret") }
+            return nil
+        }
         let client: OAuthClientRecord?
         do {
             client = try await store.client(id: clientId)
@@ -61,6 +64,10 @@ extension AuthorizationServer {
                 await reject("token.client_auth", clientId: clientId, sourceIP: sourceIP, reason: "bad_secret")
                 throw .invalidClient("the client secret is missing or wrong")
             }
+        } else if secret != nil {
+            // A public client has no secret: credentials presented for it are someone guessing.
+            await reject("token.client_auth", clientId: clientId, sourceIP: sourceIP, reason: "unexpected_secret")
+            throw .invalidClient("this client was registered without a secret; send none")
         }
         return clientId
     }

@@ -17,13 +17,14 @@ enum TransportSecurity {
         // NIO's own parser limit sits above ours, so heads between the two get a 431 rather than a bare close.
         let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
             maxHeaderFieldSize: maxHeaderBytes * 2, maxHeaderListSize: maxHeaderBytes * 2)
+        let idle = TimeAmount.milliseconds(Int64(limits.idleTimeout / .milliseconds(1)))
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
                 HTTPLimitsHandler(
-                    maxHeaderBytes: maxHeaderBytes, headerTimeout: headerTimeout,
+                    maxHeaderBytes: maxHeaderBytes, headerTimeout: headerTimeout, keepAliveTimeout: idle,
                     bodyLimit: HTTPLimitsHandler.standardBodyLimit)
             ],
-            idleTimeout: .milliseconds(Int64(limits.idleTimeout / .milliseconds(1))),
+            idleTimeout: idle,
             httpDecoderConfiguration: decoder)
         guard let certPath = operations.tlsCertificatePath, let keyPath = operations.tlsKeyPath else {
             return .http1(configuration: http1)

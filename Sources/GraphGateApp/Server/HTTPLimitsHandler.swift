@@ -9,8 +9,9 @@ import NIOHTTPTypes
 ///
 /// - a request head (request line and headers) larger than `maxHeaderBytes` gets 431;
 /// - a body declared (`Content-Length`) or streamed past its route's limit gets 413 at once;
-/// - a connection must deliver each request's complete head within `headerTimeout` of opening or of the previous
-///   response, so a client trickling headers (slowloris) cannot hold it open.
+/// - a connection must deliver its first request's complete head within `headerTimeout` of opening, and each
+///   later one within `keepAliveTimeout` of the previous response, so a client trickling headers (slowloris)
+///   cannot hold it open.
 ///
 /// Every refusal closes the connection (the rest of an oversized body is never read).
 final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -21,17 +22,25 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let maxHeaderBytes: Int
     let headerTimeout: TimeAmount
+    /// Between requests on a kept-alive connection, the next head must arrive within this (the idle timeout).
+    let keepAliveTimeout: TimeAmount
     let bodyLimit: @Sendable (String) -> Int
     private var timer: Scheduled<Void>?
     private var refused = false
     private var bodyBytes = 0
     private var currentLimit = Int.max
-    /// The current request already has (part of) its answer: a refusal then only closes the connection.
+    /// The current request's head arrived and its end has not; it already has (part of) its answer. A refusal
+    /// of a request in that state only closes the connection.
+    private var requestOpen = false
     private var answered = false
 
-    init(maxHeaderBytes: Int, headerTimeout: TimeAmount, bodyLimit: @escaping @Sendable (String) -> Int) {
+    init(
+        maxHeaderBytes: Int, headerTimeout: TimeAmount, keepAliveTimeout: TimeAmount,
+        bodyLimit: @escaping @Sendable (String) -> Int
+    ) {
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = headerTimeout
+        self.keepAliveTimeout = keepAliveTimeout
         self.bodyLimit = bodyLimit
     }
 
@@ -41,7 +50,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context) }
+        if context.channel.isActive { arm(context, headerTimeout) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -49,7 +58,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context)
+        arm(context, headerTimeout)
         context.fireChannelActive()
     }
 
@@ -68,6 +77,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let path = head.path ?? "/"
             currentLimit = bodyLimit(String(path.prefix { $0 != "?" }))
             bodyBytes = 0
+            requestOpen = true
             answered = false
             if let declared = head.headerFields[.contentLength], let length = Int(declared), length > currentLimit {
                 return refuse(context, .contentTooLarge)
@@ -76,7 +86,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             bodyBytes += buffer.readableBytes
             if bodyBytes > currentLimit { return refuse(context, .contentTooLarge) }
         case .end:
-            break
+            requestOpen = false
         }
         context.fireChannelRead(data)
     }
@@ -90,7 +100,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .head = part { answered = true }
         if case .end = part {
             context.write(data, promise: promise)
-            arm(context)  // the next request's head must arrive in time too
+            arm(context, keepAliveTimeout)  // the next request's head must arrive in time too
             return
         }
         context.write(data, promise: promise)
@@ -106,7 +116,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuse(_ context: ChannelHandlerContext, _ status: HTTPResponse.Status) {
         refused = true
         timer?.cancel()
-        if answered {
+        if requestOpen && answered {
             context.close(promise: nil)
             return
         }
@@ -126,10 +136,10 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func arm(_ context: ChannelHandlerContext) {
+    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
         timer?.cancel()
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: headerTimeout) {
+        timer = context.eventLoop.scheduleTask(in: timeout) {
             loopBound.value.close(promise: nil)
         }
     }
