@@ -13,11 +13,9 @@ enum Target {
     static let canary = "gg-canary-0123456789abcdef"
 
     static let settings: AuthorizationSettings = {
-        var settings = AuthorizationSettings(
+        AuthorizationSettings(
             issuer: "https://gg.example.com", resource: "https://gg.example.com/mcp",
             scopesSupported: ["mcp", "mcp:write"])
-        settings.registrationsPerMinute = .max
-        return settings
     }()
 
     static let clients = [

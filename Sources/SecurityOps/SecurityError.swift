@@ -13,6 +13,8 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidDuration(String)
     /// A trusted-proxy entry is not an IP address or CIDR range.
     case invalidProxy(String)
+    /// A `GRAPHGATE_RATE_LIMITS` entry is not `name=count/period` with a known name.
+    case invalidRateLimit(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,9 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible, Sendable {
         case .incidentStep(let why): "incident action failed: \(why)"
         case .invalidDuration(let text): "invalid duration \(text) (expected e.g. 30m, 2h, 7d)"
         case .invalidProxy(let text): "invalid trusted proxy \(text) (expected an IP address or CIDR range)"
+        case .invalidRateLimit(let text):
+            "invalid rate limit \(text) (expected name=count/period with name one of "
+                + RateLimitPolicy.names.joined(separator: ", ") + ", e.g. ip=600/1m)"
         }
     }
 }

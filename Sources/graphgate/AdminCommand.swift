@@ -152,8 +152,19 @@ extension AdminCommand {
         @Option(help: "Requests to send.") var requests: Int = 20_000
         @Option(help: "The bucket's budget.") var budget: Int = 1_000
         @Option(help: "Database (default: a scratch SQLite file).") var databaseURL: String?
+        @Option(help: "Instead: distinct client addresses for the limiter memory benchmark.") var addresses: Int?
 
         func run() async throws {
+            if let addresses {
+                for point in SecurityAdmin.benchmarkLimiterMemory(addresses: addresses) {
+                    print(
+                        String(
+                            format: "in-memory limiter: %7d distinct addresses, %6d buckets held, +%.1f MiB resident, "
+                                + "%.0f ns/request", point.addresses, point.buckets, point.residentMiB,
+                            point.nanosPerRequest))
+                }
+                return
+            }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "gg-rl-\(UUID().uuidString).sqlite"
             ).path

@@ -139,8 +139,8 @@ struct AdminPageTests {
     @Test("the actions spend from the smaller per-address budget of the sign-in and consent pages; the page does not")
     func rateLimited() {
         let policy = RateLimitPolicy()
-        #expect(policy.endpointBudget(path: "/admin/action")?.name == policy.login.name)
-        #expect(policy.endpointBudget(path: "/admin") == nil)
+        #expect(policy.failureBudget(path: "/admin/action")?.name == policy.loginFailures.name)
+        #expect(policy.failureBudget(path: "/admin") == nil)
     }
 
     @Test("without a browser session: the sign-in offer, and actions are refused")
@@ -182,15 +182,15 @@ struct AdminPageTests {
         arguments: TestDatabases.backends)
     func overview(backend: Database.Backend) async throws {
         try await Self.withWorld(backend: backend) { world in
-            // Ten bad bearer tokens from one address: the default failed-auth rule alerts and blocks the address.
-            for _ in 0..<10 {
+            // Thirty bad authorization codes from one address: the default failed-auth rule alerts and blocks
+            // the address (bad bearer tokens would not: they only alert).
+            for _ in 0..<30 {
                 let answer = try await world.server.http.fetch(
-                    world.server.url("/mcp"), method: .POST,
+                    world.server.url("/oauth/token"), method: .POST,
                     headers: [
-                        ("Authorization", "Bearer not-a-token"), ("Content-Type", "application/json"),
-                        ("X-Forwarded-For", "10.66.0.1"),
-                    ], body: Self.list)
-                #expect(answer.status == 401)
+                        ("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", "10.66.0.1"),
+                    ], body: "grant_type=authorization_code&client_id=x&code=bad&code_verifier=v&redirect_uri=x")
+                #expect(answer.status == 400 || answer.status == 401)
             }
             let page = try await world.adminPage()
             #expect(page.status == 200)
@@ -215,7 +215,7 @@ struct AdminPageTests {
             let counters = Self.section("counters", in: page.body)
             let failed = Self.number(
                 after: "Failed authentication</th><td data-label=\"By address\" class=\"num\">", in: counters)
-            #expect((failed ?? 0) >= 10, "\(counters)")
+            #expect((failed ?? 0) >= 30, "\(counters)")
             let blocked = Self.section("blocked", in: page.body)
             #expect(blocked.contains("address 10.66.0.1") && blocked.contains("automatic: failed_auth threshold"))
 

@@ -168,17 +168,26 @@ struct MonitoringAuditRecorderTests {
                     "mcp.session.cross_user", outcome: .denied, userId: "u-b", details: ["session_user_id": "u-a"]))
             var types = await log.events.map(\.type)
             #expect(types.filter { $0 == "security.alert" }.count == 1)
-            // Ten failed bearer checks from one address reach the failed-auth threshold once.
-            for _ in 0..<10 {
-                await recorder.record(AuditEvent("mcp.auth", outcome: .failure, sourceIP: "198.51.100.9"))
+            // Thirty failed code exchanges from one address reach the failed-auth threshold once.
+            for _ in 0..<30 {
+                await recorder.record(AuditEvent("token.code", outcome: .failure, sourceIP: "198.51.100.9"))
             }
             types = await log.events.map(\.type)
             #expect(types.filter { $0 == "security.alert" }.count == 2)
+            // Bad bearer tokens are their own signal: alerted on at 300, never blocking the address.
+            for _ in 0..<300 {
+                await recorder.record(AuditEvent("mcp.auth", outcome: .failure, sourceIP: "198.51.100.10"))
+            }
+            types = await log.events.map(\.type)
+            #expect(types.filter { $0 == "security.alert" }.count == 3)
+            #expect(types.filter { $0 == "security.auto_block" }.count == 1, "only the failed-auth address")
+            let bearerBlock = try? await SQLUserStore(database: database).activeBlock(subject: "ip:198.51.100.10")
+            #expect(bearerBlock == .some(nil), "looked up, and no block")
             // Harmless events are recorded and counted for nothing.
             await recorder.record(AuditEvent("tool.call", userId: "u-b"))
             types = await log.events.map(\.type)
-            #expect(types.filter { $0 == "security.alert" }.count == 2)
-            #expect(types.filter { $0 == "mcp.auth" }.count == 10)
+            #expect(types.filter { $0 == "security.alert" }.count == 3)
+            #expect(types.filter { $0 == "mcp.auth" }.count == 300)
         }
     }
 
@@ -191,9 +200,9 @@ struct MonitoringAuditRecorderTests {
                 store: SQLAlertStore(database: database), users: users, audit: log, webhook: nil,
                 rules: MonitorRule.defaults, logger: Logger(label: "monitor"))
             let recorder = MonitoringAuditRecorder(audit: log, monitor: monitor)
-            for _ in 0..<10 {
-                await recorder.record(AuditEvent("mcp.auth", outcome: .failure, sourceIP: "127.0.0.1"))
-                await recorder.record(AuditEvent("mcp.auth", outcome: .failure, sourceIP: "203.0.113.4"))
+            for _ in 0..<30 {
+                await recorder.record(AuditEvent("login", outcome: .failure, sourceIP: "127.0.0.1"))
+                await recorder.record(AuditEvent("login", outcome: .failure, sourceIP: "203.0.113.4"))
             }
             let types = await log.events.map(\.type)
             #expect(types.filter { $0 == "security.alert" }.count == 2)

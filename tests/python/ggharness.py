@@ -461,8 +461,10 @@ def hidden(page: str, name: str) -> str:
     return html.unescape(m.group(1))
 
 
-def register_client(base: str, name: str = "proof client", address: str | None = None) -> str:
-    """A dynamically registered public client with the test redirect URI; returns its client id."""
+def register_client(base: str, name: str | None = None, address: str | None = None) -> str:
+    """A dynamically registered public client with the test redirect URI; returns its client id. The default name
+    is unique, so each call is a new client (the same metadata again would return the same client)."""
+    name = name or f"proof client {secrets.token_hex(4)}"
     r = httpx.post(f"{base}/oauth/register", headers={"X-Forwarded-For": address or client_address()}, timeout=30,
                    json={"client_name": name, "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none"})
     assert r.status_code == 201, r.text

@@ -111,7 +111,9 @@ def test_slow_clients_do_not_starve_a_normal_client(stack, mode, path):
     print(f"slowhttptest {mode} {path}: {held} connections held at most; successes per {WINDOW:.0f} s window "
           f"{windows}; RSS {before // 1024} → {highest // 1024} MiB")
     assert held >= CONNECTIONS // 2, f"the attack did not hold its connections: {report[-1500:]}"
-    assert len(windows) >= SECONDS - 4, (windows, report[-1500:])
+    # The attack may end early because graphgate closed its connections (header and idle timeouts, issue 16).
+    cut_off = "No open connections left" in report
+    assert len(windows) >= SECONDS - 4 or (cut_off and len(windows) >= 5), (windows, report[-1500:])
     assert all(n > 0 for n in windows), f"the normal client was starved in some windows: {windows}"
     assert (highest - before) / 1024 < 150, f"RSS grew by {(highest - before) // 1024} MiB under slow clients"
     assert graphgate.alive()

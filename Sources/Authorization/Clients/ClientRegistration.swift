@@ -9,6 +9,7 @@ public struct ClientRegistrationRequest: Decodable, Sendable {
     public var responseTypes: [String]?
     public var scope: String?
     public var clientURI: String?
+    public var applicationType: String?
 
     enum CodingKeys: String, CodingKey {
         case redirectURIs = "redirect_uris"
@@ -18,6 +19,7 @@ public struct ClientRegistrationRequest: Decodable, Sendable {
         case responseTypes = "response_types"
         case scope
         case clientURI = "client_uri"
+        case applicationType = "application_type"
     }
 }
 
@@ -32,10 +34,18 @@ public struct ClientRegistrationResponse: Encodable, Sendable, Equatable {
     public var responseTypes = ["code"]
     public var scope: String
     public var clientURI: String?
+    public var applicationType = "web"
+    /// Only in the answer that created a secret-based client (never stored; its hash is).
+    public var clientSecret: String?
+    /// 0: the secret does not expire (it goes with the client, which expires when idle).
+    public var clientSecretExpiresAt: Int64?
 
     enum CodingKeys: String, CodingKey {
         case clientId = "client_id"
         case clientIdIssuedAt = "client_id_issued_at"
+        case applicationType = "application_type"
+        case clientSecret = "client_secret"
+        case clientSecretExpiresAt = "client_secret_expires_at"
         case clientName = "client_name"
         case redirectURIs = "redirect_uris"
         case tokenEndpointAuthMethod = "token_endpoint_auth_method"
@@ -46,17 +56,27 @@ public struct ClientRegistrationResponse: Encodable, Sendable, Equatable {
     }
 }
 
-/// Checks a registration request. Public clients only: a request for a secret-based method is answered with
-/// `none` (RFC 7591 §3.2.1 lets the server substitute), which MCP clients accept.
+/// Checks a registration request (and the same fields of a metadata document).
 enum ClientRegistrationValidator {
     static let maxBodyBytes = 16 * 1024
     static let maxNameLength = 200
+    static let authMethods = ["none", "client_secret_post", "client_secret_basic"]
+
+    /// A request that passed.
+    struct Valid: Equatable {
+        var name: String
+        var redirectURIs: [String]
+        var scope: String
+        var clientURI: String?
+        /// `none` unless the client asked for a secret (`client_secret_post` / `client_secret_basic`).
+        var authMethod: String
+        /// `web` (the default) or `native`.
+        var applicationType: String
+    }
 
     static func validate(
         _ request: ClientRegistrationRequest, supportedScopes: [String]
-    ) throws(AuthorizationError)
-        -> (name: String, redirectURIs: [String], scope: String, clientURI: String?)
-    {
+    ) throws(AuthorizationError) -> Valid {
         guard let uris = request.redirectURIs, !uris.isEmpty else {
             throw .invalidRedirectURI("redirect_uris is required")
         }
@@ -66,10 +86,14 @@ enum ClientRegistrationValidator {
         for uri in uris {
             if let problem = RedirectURIPolicy.problem(with: uri) { throw .invalidRedirectURI(problem) }
         }
-        if let method = request.tokenEndpointAuthMethod,
-            !["none", "client_secret_post", "client_secret_basic"].contains(method)
-        {
-            throw .invalidClientMetadata("token_endpoint_auth_method must be none (public clients)")
+        let authMethod = request.tokenEndpointAuthMethod ?? "none"
+        guard authMethods.contains(authMethod) else {
+            throw .invalidClientMetadata(
+                "token_endpoint_auth_method must be none, client_secret_post or client_secret_basic")
+        }
+        let applicationType = request.applicationType ?? "web"
+        guard ["web", "native"].contains(applicationType) else {
+            throw .invalidClientMetadata("application_type must be web or native")
         }
         if let grants = request.grantTypes,
             !grants.allSatisfy({ ["authorization_code", "refresh_token"].contains($0) })
@@ -100,6 +124,8 @@ enum ClientRegistrationValidator {
         if !requested.isEmpty && scope.isEmpty {
             throw .invalidClientMetadata("scope names none of the scopes this server supports")
         }
-        return (name.isEmpty ? "Unnamed MCP client" : name, uris, scope.joined(separator: " "), clientURI)
+        return Valid(
+            name: name.isEmpty ? "Unnamed MCP client" : name, redirectURIs: uris, scope: scope.joined(separator: " "),
+            clientURI: clientURI, authMethod: authMethod, applicationType: applicationType)
     }
 }

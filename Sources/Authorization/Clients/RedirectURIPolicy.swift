@@ -69,6 +69,12 @@ public enum RedirectURIPolicy {
         return (components.scheme ?? "app") + ":"
     }
 
+    /// Whether a redirect URI goes to a loopback host (any local program may listen there).
+    public static func isLoopbackRedirect(_ uri: String) -> Bool {
+        guard let host = URLComponents(string: uri)?.host else { return false }
+        return isLoopback(host)
+    }
+
     static func isLoopback(_ host: String) -> Bool {
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
         if bare == "localhost" || bare == "::1" { return true }

@@ -11,6 +11,7 @@ public enum OpaqueSecret {
     public static let codePrefix = "ggc_"
     public static let pendingPrefix = "ggp_"
     public static let sessionPrefix = "ggs_"
+    public static let clientSecretPrefix = "ggcs_"
 
     /// A new secret: `prefix` + 43 base64url characters (256 bits).
     public static func generate(prefix: String) -> String {

@@ -6,8 +6,9 @@ extension AuthorizationServer {
 
     /// Checks `/oauth/authorize` query parameters (each name with every value it was given).
     ///
-    /// Client and redirect URI are checked first; any problem with them is an error page. Only then are errors
-    /// redirected to the client (with `state` and `iss`).
+    /// Client and redirect URI are checked first; any problem with them is an error page. Errors after that
+    /// are error pages too for self-registered clients (all clients today); a client we vouched for would get
+    /// them at its redirect URI (with `state` and `iss`).
     public func validateAuthorize(
         _ parameters: [(name: String, value: String)], sourceIP: String?
     ) async
@@ -30,10 +31,21 @@ extension AuthorizationServer {
             return await page(.invalidRequest("client_id is missing"))
         }
         let client: OAuthClientRecord?
-        do {
-            client = try await store.client(id: clientId)
-        } catch {
-            return .errorPage(Self.unavailable(error))
+        if ClientMetadataDocuments.isDocumentURL(clientId) {
+            guard let metadataDocuments else {
+                return await page(.invalidClient("this server does not accept metadata document client ids"))
+            }
+            do {
+                client = try await metadataDocuments.client(id: clientId, now: now())
+            } catch {
+                return await page(error)
+            }
+        } else {
+            do {
+                client = try await store.client(id: clientId)
+            } catch {
+                return .errorPage(Self.unavailable(error))
+            }
         }
         guard let client else {
             return await page(.invalidClient("this application is not registered with graphgate"))
@@ -47,10 +59,14 @@ extension AuthorizationServer {
         }
 
         let state = values["state"]
+        /// Every client here registered itself or published its own document, so anyone could have chosen its
+        /// redirect URI: errors before the person signed in are shown on our page, never redirected there, or
+        /// graphgate would be an open redirector (RFC 9700 §4.11.2).
         func redirect(_ error: AuthorizationError) async -> AuthorizeValidation {
             await auditEvent(
                 "oauth.authorize.reject", .failure, clientId: client.clientId, sourceIP: sourceIP,
                 details: ["reason": error.code])
+            if client.kind == .dynamic || client.kind == .metadataDocument { return .errorPage(error) }
             var items = [("error", error.code), ("error_description", error.message)]
             if let state, state.utf8.count <= Self.maxStateLength { items.append(("state", state)) }
             items.append(("iss", settings.issuer))

@@ -75,6 +75,8 @@ extension AuthorizationServer {
     public func purgeExpired() async throws(AuthorizationError) {
         do {
             try await store.purgeExpired(now: now())
+            let removed = try await store.deleteIdleClients(before: now() - settings.clientIdleLifetime)
+            if removed > 0 { logger.info("deleted idle OAuth clients", metadata: ["gg.count": "\(removed)"]) }
             try await browserSessions.purgeExpiredSessions(now: now(), idleTimeout: settings.browserSessionIdleTimeout)
         } catch {
             throw Self.unavailable(error)

@@ -2,21 +2,74 @@ import Foundation
 import Storage
 
 extension AuthorizationServer {
-    /// `POST /oauth/token` with form parameters (each name with every value it was given).
+    /// `POST /oauth/token` with form parameters (each name with every value it was given) and the request's
+    /// `Authorization` header (for `client_secret_basic`).
     public func token(
-        _ parameters: [(name: String, value: String)], sourceIP: String?
+        _ parameters: [(name: String, value: String)], sourceIP: String?, authorizationHeader: String? = nil
     ) async throws(AuthorizationError) -> TokenResponse {
         var form: [String: String] = [:]
         for (name, value) in parameters {
             guard form[name] == nil else { throw .invalidRequest("a parameter was given more than once") }
             form[name] = value
         }
+        let clientId = try await authenticateClient(&form, header: authorizationHeader, sourceIP: sourceIP)
+        let response: TokenResponse
         switch form["grant_type"] {
-        case "authorization_code": return try await redeemCode(form, sourceIP: sourceIP)
-        case "refresh_token": return try await refresh(form, sourceIP: sourceIP)
+        case "authorization_code": response = try await redeemCode(form, sourceIP: sourceIP)
+        case "refresh_token": response = try await refresh(form, sourceIP: sourceIP)
         case nil: throw .invalidRequest("grant_type is missing")
         default: throw .unsupportedGrantType("grant_type must be authorization_code or refresh_token")
         }
+        if let clientId { try? await store.touchClient(id: clientId, now: now()) }
+        return response
+    }
+
+    /// Client authentication (RFC 6749 §2.3.1): a client registered with a secret must present it, in the body
+    /// (`client_secret`) or as HTTP Basic; the Basic client id then fills `client_id`. An unknown registered
+    /// client is refused. Returns the registered client's id (nil for metadata-document clients).
+    func authenticateClient(
+        _ form: inout [String: String], header: String?, sourceIP: String?
+    ) async throws(AuthorizationError) -> String? {
+        var secret = form["client_secret"]
+        if let header, header.lowercased().hasPrefix("basic ") {
+            guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+                let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+                let id = String(text[..<colon]).removingPercentEncoding,
+                let basicSecret = String(text[text.index(after: colon)...]).removingPercentEncoding
+            else { throw .invalidClient("the Basic credentials are malformed") }
+            if let given = form["client_id"], given != id {
+                throw .invalidRequest("client_id differs from the Basic credentials")
+            }
+            guard secret == nil else { throw .invalidRequest("send the client secret once (Basic or body)") }
+            form["client_id"] = id
+            secret = basicSecret
+        }
+        guard let clientId = form["client_id"], !clientId.isEmpty else { return nil }  // the grant says so
+        if ClientMetadataDocuments.isDocumentURL(clientId) {
+            guard secret == nil else { throw .invalidClient("a metadata document client has no secret") }
+            return nil
+        }
+        let client: OAuthClientRecord?
+        do {
+            client = try await store.client(id: clientId)
+        } catch {
+            throw Self.unavailable(error)
+        }
+        guard let client else {
+            await reject("token.client_auth", clientId: nil, sourceIP: sourceIP, reason: "unknown_client")
+            throw .invalidClient("this client is not registered (or was removed after a long time unused)")
+        }
+        if let expected = client.secretHash {
+            guard let secret, OpaqueSecret.constantTimeEquals(OpaqueSecret.hash(secret), expected) else {
+                await reject("token.client_auth", clientId: clientId, sourceIP: sourceIP, reason: "bad_secret")
+                throw .invalidClient("the client secret is missing or wrong")
+            }
+        } else if secret != nil {
+            // A public client has no secret: credentials presented for it are someone guessing.
+            await reject("token.client_auth", clientId: clientId, sourceIP: sourceIP, reason: "unexpected_secret")
+            throw .invalidClient("this client was registered without a secret; send none")
+        }
+        return clientId
     }
 
     private func redeemCode(

@@ -16,8 +16,9 @@ public struct AuthorizationServer: Sendable {
     let audit: any AuditRecorder
     let logger: Logger
     let now: @Sendable () -> Int64
-    let registrationLimiter: RegistrationRateLimiter
     let onRevoke: @Sendable (AccessRevocation) async -> Void
+    /// Clients identified by an https `client_id` (nil: such clients are refused).
+    let metadataDocuments: ClientMetadataDocuments?
     /// Whether a user has an active block; such users get no tokens (`invalid_grant`).
     let isBlocked: @Sendable (_ userId: String) async throws -> Bool
 
@@ -25,21 +26,25 @@ public struct AuthorizationServer: Sendable {
     ///   - onRevoke: called after grants were revoked, to end what still runs on them (live MCP sessions).
     ///   - now: the clock, in epoch seconds (tests move it).
     ///   - isBlocked: whether a user is blocked; checked before any token is issued or refreshed.
+    ///   - metadataFetcher: fetches Client ID Metadata Documents (nil: they are not supported).
     public init(
         settings: AuthorizationSettings, store: any OAuthStore, browserSessions: any BrowserSessionStore,
         audit: any AuditRecorder, logger: Logger, now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         onRevoke: @escaping @Sendable (AccessRevocation) async -> Void = { _ in },
-        isBlocked: @escaping @Sendable (_ userId: String) async throws -> Bool = { _ in false }
+        isBlocked: @escaping @Sendable (_ userId: String) async throws -> Bool = { _ in false },
+        metadataFetcher: (any ClientMetadataFetcher)? = nil
     ) {
+        var settings = settings
+        settings.clientIdMetadataDocuments = metadataFetcher != nil
         self.settings = settings
         self.store = store
         self.browserSessions = browserSessions
         self.audit = audit
         self.logger = logger
         self.now = now
-        self.registrationLimiter = RegistrationRateLimiter(perMinute: settings.registrationsPerMinute)
         self.onRevoke = onRevoke
         self.isBlocked = isBlocked
+        self.metadataDocuments = metadataFetcher.map { ClientMetadataDocuments(fetcher: $0, store: store) }
     }
 
     /// Whether `userId` is blocked; a failing check is reported as unavailable (never as "not blocked").

@@ -63,8 +63,9 @@ extension AuthorizationSettings {
             registrationEndpoint: registrationEndpoint, revocationEndpoint: revocationEndpoint,
             scopesSupported: scopesSupported, responseTypesSupported: ["code"], responseModesSupported: ["query"],
             grantTypesSupported: ["authorization_code", "refresh_token"],
-            tokenEndpointAuthMethodsSupported: ["none"], revocationEndpointAuthMethodsSupported: ["none"],
+            tokenEndpointAuthMethodsSupported: ClientRegistrationValidator.authMethods,
+            revocationEndpointAuthMethodsSupported: ClientRegistrationValidator.authMethods,
             codeChallengeMethodsSupported: ["S256"], authorizationResponseIssParameterSupported: true,
-            clientIdMetadataDocumentSupported: false)
+            clientIdMetadataDocumentSupported: clientIdMetadataDocuments)
     }
 }

@@ -96,7 +96,7 @@ extension GraphGateConfig {
             Variable(
                 name: "GRAPHGATE_MCP_STATELESS", flag: "mcp-stateless", defaultValue: "0",
                 help: "1: fresh MCP server per request (for several instances behind a load balancer)."),
-        ] + OperationsConfig.variables + SecurityConfig.variables
+        ] + OperationsConfig.variables + SecurityConfig.variables + LimitsConfig.variables
 
     /// Environment variables with these prefixes belong to tools around graphgate (tests, scripts), not to it.
     static let ignoredPrefixes = ["GRAPHGATE_TEST_", "GRAPHGATE_BIN"]
@@ -180,6 +180,7 @@ extension GraphGateConfig {
             mcpStateless: try parseBool(value("GRAPHGATE_MCP_STATELESS"), variable: "GRAPHGATE_MCP_STATELESS") ?? false,
             operations: operations,
             security: try SecurityConfig.load(value: value),
+            limits: try LimitsConfig.load(value: value),
             keyringKey: value("GRAPHGATE_KEYRING_KEY"),
             sendAllowedDomains: try parseDomains(value("GRAPHGATE_SEND_ALLOWED_DOMAINS")),
             sendsPerHour: try parseSendCap(value("GRAPHGATE_SEND_CAP") ?? "30"),

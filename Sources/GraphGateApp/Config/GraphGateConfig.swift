@@ -31,6 +31,8 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var operations: OperationsConfig
     /// Alert webhook and thresholds, audit signing key (`SecurityOps/SecurityConfig.swift`).
     public var security: SecurityConfig = SecurityConfig()
+    /// Rate budgets, HTTP limits, client metadata documents, idle clients (`Config/LimitsConfig.swift`).
+    public var limits: LimitsConfig = LimitsConfig()
     /// Keyring in compact form (`ID:BASE64[,ID:BASE64…]`, first primary) for containers; wins over `keyringPath`.
     public var keyringKey: String? = nil
     /// Recipient domains mail may be sent to (`*.example.com` allowed); empty allows all.

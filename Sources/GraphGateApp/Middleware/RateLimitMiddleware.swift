@@ -7,10 +7,14 @@ import Storage
 
 /// The first gate of every request, before authentication:
 /// 1. resolves the client address (`X-Forwarded-For` believed only from a trusted proxy) into `context.clientIP`;
-/// 2. refuses a blocked IP with 403;
-/// 3. spends from the IP's general bucket and, for login/consent/token and `/oauth/register`, from that
-///    endpoint's smaller bucket. Over budget: 429 with `Retry-After` (a JSON-RPC error body on `/mcp`), and the
-///    monitor counts a rate-limit hit.
+/// 2. refuses a blocked address with 403 — except that an automatic block (the monitor's) does not apply to a
+///    request to `/mcp` that carries a bearer token: a valid token is never refused for its address;
+/// 3. a request without a bearer spends from its address's general bucket; on the sign-in, consent, token and
+///    registration paths it also reserves one failure from that address's failure budget (refused while it is
+///    empty) and gives it back unless it failed (4xx, or a redirect carrying `error=`, such as a refused consent);
+/// 4. a request with a bearer spends nothing per address; if its token turns out invalid (401) it spends from
+///    the address's bad-bearer budget, and once that is empty the answer is 429 instead of 401.
+/// Over budget: 429 with `Retry-After` (a JSON-RPC error body on `/mcp`), and the monitor counts a rate-limit hit.
 /// Per-user and per-client tool-call budgets are spent after authentication (`SecurityServices.checkToolCall`).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = GraphGateRequestContext
@@ -31,21 +35,63 @@ struct RateLimitMiddleware: RouterMiddleware {
             peer: peer, forwardedFor: request.headers[values: Self.forwardedFor])
         let path = request.uri.path
         guard !exempt.contains(path), let ip = context.clientIP else { return try await next(request, context) }
+        let key = ClientAddressResolver.limiterKey(ip)
+        let bearer = path.hasPrefix("/mcp") && Self.carriesBearer(request)
+        let policy = security.rateLimits
 
-        if let block = try? await security.users.activeBlock(subject: Block.ipSubject(ip)) {
+        if let block = try? await security.users.activeBlock(subject: Block.ipSubject(ip)),
+            !(bearer && block.createdBy == SecurityMonitor.blockCreator)
+        {
             return SecurityResponses.blocked(block, path: path)
         }
-        var budgets = [security.rateLimits.perIP]
-        if let endpoint = security.rateLimits.endpointBudget(path: path) { budgets.append(endpoint) }
-        for budget in budgets {
-            let decision = await security.rateLimiter.take("ip:\(ip)", budget: budget)
-            if !decision.allowed {
-                context.logger.notice(
-                    "rate limited",
-                    metadata: ["gg.budget": "\(budget.name)", "gg.retry_after": "\(decision.retryAfterSeconds)"])
-                return await security.rateLimited(decision, budget: budget, subject: "ip:\(ip)", path: path)
+        if bearer {
+            let response = try await next(request, context)
+            guard response.status == .unauthorized else { return response }
+            let decision = await security.rateLimiter.take(key, budget: policy.bearerFailures)
+            guard decision.allowed else {
+                return await refuse(decision, policy.bearerFailures, key: key, path: path, context: context)
             }
+            return response
         }
-        return try await next(request, context)
+        let general = await security.rateLimiter.take(key, budget: policy.perIP)
+        guard general.allowed else { return await refuse(general, policy.perIP, key: key, path: path, context: context) }
+        guard let failures = policy.failureBudget(path: path) else { return try await next(request, context) }
+        // One failure is reserved before the request (so a burst of concurrent failures cannot overshoot) and
+        // given back when the request did not fail.
+        let reserved = await security.rateLimiter.take(key, budget: failures)
+        guard reserved.allowed else { return await refuse(reserved, failures, key: key, path: path, context: context) }
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPResponseError where (400..<500).contains(error.status.code) {
+            throw error
+        } catch {
+            _ = await security.rateLimiter.take(key, budget: failures, cost: -1)
+            throw error
+        }
+        if !Self.isFailure(response) { _ = await security.rateLimiter.take(key, budget: failures, cost: -1) }
+        return response
+    }
+
+    func refuse(
+        _ decision: RateDecision, _ budget: RateBudget, key: String, path: String, context: Context
+    ) async -> Response {
+        context.logger.notice(
+            "rate limited",
+            metadata: ["gg.budget": "\(budget.name)", "gg.retry_after": "\(decision.retryAfterSeconds)"])
+        return await security.rateLimited(decision, budget: budget, subject: key, path: path)
+    }
+
+    static func carriesBearer(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.utf8.count > 7 else { return false }
+        return header.prefix(7).lowercased() == "bearer "
+    }
+
+    /// A failed sign-in step: a client error, or a redirect that reports an error to the client.
+    static func isFailure(_ response: Response) -> Bool {
+        let code = response.status.code
+        if (400..<500).contains(code) { return code != 429 }
+        guard (300..<400).contains(code), let location = response.headers[.location] else { return false }
+        return location.contains("?error=") || location.contains("&error=")
     }
 }

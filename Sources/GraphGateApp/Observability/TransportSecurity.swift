@@ -2,18 +2,37 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
 import HummingbirdTLS
+import NIOCore
 import NIOSSL
 
 /// How the main listener speaks: plain HTTP/1.1, or (with `GRAPHGATE_TLS_CERT`/`GRAPHGATE_TLS_KEY`) TLS 1.2+
 /// with HTTP/2 negotiated by ALPN and HTTP/1.1 for clients that do not offer h2.
 enum TransportSecurity {
-    static func serverBuilder(_ operations: OperationsConfig) throws(ConfigError) -> HTTPServerBuilder {
+    /// Both carry the HTTP limits of `limits` (`HTTPLimitsHandler`, idle timeout).
+    static func serverBuilder(_ operations: OperationsConfig, limits: LimitsConfig) throws(ConfigError)
+        -> HTTPServerBuilder
+    {
+        let maxHeaderBytes = limits.maxHeaderBytes
+        let headerTimeout = TimeAmount.milliseconds(Int64(limits.headerTimeout / .milliseconds(1)))
+        // NIO's own parser limit sits above ours, so heads between the two get a 431 rather than a bare close.
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: maxHeaderBytes * 2, maxHeaderListSize: maxHeaderBytes * 2)
+        let idle = TimeAmount.milliseconds(Int64(limits.idleTimeout / .milliseconds(1)))
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [
+                HTTPLimitsHandler(
+                    maxHeaderBytes: maxHeaderBytes, headerTimeout: headerTimeout, keepAliveTimeout: idle,
+                    bodyLimit: HTTPLimitsHandler.standardBodyLimit)
+            ],
+            idleTimeout: idle,
+            httpDecoderConfiguration: decoder)
         guard let certPath = operations.tlsCertificatePath, let keyPath = operations.tlsKeyPath else {
-            return .http1()
+            return .http1(configuration: http1)
         }
         do {
             return try .http2Upgrade(
-                tlsConfiguration: try tlsConfiguration(certificatePath: certPath, keyPath: keyPath))
+                tlsConfiguration: try tlsConfiguration(certificatePath: certPath, keyPath: keyPath),
+                configuration: .init(idleTimeout: limits.idleTimeout, streamConfiguration: http1))
         } catch let error as ConfigError {
             throw error
         } catch {

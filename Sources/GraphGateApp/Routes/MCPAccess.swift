@@ -49,6 +49,7 @@ public struct MCPAccess: Sendable {
             issuer: issuer, resource: config.mcpResource,
             scopesSupported: config.readOnly ? [OAuthScopes.mcp] : [OAuthScopes.mcp, OAuthScopes.write])
         settings.grantMaxLifetime = Int64(config.grantMaxDays) * 86400
+        settings.clientIdleLifetime = Int64(config.limits.clientIdleDays) * 86_400
         self.authorization = AuthorizationServer(
             settings: settings, store: SQLOAuthStore(database: database),
             browserSessions: SQLBrowserSessionStore(database: database), audit: audit, logger: logger, now: now,
@@ -58,7 +59,8 @@ public struct MCPAccess: Sendable {
                 case .grants(let ids): await sessions.closeAll(grantIds: ids)
                 }
             },
-            isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil })
+            isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil },
+            metadataFetcher: ClientMetadataHTTPSFetcher(limits: config.limits, logger: logger))
         self.endpoint = MCPHTTPEndpoint(core: core, sessions: sessions, logger: logger)
         self.signIn = signIn
         self.users = users

@@ -63,7 +63,8 @@ struct OAuthRoutes {
                 .invalidRequest("send the token request as an application/x-www-form-urlencoded body"))
         }
         do {
-            let response = try await authorization.token(form, sourceIP: context.sourceIP)
+            let response = try await authorization.token(
+                form, sourceIP: context.sourceIP, authorizationHeader: request.headers[.authorization])
             return Self.json(response, status: .ok)
         } catch {
             return Self.oauthError(error)
@@ -222,6 +223,9 @@ struct OAuthRoutes {
                     clientName: consent.client.clientName, redirectHost: consent.redirectHost,
                     displayName: user?.displayName ?? "you", username: user?.username ?? "",
                     capabilities: consent.capabilities, unverified: consent.client.kind == .dynamic,
+                    documentHost: consent.client.kind == .metadataDocument
+                        ? URLComponents(string: consent.client.clientId)?.host : nil,
+                    loopbackOnly: consent.client.redirectURIs.allSatisfy(RedirectURIPolicy.isLoopbackRedirect),
                     request: handle,
                     csrf: BrowserSessions.csrfToken(session: cookie, purpose: "consent:" + handle),
                     signoutCSRF: BrowserSessions.csrfToken(session: cookie, purpose: "signout")))

@@ -195,3 +195,48 @@ extension SecurityAdmin {
         }
     }
 }
+
+extension SecurityAdmin {
+    /// One checkpoint of `admin bench-rate-limit --memory`.
+    public struct LimiterMemoryPoint: Sendable {
+        public var addresses: Int
+        public var buckets: Int
+        public var residentMiB: Double
+        public var nanosPerRequest: Double
+    }
+
+    /// Feeds `addresses` distinct client addresses (half IPv4, half IPv6 in distinct /64s) through the in-memory
+    /// limiter's per-address budget, as the middleware would, and reports at each tenth the buckets held, the
+    /// process's resident memory growth since the start, and the cost per request.
+    public static func benchmarkLimiterMemory(addresses: Int) -> [LimiterMemoryPoint] {
+        let limiter = InMemoryRateLimiter()
+        let budget = RateLimitPolicy().perIP
+        let baseline = residentMiB()
+        var points: [LimiterMemoryPoint] = []
+        let step = max(1, addresses / 10)
+        var start = ContinuousClock.now
+        for index in 0..<addresses {
+            let address =
+                index % 2 == 0
+                ? "10.\((index >> 16) & 0xff).\((index >> 8) & 0xff).\(index & 0xff)"
+                : "2001:db8:\(String((index >> 16) & 0xffff, radix: 16)):\(String(index & 0xffff, radix: 16))::1"
+            _ = limiter.takeNow(ClientAddressResolver.limiterKey(address), budget: budget)
+            if (index + 1) % step == 0 {
+                let nanos = (ContinuousClock.now - start).micros * 1000 / Double(step)
+                points.append(
+                    LimiterMemoryPoint(
+                        addresses: index + 1, buckets: limiter.count, residentMiB: residentMiB() - baseline,
+                        nanosPerRequest: nanos))
+                start = ContinuousClock.now
+            }
+        }
+        return points
+    }
+
+    /// This process's resident set in MiB (Linux `/proc/self/statm`; 0 elsewhere).
+    static func residentMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let pages = text.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+}

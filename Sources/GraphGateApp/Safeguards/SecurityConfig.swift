@@ -21,7 +21,7 @@ public struct SecurityConfig: Sendable {
             help: "URL that security alerts are POSTed to as JSON (retried; never contains secrets)."),
         .init(
             name: "GRAPHGATE_ALERT_THRESHOLDS", flag: "alert-thresholds", defaultValue: "(built-in)",
-            help: "Alert rules, e.g. failed_auth=10/5m/block15m,send=50/1h (signal=count/window[/blockDURATION])."),
+            help: "Alert rules, e.g. failed_auth=30/5m/block15m,send=50/1h (signal=count/window[/blockDURATION])."),
         .init(
             name: "GRAPHGATE_AUDIT_KEY", flag: "audit-key", defaultValue: "(data dir)/audit-signing.key",
             help: "File with the HMAC key that signs audit chain heads (created 0600 when absent)."),
@@ -50,7 +50,7 @@ public struct SecurityConfig: Sendable {
     /// `signal=count/window[/blockDURATION]`, comma-separated; rules not named keep their defaults.
     static func parseRules(_ text: String, base: [MonitorRule]) throws(ConfigError) -> [MonitorRule] {
         var rules = Dictionary(uniqueKeysWithValues: base.map { ($0.signal, $0) })
-        let problem = "expected signal=count/window[/blockDURATION], e.g. failed_auth=10/5m/block15m"
+        let problem = "expected signal=count/window[/blockDURATION], e.g. failed_auth=30/5m/block15m"
         for entry in GraphGateConfig.parseList(text) {
             let pair = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2, let signal = SecuritySignal(rawValue: pair[0]) else {

@@ -18,6 +18,8 @@ public struct SecurityServices: Sendable {
     public let monitor: SecurityMonitor
     public let webhook: AlertWebhook?
     public let redactor: Redactor
+    /// The shared bucket table (PostgreSQL), pruned in the background; nil with in-memory buckets.
+    let bucketStore: (any RateLimitStore)?
     public let users: any UserStore
     let signInterval: Duration
     let logger: Logger
@@ -35,12 +37,12 @@ public struct SecurityServices: Sendable {
         signingKey = try Self.signingKey(config: config, create: true)
         signer = AuditHeadSigner(store: auditStore, key: signingKey, logger: logger)
         signInterval = config.security.auditSignInterval
-        rateLimits = RateLimitPolicy.standard(toolCallsPerMinute: config.rateLimitPerMinute)
+        rateLimits = try config.limits.rateLimitPolicy(toolCallsPerMinute: config.rateLimitPerMinute)
+        let shared = rateLimiter == nil && database.backend == .postgres
+        bucketStore = shared ? SQLRateLimitStore(database: database) : nil
         self.rateLimiter =
             rateLimiter
-            ?? (database.backend == .postgres
-                ? SharedRateLimiter(store: SQLRateLimitStore(database: database), logger: logger)
-                : InMemoryRateLimiter())
+            ?? (bucketStore.map { SharedRateLimiter(store: $0, logger: logger) } ?? InMemoryRateLimiter())
         addresses = try ClientAddressResolver(trustedProxies: config.operations.trustedProxies)
         webhook = config.security.alertWebhook.map { AlertWebhook(url: $0, httpClient: httpClient, logger: logger) }
         monitor = SecurityMonitor(
@@ -73,6 +75,19 @@ public struct SecurityServices: Sendable {
             },
         ]
         if let webhook { services.append(BackgroundLoop(name: "alert-webhook") { await webhook.run() }) }
+        if let store = bucketStore {
+            // Shared buckets untouched for longer than the longest budget's period are full again: delete them,
+            // so the table stays as small as the set of recently active keys.
+            let horizonMs = rateLimits.longestPeriodMs
+            services.append(
+                BackgroundLoop(name: "rate-bucket-prune") {
+                    while !Task.isCancelled {
+                        let now = Int64(Date().timeIntervalSince1970 * 1000)
+                        _ = try? await store.prune(beforeMs: now - horizonMs)
+                        try? await Task.sleep(for: .seconds(600))
+                    }
+                })
+        }
         return services
     }
 

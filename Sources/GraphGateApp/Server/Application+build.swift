@@ -26,7 +26,7 @@ func buildApplication(
     services += access.services
     return Application(
         router: router,
-        server: try TransportSecurity.serverBuilder(components.config.operations),
+        server: try TransportSecurity.serverBuilder(components.config.operations, limits: components.config.limits),
         configuration: .init(
             address: .hostname(components.config.host, port: components.config.port),
             serverName: nil),

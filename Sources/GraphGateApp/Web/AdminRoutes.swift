@@ -245,6 +245,7 @@ struct AdminRoutes {
     static func signalName(_ rule: String) -> String {
         switch SecuritySignal(rawValue: rule) {
         case .failedAuth: "Failed authentication"
+        case .invalidBearer: "Invalid bearer tokens"
         case .crossUserAccess: "Cross-user attempts"
         case .refreshFailure: "Refresh failures (Microsoft)"
         case .decryptFailure: "Token decryption failures"

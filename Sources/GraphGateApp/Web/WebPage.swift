@@ -46,7 +46,12 @@ enum WebPage {
             <ul>{{#capabilities}}<li>{{.}}</li>{{/capabilities}}</ul>
             <p class="muted">Access goes through graphgate; your Microsoft password and tokens are never given to the \
             application. After you allow it, you will be sent back to <code>{{redirectHost}}</code>.</p>
+            {{#documentHost}}<p class="muted">The application is identified by its metadata document at \
+            <code>{{documentHost}}</code>.</p>{{/documentHost}}
             </div>
+            {{#loopbackOnly}}<div class="box warn"><p>This application only returns to programs on your own computer \
+            (<code>{{redirectHost}}</code>), and any program there can claim that address. Allow it only if you just \
+            started it yourself.</p></div>{{/loopbackOnly}}
             {{#unverified}}<div class="box warn"><p>graphgate has not verified this application: its name was given by \
             the application itself. Allow it only if you just started signing in to <code>{{redirectHost}}</code> \
             yourself.</p></div>{{/unverified}}
@@ -79,6 +84,10 @@ enum WebPage {
         var username: String
         var capabilities: [String]
         var unverified: Bool
+        /// The host of the client's metadata document (nil for registered clients).
+        var documentHost: String? = nil
+        /// Every redirect URI of the client is on loopback.
+        var loopbackOnly = false
         var request: String
         var csrf: String
         var signoutCSRF: String
@@ -90,7 +99,8 @@ enum WebPage {
                 "title": "Allow access", "style": style, "clientName": page.clientName,
                 "redirectHost": page.redirectHost, "displayName": page.displayName, "username": page.username,
                 "capabilities": page.capabilities, "unverified": page.unverified, "request": page.request,
-                "csrf": page.csrf, "signoutCSRF": page.signoutCSRF,
+                "csrf": page.csrf, "signoutCSRF": page.signoutCSRF, "documentHost": page.documentHost ?? false,
+                "loopbackOnly": page.loopbackOnly,
             ] as [String: Any])
         return html(body, status: .ok)
     }

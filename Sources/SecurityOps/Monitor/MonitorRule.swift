@@ -15,11 +15,13 @@ public struct MonitorRule: Sendable, Equatable {
 
     var windowSeconds: Int64 { max(1, window.components.seconds) }
 
-    /// The defaults: 10 failed authentications in 5 minutes per IP or user (then a 15-minute block), any
+    /// The defaults: 30 failed authentications in 5 minutes per IP or user (then a 15-minute block of its
+    /// unauthenticated traffic), 300 invalid bearer tokens per address or user in 5 minutes (an alert only), any
     /// cross-user attempt at once, 5 refresh failures or 1 decrypt failure per hour, 50 rate-limit refusals in
     /// 5 minutes, 50 sends per user per hour.
     public static let defaults: [MonitorRule] = [
-        MonitorRule(signal: .failedAuth, threshold: 10, window: .seconds(300), blockFor: .seconds(900)),
+        MonitorRule(signal: .failedAuth, threshold: 30, window: .seconds(300), blockFor: .seconds(900)),
+        MonitorRule(signal: .invalidBearer, threshold: 300, window: .seconds(300)),
         MonitorRule(signal: .crossUserAccess, threshold: 1, window: .seconds(3600)),
         MonitorRule(signal: .refreshFailure, threshold: 5, window: .seconds(3600)),
         MonitorRule(signal: .decryptFailure, threshold: 1, window: .seconds(3600)),

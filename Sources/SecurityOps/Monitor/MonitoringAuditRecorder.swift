@@ -26,7 +26,9 @@ public struct MonitoringAuditRecorder: AuditRecorder {
     /// Which monitor signal an audit event is, if any.
     static func signal(for event: AuditEvent) -> SecuritySignal? {
         switch (event.type, event.outcome) {
-        case ("mcp.auth", .failure), ("login", .failure), ("login.microsoft", .failure), ("token.code", .failure),
+        case ("mcp.auth", .failure):
+            return .invalidBearer
+        case ("login", .failure), ("login.microsoft", .failure), ("token.code", .failure), ("token.client_auth", .failure),
             ("token.code_replay", _), ("token.refresh_reuse", _):
             return .failedAuth
         case ("mcp.session.cross_user", _):

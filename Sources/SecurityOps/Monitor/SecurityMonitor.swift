@@ -60,6 +60,10 @@ public struct SecurityMonitor: Sendable {
         return fired
     }
 
+    /// `createdBy` of automatic blocks. They apply to unauthenticated traffic only: a request with a valid
+    /// bearer token is served whatever its address did (`RateLimitMiddleware`).
+    public static let blockCreator = "monitor"
+
     /// Loopback addresses are never blocked automatically: behind a local reverse proxy that is not declared in
     /// `GRAPHGATE_TRUSTED_PROXIES` every client arrives from loopback, and blocking it would lock everyone out.
     /// The alert still fires.
@@ -87,7 +91,7 @@ public struct SecurityMonitor: Sendable {
             try await users.block(
                 Block(
                     subject: subject, blockedUntil: until, reason: "automatic: \(rule.signal.rawValue) threshold",
-                    createdBy: "monitor", createdAt: now))
+                    createdBy: Self.blockCreator, createdAt: now))
             action = "blocked until \(until)"
             await audit.record(
                 AuditEvent(

@@ -1,8 +1,11 @@
 /// Something the monitor counts. Callers report each occurrence with the subject it concerns
 /// (`ip:ADDR`, `user:ID`, `client:ID`); failed sign-ins are usually reported for both the IP and the user.
 public enum SecuritySignal: String, Sendable, CaseIterable, Codable {
-    /// A failed authentication: bad or expired bearer, failed sign-in, bad client credentials, PKCE mismatch.
+    /// A failed authentication: failed sign-in, bad client credentials, PKCE mismatch.
     case failedAuth = "failed_auth"
+    /// A request to `/mcp` with an invalid, expired or revoked bearer token (a stale client is enough: counted
+    /// apart from `failed_auth`, so it never blocks the address's sign-ins).
+    case invalidBearer = "invalid_bearer"
     /// A request for another user's session or object (an MCP session id of someone else, a foreign grant).
     case crossUserAccess = "cross_user_access"
     /// Microsoft refused a refresh token.

@@ -60,6 +60,18 @@ public struct ClientAddressResolver: Sendable {
         return hops.first.flatMap { Self.parse($0) != nil ? Self.normalized($0) : nil } ?? peer
     }
 
+    /// The rate-limit key of a client address: `ip:` and the IPv4 address, or the IPv6 /64 it belongs to (one
+    /// subscriber or one LAN usually holds a whole /64, so per-/128 keys would give each of them 2⁶⁴ budgets).
+    public static func limiterKey(_ address: String) -> String {
+        guard let bytes = parse(address) else { return "ip:" + address }
+        guard bytes.count == 16 else { return "ip:" + bytes.map(String.init).joined(separator: ".") }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return "ip:" + groups.joined(separator: ":") + "::/64"
+    }
+
+    /// The bytes of an IP address (4 for IPv4, 16 for IPv6, IPv4-mapped IPv6 as IPv4); nil if it is none.
+    public static func bytes(of address: String) -> [UInt8]? { parse(address) }
+
     static func normalized(_ text: String) -> String {
         text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
     }

@@ -4,7 +4,8 @@
 /// browser-session cookies) is stored only as its SHA-256 hash (hex); the plaintext exists in memory and on
 /// the wire, never here.
 ///
-/// - `oauth_clients`: registered MCP clients (RFC 7591 or a Client ID Metadata Document), public clients only.
+/// - `oauth_clients`: registered MCP clients (RFC 7591 or a Client ID Metadata Document); a registered client
+///   may hold a secret (its hash).
 /// - `oauth_pending_authorizations`: an `/oauth/authorize` request waiting for sign-in and consent.
 /// - `oauth_consents`: remembered approvals per (user, client).
 /// - `oauth_grants`: one approval that issued a code; tokens belong to a grant, revoking it ends them all.
@@ -106,6 +107,19 @@ enum OAuthSchema {
                 """,
                 "CREATE INDEX browser_sessions_user ON browser_sessions (user_id)",
             ]
-        }
+        },
+        // Clients with a secret (`client_secret_post`/`_basic`, hash only), `application_type`, a fingerprint
+        // of the registered metadata (the same metadata again returns the same client) and the last use
+        // (clients idle too long are deleted).
+        Migration("oauth.clients-2") { _ in
+            [
+                "ALTER TABLE oauth_clients ADD COLUMN secret_hash TEXT",
+                "ALTER TABLE oauth_clients ADD COLUMN auth_method TEXT NOT NULL DEFAULT 'none'",
+                "ALTER TABLE oauth_clients ADD COLUMN application_type TEXT NOT NULL DEFAULT 'web'",
+                "ALTER TABLE oauth_clients ADD COLUMN fingerprint TEXT",
+                "ALTER TABLE oauth_clients ADD COLUMN last_used_at BIGINT",
+                "CREATE INDEX oauth_clients_fingerprint ON oauth_clients (fingerprint)",
+            ]
+        },
     ]
 }

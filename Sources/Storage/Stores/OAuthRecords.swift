@@ -1,4 +1,4 @@
-/// A registered MCP client (a public OAuth client: no secret).
+/// A registered MCP client: public (`none`) or, if it registered so, with a secret.
 public struct OAuthClientRecord: Sendable, Equatable {
     public enum Kind: String, Sendable {
         /// Registered through `/oauth/register` (RFC 7591).
@@ -18,6 +18,16 @@ public struct OAuthClientRecord: Sendable, Equatable {
     public var createdAt: Int64
     /// When the metadata was last written (registration, or the last fetch of a metadata document).
     public var refreshedAt: Int64
+    /// `none`, `client_secret_post` or `client_secret_basic`.
+    public var authMethod: String = "none"
+    /// SHA-256 (hex) of the client secret, for the two secret methods.
+    public var secretHash: String? = nil
+    /// `web` or `native` (RFC 7591 / OpenID Dynamic Registration).
+    public var applicationType: String = "web"
+    /// Hash of the registered metadata: registering the same again returns this client.
+    public var fingerprint: String? = nil
+    /// When a token was last issued to the client (nil: never).
+    public var lastUsedAt: Int64? = nil
 
     public init(
         clientId: String, clientName: String, redirectURIs: [String], scope: String, kind: Kind, clientURI: String?,

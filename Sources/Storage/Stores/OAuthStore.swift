@@ -12,6 +12,13 @@ public protocol OAuthStore: Sendable {
     func upsertClient(_ client: OAuthClientRecord) async throws(StorageError)
     func client(id: String) async throws(StorageError) -> OAuthClientRecord?
     func clients(ids: [String]) async throws(StorageError) -> [OAuthClientRecord]
+    /// The registered (dynamic) client with this metadata fingerprint, if any.
+    func client(fingerprint: String) async throws(StorageError) -> OAuthClientRecord?
+    /// Records that a token was issued to the client at `now`.
+    func touchClient(id: String, now: Int64) async throws(StorageError)
+    /// Deletes dynamically registered clients with no token issued since `before` (or never, and registered
+    /// before it), and their remembered consents. Returns how many.
+    func deleteIdleClients(before: Int64) async throws(StorageError) -> Int
 
     func insertPending(_ pending: PendingAuthorizationRecord) async throws(StorageError)
     /// The pending request if it exists and has not expired at `now`.
@@ -79,9 +86,12 @@ public struct SQLOAuthStore: OAuthStore {
             try await db.raw(
                 """
                 INSERT INTO oauth_clients (client_id, client_name, redirect_uris, scope, kind, client_uri,
-                created_at, refreshed_at) VALUES (\(bind: client.clientId), \(bind: client.clientName),
+                created_at, refreshed_at, auth_method, secret_hash, application_type, fingerprint, last_used_at)
+                VALUES (\(bind: client.clientId), \(bind: client.clientName),
                 \(bind: uris), \(bind: client.scope), \(bind: client.kind.rawValue), \(bind: client.clientURI),
-                \(bind: client.createdAt), \(bind: client.refreshedAt))
+                \(bind: client.createdAt), \(bind: client.refreshedAt), \(bind: client.authMethod),
+                \(bind: client.secretHash), \(bind: client.applicationType), \(bind: client.fingerprint),
+                \(bind: client.lastUsedAt))
                 """
             ).run()
         }
@@ -94,9 +104,12 @@ public struct SQLOAuthStore: OAuthStore {
             try await db.raw(
                 """
                 INSERT INTO oauth_clients (client_id, client_name, redirect_uris, scope, kind, client_uri,
-                created_at, refreshed_at) VALUES (\(bind: client.clientId), \(bind: client.clientName),
+                created_at, refreshed_at, auth_method, secret_hash, application_type, fingerprint, last_used_at)
+                VALUES (\(bind: client.clientId), \(bind: client.clientName),
                 \(bind: uris), \(bind: client.scope), \(bind: client.kind.rawValue), \(bind: client.clientURI),
-                \(bind: client.createdAt), \(bind: client.refreshedAt))
+                \(bind: client.createdAt), \(bind: client.refreshedAt), \(bind: client.authMethod),
+                \(bind: client.secretHash), \(bind: client.applicationType), \(bind: client.fingerprint),
+                \(bind: client.lastUsedAt))
                 """
             ).run()
         }
@@ -105,6 +118,40 @@ public struct SQLOAuthStore: OAuthStore {
     public func client(id: String) async throws(StorageError) -> OAuthClientRecord? {
         try await database.read { db in
             try await db.raw("SELECT * FROM oauth_clients WHERE client_id = \(bind: id)").first().map(Self.client)
+        }
+    }
+
+    public func client(fingerprint: String) async throws(StorageError) -> OAuthClientRecord? {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM oauth_clients WHERE fingerprint = \(bind: fingerprint) AND kind = 'dynamic'
+                ORDER BY created_at LIMIT 1
+                """
+            ).first().map(Self.client)
+        }
+    }
+
+    public func touchClient(id: String, now: Int64) async throws(StorageError) {
+        try await database.read { db in
+            try await db.raw("UPDATE oauth_clients SET last_used_at = \(bind: now) WHERE client_id = \(bind: id)").run()
+        }
+    }
+
+    public func deleteIdleClients(before: Int64) async throws(StorageError) -> Int {
+        try await database.transaction { db in
+            let rows = try await db.raw(
+                """
+                SELECT client_id FROM oauth_clients WHERE kind = 'dynamic'
+                AND COALESCE(last_used_at, created_at) < \(bind: before)
+                """
+            ).all()
+            let ids = try rows.map { try $0.decode(column: "client_id", as: String.self) }
+            for id in ids {
+                try await db.raw("DELETE FROM oauth_consents WHERE client_id = \(bind: id)").run()
+                try await db.raw("DELETE FROM oauth_clients WHERE client_id = \(bind: id)").run()
+            }
+            return ids.count
         }
     }
 
@@ -473,7 +520,7 @@ public struct SQLOAuthStore: OAuthStore {
     }
 
     static func client(_ row: any SQLRow) throws -> OAuthClientRecord {
-        OAuthClientRecord(
+        var record = OAuthClientRecord(
             clientId: try row.decode(column: "client_id", as: String.self),
             clientName: try row.decode(column: "client_name", as: String.self),
             redirectURIs: decodeList(try row.decode(column: "redirect_uris", as: String.self)),
@@ -482,6 +529,12 @@ public struct SQLOAuthStore: OAuthStore {
             clientURI: try row.decode(column: "client_uri", as: String?.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             refreshedAt: try row.decode(column: "refreshed_at", as: Int64.self))
+        record.authMethod = try row.decode(column: "auth_method", as: String.self)
+        record.secretHash = try row.decode(column: "secret_hash", as: String?.self)
+        record.applicationType = try row.decode(column: "application_type", as: String.self)
+        record.fingerprint = try row.decode(column: "fingerprint", as: String?.self)
+        record.lastUsedAt = try row.decode(column: "last_used_at", as: Int64?.self)
+        return record
     }
 
     static func pending(_ row: any SQLRow) throws -> PendingAuthorizationRecord {

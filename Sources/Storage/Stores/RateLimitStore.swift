@@ -39,17 +39,26 @@ public struct SQLRateLimitStore: RateLimitStore {
                 """
             var sql: SQLQueryString = """
                 INSERT INTO rate_buckets (bucket_key, tokens, updated_ms, allowed)
-                VALUES (\(bind: key), \(bind: capacity - cost), \(bind: nowMs), 1)
+                VALUES (\(bind: key), \(bind: min(capacity, capacity - cost)), \(bind: nowMs), 1)
                 ON CONFLICT (bucket_key) DO UPDATE SET tokens = CASE WHEN 
                 """
             sql.appendInterpolation(refilled)
             sql.appendLiteral(" >= ")
             sql.appendInterpolation(bind: cost)
-            sql.appendLiteral(" THEN ")
+            // A negative cost gives back, capped at the capacity.
+            sql.appendLiteral(" THEN (CASE WHEN ")
             sql.appendInterpolation(refilled)
             sql.appendLiteral(" - ")
             sql.appendInterpolation(bind: cost)
+            sql.appendLiteral(" > ")
+            sql.appendInterpolation(bind: capacity)
+            sql.appendLiteral(" THEN ")
+            sql.appendInterpolation(bind: capacity)
             sql.appendLiteral(" ELSE ")
+            sql.appendInterpolation(refilled)
+            sql.appendLiteral(" - ")
+            sql.appendInterpolation(bind: cost)
+            sql.appendLiteral(" END) ELSE ")
             sql.appendInterpolation(refilled)
             sql.appendLiteral(" END, allowed = CASE WHEN ")
             sql.appendInterpolation(refilled)
