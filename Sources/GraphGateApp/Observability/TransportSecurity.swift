@@ -18,21 +18,23 @@ enum TransportSecurity {
         let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
             maxHeaderFieldSize: maxHeaderBytes * 2, maxHeaderListSize: maxHeaderBytes * 2)
         let idle = TimeAmount.milliseconds(Int64(limits.idleTimeout / .milliseconds(1)))
-        let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [
-                HTTPLimitsHandler(
-                    maxHeaderBytes: maxHeaderBytes, headerTimeout: headerTimeout, keepAliveTimeout: idle,
-                    bodyLimit: HTTPLimitsHandler.standardBodyLimit)
-            ],
-            idleTimeout: idle,
-            httpDecoderConfiguration: decoder)
+        func channel(http1: Bool) -> HTTP1Channel.Configuration {
+            HTTP1Channel.Configuration(
+                additionalChannelHandlers: [
+                    HTTPLimitsHandler(
+                        maxHeaderBytes: maxHeaderBytes, headerTimeout: headerTimeout, keepAliveTimeout: idle,
+                        http1: http1, bodyLimit: HTTPLimitsHandler.standardBodyLimit)
+                ],
+                idleTimeout: idle,
+                httpDecoderConfiguration: decoder)
+        }
         guard let certPath = operations.tlsCertificatePath, let keyPath = operations.tlsKeyPath else {
-            return .http1(configuration: http1)
+            return .http1(configuration: channel(http1: true))
         }
         do {
             return try .http2Upgrade(
                 tlsConfiguration: try tlsConfiguration(certificatePath: certPath, keyPath: keyPath),
-                configuration: .init(idleTimeout: limits.idleTimeout, streamConfiguration: http1))
+                configuration: .init(idleTimeout: limits.idleTimeout, streamConfiguration: channel(http1: false)))
         } catch let error as ConfigError {
             throw error
         } catch {

@@ -13,7 +13,8 @@ import NIOHTTPTypes
 ///   later one within `keepAliveTimeout` of the previous response, so a client trickling headers (slowloris)
 ///   cannot hold it open.
 ///
-/// Every refusal closes the connection (the rest of an oversized body is never read).
+/// Every refusal closes the connection a second later (the rest of an oversized body is read and dropped
+/// meanwhile, never passed on).
 final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -25,6 +26,8 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Between requests on a kept-alive connection, the next head must arrive within this (the idle timeout).
     let keepAliveTimeout: TimeAmount
     let bodyLimit: @Sendable (String) -> Int
+    /// Plain HTTP/1.1 (refusals say `Connection: close`); false where the stream may be HTTP/2, which forbids it.
+    let http1: Bool
     private var timer: Scheduled<Void>?
     private var refused = false
     private var bodyBytes = 0
@@ -35,9 +38,10 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var answered = false
 
     init(
-        maxHeaderBytes: Int, headerTimeout: TimeAmount, keepAliveTimeout: TimeAmount,
+        maxHeaderBytes: Int, headerTimeout: TimeAmount, keepAliveTimeout: TimeAmount, http1: Bool = true,
         bodyLimit: @escaping @Sendable (String) -> Int
     ) {
+        self.http1 = http1
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = headerTimeout
         self.keepAliveTimeout = keepAliveTimeout
@@ -121,6 +125,7 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         var fields: HTTPFields = [.contentType: "application/json"]
+        if http1 { fields[.connection] = "close" }  // no next request on this connection
         let text =
             status == .contentTooLarge
             ? "the request body is larger than this endpoint accepts (\(currentLimit / 1024) KiB)"
@@ -130,10 +135,10 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         fields[.contentLength] = "\(body.readableBytes)"
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            loopBound.value.close(promise: nil)
-        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        // Linger a moment, reading and dropping what the client still sends: closing with unread data would
+        // reset the connection, and the client could lose the answer.
+        arm(context, .seconds(1))
     }
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
