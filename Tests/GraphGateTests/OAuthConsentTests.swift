@@ -9,13 +9,20 @@ import Testing
 struct OAuthConsentTests {
     static let environment = ["GRAPHGATE_MCP_STATELESS": "1"]
 
-    /// One `tools/call` over `/mcp` (stateless, JSON answer); returns (isError, text of the result).
+    /// One `tools/call` over `/mcp` in the stateless 2026-07-28 era; returns (isError, text of the result).
     static func call(
         _ mcp: MCPTestClient, token: String, tool: String, arguments: String
     ) async throws -> (isError: Bool, text: String) {
         let body =
-            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#
-        let page = try await mcp.post(body, token: token, extra: [("Accept", "application/json")])
+            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments),"#
+            + #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","#
+            + #""io.modelcontextprotocol/clientCapabilities":{}}}}"#
+        let page = try await mcp.post(
+            body, token: token,
+            extra: [
+                ("Accept", "application/json"), ("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/call"),
+                ("Mcp-Name", tool),
+            ])
         guard page.status == 200,
             let json = try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any],
             let result = json["result"] as? [String: Any]
