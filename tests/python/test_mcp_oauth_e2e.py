@@ -272,13 +272,23 @@ def test_deny_on_the_consent_page_returns_access_denied(graphgate):
     asyncio.run(scenario())
 
 
+_SIGNED_IN: dict = {}
+
+
+def signed_in(base: str):
+    """User 0 signed in once per server (the mode tests reuse the tokens: the login rate limit stays untouched)."""
+    if base not in _SIGNED_IN:
+        user, storage = HeadlessUser(0), MemoryStorage()
+        _SIGNED_IN[base] = (user, storage, provider_for(base, user, storage))
+    return _SIGNED_IN[base]
+
+
 @pytest.mark.parametrize("mode", ["legacy", "auto", "2026-07-28"])
 def test_official_client_signs_in_and_calls_tools_in_each_mode(graphgate, mode):
     """mcp 2.x signs in through our OAuth flow and calls tools in the handshake era (`legacy`), after probing
     `server/discover` (`auto`, which picks 2026-07-28 here), and pinned to 2026-07-28."""
     async def scenario():
-        user, storage = HeadlessUser(0), MemoryStorage()
-        provider = provider_for(graphgate, user, storage)
+        user, _, provider = signed_in(graphgate)
         tools, profile = await call_profile(graphgate, provider, mode=mode)
         assert "get_profile" in tools and tools == sorted(tools)
         assert user.result["_upn"] in profile
@@ -335,8 +345,8 @@ def test_confirmed_send_asks_the_person_in_each_era(confirming_graphgate, mode):
 def test_bad_input_gets_a_jsonrpc_error_naming_the_problem(graphgate):
     """Not JSON, batches, missing ids, header/body mismatches, unknown versions, a huge `_meta`: each is a JSON-RPC
     error that says what is wrong, and nothing runs."""
-    user, storage = HeadlessUser(0), MemoryStorage()
-    asyncio.run(call_profile(graphgate, provider_for(graphgate, user, storage), mode="legacy"))
+    _, storage, provider = signed_in(graphgate)
+    asyncio.run(call_profile(graphgate, provider, mode="legacy"))
     token = storage.tokens.access_token
     meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
     modern = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}
