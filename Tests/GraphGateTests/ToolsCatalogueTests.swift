@@ -61,6 +61,63 @@ struct ToolsCatalogueTests {
             Set(full.writeScopes) == Set(["Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite", "Contacts.ReadWrite"]))
     }
 
+    @Test("scopes per call: a token without mcp:write lists no write tool and a write call is refused naming the scope")
+    func scopesPerCall() async throws {
+        try await ToolSession.with(tokenScopes: ["mcp"]) { session in
+            let (tools, _) = try await session.client.listTools()
+            #expect(Set(tools.map(\.name)) == Self.readTools)
+            let before = try await session.env.control(.GET, "outbound")
+            let refused = try await session.call(
+                "send_message", ["to": [.string(session.env.user.mail)], "subject": "x", "body": "y"])
+            #expect(refused.failed && refused.text.contains("mcp:write"), "\(refused.text)")
+            #expect(!refused.text.contains("consent"), "a read-only client never gets a consent link")
+            #expect(session.audit.all.last { $0.type == "tool.call" }?.outcome == .denied)
+            #expect(try await session.env.control(.GET, "outbound") == before)
+            #expect(try await session.call("get_profile").failed == false)
+        }
+    }
+
+    @Test("2026-07-28 elicitation: InputRequiredResult with a sealed requestState; a state for other arguments fails")
+    func inputRequired() async throws {
+        try await ToolSession.with(policy: ToolPolicy(confirmSends: true)) { session in
+            let me = Value.string(session.env.user.mail)
+            let meta: Value = [
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": ["elicitation": [:]],
+            ]
+            let context = MCPRequestContext(
+                principal: session.principal, era: .modern(version: "2026-07-28"),
+                clientCapabilities: ["elicitation": [:]])
+            func call(_ extra: [String: Value], subject: String = "asked") async throws -> Value {
+                var params: [String: Value] = [
+                    "name": "send_message", "arguments": ["to": [me], "subject": .string(subject), "body": "b"],
+                    "_meta": meta,
+                ]
+                params.merge(extra) { _, new in new }
+                return try await session.core.respond(
+                    to: JSONRPCRequest(id: .int(1), method: "tools/call", params: params), context: context
+                ).get()
+            }
+            let first = try await call([:])
+            #expect(first["resultType"] == "input_required")
+            let state = try #require(first["requestState"])
+            #expect(first["inputRequests"]?["confirm_send"]?["method"] == "elicitation/create")
+            // Replayed for other arguments: refused, nothing sent.
+            await #expect(throws: JSONRPCError.self) {
+                _ = try await call(["requestState": state], subject: "other")
+            }
+            let declined = try await call([
+                "requestState": state, "inputResponses": ["confirm_send": ["action": "decline"]],
+            ])
+            #expect(declined["isError"] == true && declined["resultType"] == "complete")
+            let accepted = try await call([
+                "requestState": state,
+                "inputResponses": ["confirm_send": ["action": "accept", "content": ["confirm": true]]],
+            ])
+            #expect(accepted["isError"] == false, "\(accepted)")
+        }
+    }
+
     @Test("GRAPHGATE_TOOLS globs choose the tools")
     func globs() async throws {
         try await ToolSession.with(policy: ToolPolicy(toolPatterns: ["list_*", "get_message"])) { session in

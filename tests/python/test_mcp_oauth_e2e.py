@@ -48,9 +48,9 @@ def confirming_graphgate():
     yield from serve_graphgate({"GRAPHGATE_CONFIRM_SENDS": "1"})
 
 
-def serve_graphgate(extra_env: dict):
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="gg-e2e-")
+def serve_graphgate(extra_env: dict, port: int | None = None, workdir: str | None = None):
+    port = port or free_port()
+    workdir = workdir or tempfile.mkdtemp(prefix="gg-e2e-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHGATE_") or k.startswith("GRAPHGATE_TEST_")}
     env.update(extra_env)
     proc = subprocess.Popen(
@@ -272,13 +272,23 @@ def test_deny_on_the_consent_page_returns_access_denied(graphgate):
     asyncio.run(scenario())
 
 
+_SIGNED_IN: dict = {}
+
+
+def signed_in(base: str):
+    """User 0 signed in once per server (the mode tests reuse the tokens: the login rate limit stays untouched)."""
+    if base not in _SIGNED_IN:
+        user, storage = HeadlessUser(0), MemoryStorage()
+        _SIGNED_IN[base] = (user, storage, provider_for(base, user, storage))
+    return _SIGNED_IN[base]
+
+
 @pytest.mark.parametrize("mode", ["legacy", "auto", "2026-07-28"])
 def test_official_client_signs_in_and_calls_tools_in_each_mode(graphgate, mode):
     """mcp 2.x signs in through our OAuth flow and calls tools in the handshake era (`legacy`), after probing
     `server/discover` (`auto`, which picks 2026-07-28 here), and pinned to 2026-07-28."""
     async def scenario():
-        user, storage = HeadlessUser(0), MemoryStorage()
-        provider = provider_for(graphgate, user, storage)
+        user, _, provider = signed_in(graphgate)
         tools, profile = await call_profile(graphgate, provider, mode=mode)
         assert "get_profile" in tools and tools == sorted(tools)
         assert user.result["_upn"] in profile
@@ -335,8 +345,8 @@ def test_confirmed_send_asks_the_person_in_each_era(confirming_graphgate, mode):
 def test_bad_input_gets_a_jsonrpc_error_naming_the_problem(graphgate):
     """Not JSON, batches, missing ids, header/body mismatches, unknown versions, a huge `_meta`: each is a JSON-RPC
     error that says what is wrong, and nothing runs."""
-    user, storage = HeadlessUser(0), MemoryStorage()
-    asyncio.run(call_profile(graphgate, provider_for(graphgate, user, storage), mode="legacy"))
+    _, storage, provider = signed_in(graphgate)
+    asyncio.run(call_profile(graphgate, provider, mode="legacy"))
     token = storage.tokens.access_token
     meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
     modern = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}
@@ -382,3 +392,32 @@ def test_bad_input_gets_a_jsonrpc_error_naming_the_problem(graphgate):
              {**modern, "Mcp-Method": "server/discover"})
     assert r.status_code == 200 and "2026-07-28" in r.json()["result"]["supportedVersions"]
     assert r.json()["result"]["resultType"] == "complete"
+
+
+def test_a_legacy_session_survives_a_restart():
+    """A handshake-era session is a database row: after graphgate restarts on the same store, the client's
+    session id still works (and a DELETE then ends it: 404 afterwards)."""
+    port, workdir = free_port(), tempfile.mkdtemp(prefix="gg-e2e-restart-")
+    first = serve_graphgate({}, port=port, workdir=workdir)
+    base = next(first)
+    user, storage = HeadlessUser(0), MemoryStorage()
+    asyncio.run(call_profile(base, provider_for(base, user, storage), mode="legacy"))
+    headers = {"Authorization": f"Bearer {storage.tokens.access_token}", "Content-Type": "application/json",
+               "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
+    init = httpx.post(f"{base}/mcp", headers=headers, json={
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+    session = init.headers["mcp-session-id"]
+    headers["Mcp-Session-Id"] = session
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+    assert httpx.post(f"{base}/mcp", headers=headers, json=listing).status_code == 200
+    next(first, None)  # stops graphgate (exit code checked)
+    second = serve_graphgate({}, port=port, workdir=workdir)
+    assert next(second) == base
+    try:
+        again = httpx.post(f"{base}/mcp", headers=headers, json=listing)
+        assert again.status_code == 200 and "get_profile" in again.text, again.text[:300]
+        assert httpx.delete(f"{base}/mcp", headers=headers).status_code == 200
+        assert httpx.post(f"{base}/mcp", headers=headers, json=listing).status_code == 404
+    finally:
+        next(second, None)
