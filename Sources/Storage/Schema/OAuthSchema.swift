@@ -11,6 +11,8 @@
 /// - `oauth_codes`: single-use authorization codes, kept after use to detect replay.
 /// - `oauth_tokens`: access and refresh tokens; rotated refresh tokens stay (with `rotated_at`) to detect reuse.
 /// - `browser_sessions`: graphgate's own sign-in sessions in the browser (cookie hash, idle/absolute expiry).
+/// - `revocation_epoch` (oauth.002): one counter bumped by every revocation and block, which instances poll to
+///   drop cached access decisions (`RevocationEpochStore`).
 enum OAuthSchema {
     static let migrations: [Migration] = [
         Migration("oauth.001") { _ in
@@ -106,6 +108,12 @@ enum OAuthSchema {
                 """,
                 "CREATE INDEX browser_sessions_user ON browser_sessions (user_id)",
             ]
-        }
+        },
+        Migration("oauth.002") { _ in
+            [
+                "CREATE TABLE revocation_epoch (id TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+                "INSERT INTO revocation_epoch (id, value) VALUES ('main', 0)",
+            ]
+        },
     ]
 }
