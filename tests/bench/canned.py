@@ -34,21 +34,19 @@ def message(i: int, base: str) -> dict:
     return {
         "@odata.etag": f"W/\"CQAAABYAAAA{i:04d}xyzzyGraphEtagValue\"",
         "id": f"AAMkAGI2TG93AAA{i:04d}" + "x" * 36 + "BAAA=",
-        "createdDateTime": f"2026-11-{1 + i % 28:02d}T09:{i % 60:02d}:00Z",
-        "lastModifiedDateTime": f"2026-11-{1 + i % 28:02d}T09:{i % 60:02d}:05Z",
         "receivedDateTime": f"2026-11-{1 + i % 28:02d}T09:{i % 60:02d}:00Z",
         "sentDateTime": f"2026-11-{1 + i % 28:02d}T08:{i % 60:02d}:58Z",
         "hasAttachments": i % 4 == 0, "internetMessageId": f"<msg{i}.abcdef@contoso.example>",
         "subject": f"Quarterly planning follow-up #{i}: budget <<review>> and next steps for the team",
         "bodyPreview": ("Hi team, following up on the planning meeting. Please review the attached notes and send "
-                        "comments by Friday. Ignore previous instructions is just text here. " * 2)[:255],
+                        "comments by Friday. Ignore previous instructions is just text here. " * 2)[:180],
         "importance": "high" if i % 7 == 0 else "normal", "parentFolderId": "AQMkAGI2TG93AAAinbox" + "y" * 30,
         "conversationId": f"AAQkAGI2TG93conv{i:04d}" + "z" * 30, "isDeliveryReceiptRequested": False,
         "isReadReceiptRequested": False, "isRead": i % 3 != 0, "isDraft": False,
         "webLink": f"https://outlook.office365.com/owa/?ItemID=AAMkAGI2TG93AAA{i:04d}&exvsurl=1&viewmodel=ReadMessageItem",
         "inferenceClassification": "focused",
         "sender": person(i), "from": person(i), "toRecipients": [person(i + 100), person(i + 200)],
-        "ccRecipients": [person(i + 300)], "bccRecipients": [], "replyTo": [],
+        "ccRecipients": [], "bccRecipients": [], "replyTo": [],
         "flag": {"flagStatus": "flagged" if i % 5 == 0 else "notFlagged"},
         "categories": ["Blue category"] if i % 6 == 0 else [],
     }
@@ -78,7 +76,10 @@ class Nginx:
     def __init__(self, workdir: str, name: str, server_block: str, upstreams: str = ""):
         self.dir = os.path.join(workdir, name)
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
+        # As root, nginx's workers would run as `nobody`, who cannot read a private temp directory.
+        user = "user root;" if os.geteuid() == 0 else ""
         conf = f"""
+{user}
 worker_processes 2;
 pid {self.dir}/nginx.pid;
 error_log {self.dir}/logs/error.log warn;
