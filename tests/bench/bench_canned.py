@@ -130,13 +130,14 @@ def main():
     upstream_port, proxy_port = canned.free_port(), canned.free_port()
     upstream, proxy, page_bytes = canned.start(workdir, upstream_port, proxy_port)
     graph_url = f"http://127.0.0.1:{upstream_port}"
-    sandbox = Sandbox(workdir)
-    sandbox.ensure_users(args.users)
-    graphgate = GraphGate(sandbox, workdir, extra_env={
-        "GRAPHGATE_GRAPH_URL": graph_url, "GRAPHGATE_LOG_LEVEL": "warning", "GRAPHGATE_RATE_LIMIT": "100000000"})
+    sandbox = graphgate = None
     rows, notes, top = [], [], []
     rss = {}
     try:
+        sandbox = Sandbox(workdir)
+        sandbox.ensure_users(args.users)
+        graphgate = GraphGate(sandbox, workdir, extra_env={
+            "GRAPHGATE_GRAPH_URL": graph_url, "GRAPHGATE_LOG_LEVEL": "warning", "GRAPHGATE_RATE_LIMIT": "1000000"})
         pid = graphgate.proc.pid
         rss["idle"] = canned.rss_kib(pid)
         started = time.perf_counter()
@@ -205,10 +206,9 @@ def main():
             print(f"RSS run: {result['requests']} calls through {len(sessions)} sessions: RSS {rss_run[3] / 1024:.0f} MiB",
                   flush=True)
     finally:
-        graphgate.stop()
-        sandbox.stop()
-        proxy.stop()
-        upstream.stop()
+        for part in (graphgate, sandbox, proxy, upstream):
+            if part:
+                part.stop()
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
