@@ -57,7 +57,8 @@ struct AccountPageTests {
 
     static func auditRows(_ server: TestServer, userId: String) async throws -> [AuditRow] {
         try await MCPHTTPTests.withStore(server) { database in
-            try await SQLAuditStore(database: database).recent(userId: userId, limit: 1000)
+            try await AuditSettling.settled(database)
+            return try await SQLAuditStore(database: database).recent(userId: userId, limit: 1000)
         }
     }
 

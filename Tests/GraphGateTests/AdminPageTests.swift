@@ -121,7 +121,8 @@ struct AdminPageTests {
         _ server: TestServer
     ) async throws -> [(type: String, outcome: String, userId: String?, details: String)] {
         try await MCPHTTPTests.withStore(server) { database in
-            try await database.read { db in
+            try await AuditSettling.settled(database)
+            return try await database.read { db in
                 try await db.raw("SELECT event_type, outcome, user_id, details FROM audit_log ORDER BY seq").all().map {
                     (
                         try $0.decode(column: "event_type", as: String.self),

@@ -7,16 +7,17 @@ import Testing
 /// the token endpoint's refusal of blocked users — over HTTP against the real app and the emulated tenant.
 @Suite("OAuth incremental consent")
 struct OAuthConsentTests {
-    static let environment = ["GRAPHGATE_MCP_STATELESS": "1"]
 
-    /// One `tools/call` over `/mcp` in the stateless 2026-07-28 era; returns (isError, text of the result).
+    /// One `tools/call` over `/mcp` (stateless, JSON answer); returns (isError, text of the result).
     static func call(
         _ mcp: MCPTestClient, token: String, tool: String, arguments: String
     ) async throws -> (isError: Bool, text: String) {
+        // A stateless 2026-07-28 request: no session to open first.
+        let meta =
+            #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
         let body =
             #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments),"#
-            + #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","#
-            + #""io.modelcontextprotocol/clientCapabilities":{}}}}"#
+            + meta + "}}"
         let page = try await mcp.post(
             body, token: token,
             extra: [
@@ -43,6 +44,14 @@ struct OAuthConsentTests {
         for _ in 0..<12 {
             if let location = page.location {
                 page = try await browser.get(OAuthBrowser.resolve(location, against: page.url))
+                continue
+            }
+            if page.url.hasPrefix(base), page.status == 200, page.body.contains(#"action="/account/consent""#),
+                let scope = OAuthBrowser.hidden("scope", in: page.body),
+                let csrf = OAuthBrowser.hidden("csrf", in: page.body)
+            {
+                // graphgate's "grant permission" page: its button posts the form (POST + CSRF).
+                page = try await browser.post(base + "/account/consent", form: [("scope", scope), ("csrf", csrf)])
                 continue
             }
             if page.url.hasPrefix(base) { return page }
@@ -82,7 +91,7 @@ struct OAuthConsentTests {
 
     @Test("send_message without Mail.Send returns the consent link; granting it there makes the same call succeed")
     func incrementalConsent() async throws {
-        try await OAuthFlowTests.withServer(environment: Self.environment) { server, browser in
+        try await OAuthFlowTests.withServer { server, browser in
             let mcp = MCPTestClient(base: server.baseURL, browser: browser)
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let tokens = try await client.tokens(userIndex: 0)
@@ -135,7 +144,14 @@ struct OAuthConsentTests {
             }
             #expect(pending == 0)
 
-            let consent = try await browser.get(server.url("/account/consent?scope=mail.send+Calendars.ReadWrite"))
+            let form = try await browser.get(server.url("/account/consent?scope=mail.send+Calendars.ReadWrite"))
+            #expect(form.status == 200 && form.location == nil, "a GET starts nothing")
+            let consent = try await browser.post(
+                server.url("/account/consent"),
+                form: [
+                    ("scope", try #require(OAuthBrowser.hidden("scope", in: form.body))),
+                    ("csrf", try #require(OAuthBrowser.hidden("csrf", in: form.body))),
+                ])
             #expect(consent.status == 302)
             let location = try #require(consent.location)
             #expect(location.contains("/oauth2/v2.0/authorize"))

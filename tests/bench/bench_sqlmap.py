@@ -1,5 +1,5 @@
 """sqlmap against graphgate (run by scripts/bench-sqlmap; not a test). Starts the emulated tenant and graphgate in
-production mode against it (stateless MCP, so every POST /mcp stands alone), signs one person in for a bearer
+production mode against it, signs one person in for a bearer
 token, then runs sqlmap in batch mode (level 3, risk 2, bounded time per target) on the OAuth endpoints and on
 tool arguments at /mcp. sqlmap's `xforwardedfor` tamper gives every request a random client address (graphgate
 trusts X-Forwarded-For from loopback here), so the per-address login and registration budgets do not answer in
@@ -105,7 +105,7 @@ def main():
     sandbox = Sandbox(workdir)
     sandbox.ensure_users(1)
     graphgate = GraphGate(sandbox, workdir, extra_env={
-        "GRAPHGATE_MCP_STATELESS": "1", "GRAPHGATE_LOG_LEVEL": "info", "GRAPHGATE_RATE_LIMIT": "1000000"})
+        "GRAPHGATE_LOG_LEVEL": "info", "GRAPHGATE_RATE_LIMIT": "1000000"})
     results = []
     try:
         login = Login(graphgate.base, 0)

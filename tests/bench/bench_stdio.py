@@ -1,7 +1,11 @@
-"""`graphgate stdio` benchmark against the emulated tenant: cold start to first tool result, then N sequential
-`list_messages` calls in one session. Speaks newline-delimited JSON-RPC on the pipes directly, so the numbers are
-graphgate's (plus the emulated tenant's), not a client library's. Prints numbers; asserts nothing beyond
-"the calls succeeded"."""
+"""`graphgate stdio` benchmark: cold start to first tool result, then N sequential `list_messages` calls (25 per
+page) in one session, with the server's CPU per call (utime + stime from /proc) and the wall time.
+
+By default Graph is the canned upstream of `canned.py` (nginx serving a fixed 25-message page), so the numbers are
+graphgate's own; sign-in (device code) is the emulated tenant's, used as a real authority with the tenant's public
+client. `--tenant-graph` measures against the emulated tenant's Graph instead (its cost included). Speaks
+newline-delimited JSON-RPC on the pipes directly, so no client library's cost is in the numbers. Prints numbers;
+asserts nothing beyond "the calls succeeded"."""
 import argparse
 import json
 import os
@@ -14,14 +18,23 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+sys.path.insert(0, os.path.dirname(__file__))
+import canned  # noqa: E402
 from conftest import start_announcing, stop  # noqa: E402
 from test_desktop_stdio import approve_device_code, desktop_env  # noqa: E402
 
 BIN = os.environ["GRAPHGATE_BIN"]
 
 
-def login(sandbox, env):
-    proc = subprocess.Popen([BIN, "login", "--sandbox-url", sandbox], stdout=subprocess.PIPE,
+TENANT = "8f1e2c3d-4b5a-4c6d-9e7f-0a1b2c3d4e5f"
+PUBLIC_CLIENT = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+
+
+def login(sandbox, env, graph_url=None):
+    """Device-code login; with `graph_url`, as a production login (the tenant as authority, Graph elsewhere)."""
+    where = (["--client-id", PUBLIC_CLIENT, "--tenant", TENANT, "--authority", sandbox, "--graph-url", graph_url]
+             if graph_url else ["--sandbox-url", sandbox])
+    proc = subprocess.Popen([BIN, "login", *where], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     while True:
         line = proc.stdout.readline()
@@ -37,9 +50,9 @@ def login(sandbox, env):
 
 
 class Stdio:
-    def __init__(self, env):
-        self.proc = subprocess.Popen([BIN, "stdio", "--sandbox"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=env)
+    def __init__(self, env, sandbox_mode):
+        self.proc = subprocess.Popen([BIN, "stdio", *(["--sandbox"] if sandbox_mode else [])],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self.next_id = 0
 
     def call(self, method, params=None):
@@ -64,9 +77,10 @@ class Stdio:
         self.notify("notifications/initialized")
 
     def list_messages(self):
-        frame = self.call("tools/call", {"name": "list_messages", "arguments": {"page_size": 10}})
+        frame = self.call("tools/call", {"name": "list_messages", "arguments": {"page_size": 25}})
         if "error" in frame or frame["result"].get("isError"):
             raise RuntimeError(json.dumps(frame)[:500])
+        return frame
 
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -86,44 +100,60 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--cold-starts", type=int, default=5)
+    parser.add_argument("--tenant-graph", action="store_true", help="Graph from the emulated tenant, not canned")
     args = parser.parse_args()
     sandbox_proc, m = start_announcing(["sandbox", "--port", "0", "--device-code-interval", "1"],
                                        r"^graphgate sandbox listening on (https?://\S+)$")
     home = tempfile.mkdtemp(prefix="gg-bench-stdio-")
     env = desktop_env(home, GRAPHGATE_LOG_LEVEL="warning")
+    upstream = proxy = None
+    graph_url = None
     try:
         sandbox = m.group(1)
-        login(sandbox, env)
+        if not args.tenant_graph:
+            port = canned.free_port()
+            upstream, proxy, _ = canned.start(home, port, canned.free_port())
+            graph_url = f"http://127.0.0.1:{port}"
+        login(sandbox, env, graph_url)
+        sandbox_mode = graph_url is None
         cold = []
         for _ in range(args.cold_starts):
             started = time.perf_counter()
-            session = Stdio(env)
+            session = Stdio(env, sandbox_mode)
             session.initialize()
             session.list_messages()
             cold.append((time.perf_counter() - started) * 1000)
             session.close()
-        session = Stdio(env)
+        session = Stdio(env, sandbox_mode)
         session.initialize()
-        session.list_messages()
+        frame = session.list_messages()
+        text = "".join(c.get("text", "") for c in frame["result"]["content"])
         latencies = []
+        cpu_before = canned.cpu_ticks([session.proc.pid])
         started = time.perf_counter()
         for _ in range(args.calls):
             t = time.perf_counter()
             session.list_messages()
             latencies.append((time.perf_counter() - t) * 1000)
         total = time.perf_counter() - started
+        cpu = canned.cpu_us(canned.cpu_ticks([session.proc.pid]) - cpu_before)
         rss = session.rss_kib()
         session.close()
         print(f"binary: {BIN}")
+        print(f"Graph: {graph_url or 'the emulated tenant'}; {text.count('id=')} messages per page")
         print(f"cold start -> first list_messages result: median {statistics.median(cold):.0f} ms, "
               f"min {min(cold):.0f} ms, max {max(cold):.0f} ms ({args.cold_starts} runs)")
         print(f"{args.calls} sequential list_messages over stdio: {total:.2f} s, {args.calls / total:.0f} calls/s, "
               f"p50 {percentile(latencies, 50):.2f} ms, p95 {percentile(latencies, 95):.2f} ms, "
               f"p99 {percentile(latencies, 99):.2f} ms, max {max(latencies):.2f} ms")
+        print(f"server CPU per call: {cpu / args.calls:.0f} µs (utime + stime of the stdio process)")
         print(f"stdio process RSS after the run: {rss / 1024:.1f} MiB")
     finally:
         subprocess.run([BIN, "logout"], env=env, capture_output=True)
         stop(sandbox_proc)
+        for nginx in (upstream, proxy):
+            if nginx:
+                nginx.stop()
 
 
 if __name__ == "__main__":

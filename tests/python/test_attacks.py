@@ -329,17 +329,29 @@ def test_replay_after_an_administrator_blocks_and_revokes_is_refused(stack):
             assert r.status_code == 200 or r.status_code == 202 or r.status_code == 400  # the other person is untouched
             assert r.status_code != 401 and r.status_code != 403
 
+    def within_a_second(status: int):
+        # The command line is another process: the server's access cache sees its write within 1 s (it polls the
+        # revocation epoch; see AccessCache), not at once.
+        deadline = time.monotonic() + 1.0
+        while True:
+            try:
+                return asyncio.run(scenario(False, status))
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     asyncio.run(scenario(True))
     blocked = graphgate.cli("admin", "block", login.upn)
     assert blocked.returncode == 0, blocked.stderr[-500:]
-    asyncio.run(scenario(False, 403))
+    within_a_second(403)
     # Whatever the token endpoint answers a blocked user's refresh, no token it hands out opens /mcp.
     if login.refresh().status_code == 200:
         asyncio.run(scenario(False, 403))
     assert graphgate.cli("admin", "unblock", login.upn).returncode == 0
     revoked = graphgate.cli("admin", "revoke", login.upn)
     assert revoked.returncode == 0, revoked.stderr[-500:]
-    asyncio.run(scenario(False, 401))
+    within_a_second(401)
     r = login.refresh()
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 

@@ -22,17 +22,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-import mcp.client.streamable_http as _streamable
+import httpx2  # mcp 2.x's HTTP client
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
-if not hasattr(_streamable, "streamablehttp_client"):  # mcp 2.x renamed it; the harness's SDK module imports it
-    _streamable.streamablehttp_client = _streamable.streamable_http_client
-
-import httpx2  # noqa: E402 (mcp 2.x's HTTP client)
-from mcp.client.auth import OAuthClientProvider, TokenStorage  # noqa: E402
-from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata  # noqa: E402
-
-from ggharness import PROTOCOL, parse_rpc, sandbox_stack  # noqa: E402
-from test_mcp_oauth_e2e import REDIRECT_URI, play_browser  # noqa: E402
+from ggharness import PROTOCOL, parse_rpc, sandbox_stack
+from test_mcp_oauth_e2e import REDIRECT_URI, play_browser
 
 
 def throwaway_pki(directory: str) -> tuple[str, str, str]:

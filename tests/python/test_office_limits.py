@@ -15,12 +15,7 @@ import urllib.parse
 import httpx
 import pytest
 
-import mcp.client.streamable_http as _streamable
-
-if not hasattr(_streamable, "streamablehttp_client"):  # mcp 2.x renamed it; the harness's SDK module imports it
-    _streamable.streamablehttp_client = _streamable.streamable_http_client
-
-from ggharness import Login, McpClient, sandbox_stack  # noqa: E402
+from ggharness import Login, McpClient, sandbox_stack
 
 OFFICE = "203.0.113.77"
 PEOPLE = 30

@@ -1,6 +1,7 @@
-"""Suite 7, scale-out: two graphgate instances (stateless MCP mode) on one PostgreSQL database, one emulated
-tenant. A client signs in on A and calls tools on B; a revocation on B takes effect on A at once; the per-user rate
-limit holds across both; a Microsoft access token that expires is refreshed once, not once per instance.
+"""Suite 7, scale-out: two graphgate instances on one PostgreSQL database, one emulated
+tenant. A client signs in on A and calls tools on B; a revocation on B takes effect on B at once and on A within
+1 s, as does a block from the command line on both; the per-user rate limit holds across both; a Microsoft access
+token that expires is refreshed once, not once per instance.
 Needs PostgreSQL: runs when scripts/test provides GRAPHGATE_TEST_POSTGRES_E2E_URL (a fresh database is created).
 """
 import asyncio
@@ -10,6 +11,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 import urllib.parse
 
 import httpx
@@ -39,7 +41,7 @@ def pair():
     workdir = fresh_workdir("gg-scaleout-")
     sandbox = Sandbox(workdir)
     sandbox.ensure_users(4)
-    shared = {"GRAPHGATE_MCP_STATELESS": "1", "GRAPHGATE_RATE_LIMIT": str(RATE),
+    shared = {"GRAPHGATE_RATE_LIMIT": str(RATE),
               "GRAPHGATE_KEYRING_KEY": "1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
               "GRAPHGATE_AUDIT_KEY": os.path.join(workdir, "audit-signing.key")}
     a_dir, b_dir = os.path.join(workdir, "a"), os.path.join(workdir, "b")
@@ -80,10 +82,40 @@ def test_sign_in_on_a_and_call_on_b_then_revoke_on_b_ends_it_on_a(pair):
     assert not error
     r = httpx.post(f"{b.base}/oauth/revoke", data={"token": login.refresh_token, "client_id": login.client_id})
     assert r.status_code == 200
-    r = httpx.post(f"{a.base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={
+    assert ping(b, login) == 401, "the instance that revoked refuses at once"
+    # A serves bearer checks from memory; it learns of B's revocation from the shared epoch within 1 s.
+    assert first_status_within(a, login, 401, seconds=1.0) is not None, "A still accepts the token after 1 s"
+
+
+def ping(instance: GraphGate, login: Login) -> int:
+    return httpx.post(f"{instance.base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={
         "Authorization": f"Bearer {login.access_token}", "Accept": "application/json, text/event-stream",
-        "Content-Type": "application/json"})
-    assert r.status_code == 401
+        "Content-Type": "application/json"}).status_code
+
+
+def first_status_within(instance: GraphGate, login: Login, status: int, seconds: float) -> float | None:
+    """Pings until the answer is `status`; returns how long that took, or None if not within `seconds`."""
+    started = time.monotonic()
+    while time.monotonic() - started <= seconds:
+        if ping(instance, login) == status:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    return None
+
+
+def test_a_block_from_the_command_line_reaches_both_instances_within_a_second(pair):
+    _, a, b = pair
+    login = Login(a.base, 3)
+    for instance in (a, b):  # both have the token and the user's block state in memory now
+        assert not asyncio.run(call(on(login, instance.base)))[0]
+    blocked = a.cli("admin", "block", login.upn)
+    assert blocked.returncode == 0, blocked.stderr[-500:]
+    for instance in (a, b):
+        assert first_status_within(instance, on(login, instance.base), 403, seconds=1.0) is not None, \
+            f"{instance.base} still serves a blocked user after 1 s"
+    assert a.cli("admin", "unblock", login.upn).returncode == 0
+    for instance in (a, b):
+        assert first_status_within(instance, on(login, instance.base), 200, seconds=1.0) is not None
 
 
 def test_the_per_user_rate_limit_holds_across_both_instances(pair):

@@ -309,23 +309,29 @@ extension AuthorizationServer {
             details: ["grant": record.grantId, "kind": record.kind.rawValue])
     }
 
-    /// Checks a bearer token presented at the MCP endpoint.
+    /// Checks a bearer token presented at the MCP endpoint: from the access cache when it holds the token
+    /// (revocations drop it; see `AccessCache`), else from the store.
     public func authenticate(bearer token: String) async throws(AuthorizationError) -> BearerCheck {
         guard OpaqueSecret.looksLike(token, prefix: OpaqueSecret.accessTokenPrefix) else {
             return .invalid(reason: "not_ours")
         }
+        let hash = OpaqueSecret.hash(token)
+        let now = now()
+        let generation = await accessCache?.current()
+        if let info = accessCache?.token(hash), info.expiresAt > now { return .valid(info) }
         let record: OAuthTokenRecord?
         do {
-            record = try await store.activeToken(hash: OpaqueSecret.hash(token), now: now())
+            record = try await store.activeToken(hash: hash, now: now)
         } catch {
             throw Self.unavailable(error)
         }
         guard let record, record.kind == .access else { return .invalid(reason: "unknown_or_expired") }
         guard record.audience == settings.resource else { return .invalid(reason: "wrong_audience") }
-        return .valid(
-            AccessTokenInfo(
-                userId: record.userId, clientId: record.clientId, grantId: record.grantId, scopes: record.scopes,
-                expiresAt: record.expiresAt))
+        let info = AccessTokenInfo(
+            userId: record.userId, clientId: record.clientId, grantId: record.grantId, scopes: record.scopes,
+            expiresAt: record.expiresAt)
+        if let generation { accessCache?.store(token: hash, info, generation: generation) }
+        return .valid(info)
     }
 
     func makeTokens(

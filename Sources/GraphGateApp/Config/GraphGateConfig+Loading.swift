@@ -95,7 +95,7 @@ extension GraphGateConfig {
                 help: "Tool calls per user per minute."),
             Variable(
                 name: "GRAPHGATE_MCP_STATELESS", flag: "mcp-stateless", defaultValue: "0",
-                help: "1: fresh MCP server per request (for several instances behind a load balancer)."),
+                help: "Ignored, accepted so older deployments still start: MCP sessions are rows any instance serves."),
         ] + OperationsConfig.variables + SecurityConfig.variables + LimitsConfig.variables
 
     /// Environment variables with these prefixes belong to tools around graphgate (tests, scripts), not to it.
@@ -177,7 +177,6 @@ extension GraphGateConfig {
             tools: parseList(value("GRAPHGATE_TOOLS")),
             admins: parseList(value("GRAPHGATE_ADMINS")),
             rateLimitPerMinute: rate,
-            mcpStateless: try parseBool(value("GRAPHGATE_MCP_STATELESS"), variable: "GRAPHGATE_MCP_STATELESS") ?? false,
             operations: operations,
             security: try SecurityConfig.load(value: value),
             limits: try LimitsConfig.load(value: value),

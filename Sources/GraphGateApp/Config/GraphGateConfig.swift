@@ -25,8 +25,6 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var admins: [String]
     /// Tool calls per user per minute.
     public var rateLimitPerMinute: Int
-    /// Fresh MCP Server + transport per request (for load-balanced deployments).
-    public var mcpStateless: Bool
     /// TLS, trusted proxies, who may sign in, metrics, logs and retention (`Observability/OperationsConfig.swift`).
     public var operations: OperationsConfig
     /// Alert webhook and thresholds, audit signing key (`SecurityOps/SecurityConfig.swift`).
@@ -64,7 +62,7 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
         ms_client_secret: \(msClientSecret == nil ? "-" : "<redacted>"), tenant: \(msTenant), \
         authority: \(msAuthority.absoluteString), graph: \(graphURL.absoluteString), read_only: \(readOnly), \
         tools: \(tools.isEmpty ? "*" : tools.joined(separator: ",")), admins: \(admins.count), \
-        rate_limit: \(rateLimitPerMinute)/min, mcp_stateless: \(mcpStateless), tls: \(operations.servesTLS), \
+        rate_limit: \(rateLimitPerMinute)/min, tls: \(operations.servesTLS), \
         trusted_proxies: \(operations.trustedProxies.count), metrics: \(operations.metricsEnabled))
         """
     }

@@ -61,7 +61,7 @@ struct BearerAuthenticator: Sendable {
                     error: ("insufficient_scope", "the access token lacks the mcp scope"), scope: OAuthScopes.mcp))
         }
         do {
-            if try await users.activeBlock(subject: Block.userSubject(info.userId)) != nil {
+            if try await authorization.isUserBlocked(info.userId) {
                 await audit.record(
                     AuditEvent(
                         "mcp.auth", outcome: .denied, userId: info.userId, clientId: info.clientId, sourceIP: sourceIP,

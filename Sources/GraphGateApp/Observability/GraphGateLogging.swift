@@ -5,7 +5,8 @@ import SecurityOps
 /// How graphgate's processes log: JSON lines (or plain text on a terminal), redacted, at `GRAPHGATE_LOG_LEVEL`.
 ///
 /// The command-line tool bootstraps swift-log with `makeHandler`; every handler is wrapped in the security
-/// module's `RedactingLogHandler`, so a token that slips into a message or metadata value is masked.
+/// module's `RedactingLogHandler`, so a token that slips into a message or metadata value is masked. Every handler
+/// adds the id of the request being served (`RequestLogContext`).
 public enum GraphGateLogging {
     public enum Format: String, Sendable {
         case json
@@ -30,7 +31,9 @@ public enum GraphGateLogging {
     ) -> any LogHandler {
         let format = resolve(environment["GRAPHGATE_LOG_FORMAT"].flatMap { Format(rawValue: $0.lowercased()) } ?? .auto)
         var inner: any LogHandler =
-            format == .json ? JSONLogHandler(label: label, write: write) : StreamLogHandler.standardError(label: label)
+            format == .json
+            ? JSONLogHandler(label: label, metadataProvider: RequestLogContext.metadataProvider, write: write)
+            : StreamLogHandler.standardError(label: label, metadataProvider: RequestLogContext.metadataProvider)
         inner.logLevel = environment["GRAPHGATE_LOG_LEVEL"].flatMap(level) ?? .info
         return RedactingLogHandler(wrapping: inner)
     }

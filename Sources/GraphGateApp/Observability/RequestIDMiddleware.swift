@@ -5,7 +5,9 @@ import Logging
 
 /// Gives every request an id: the caller's `X-Request-Id` when it is a plain token (a proxy's id, so its log lines
 /// and ours join up), else a fresh random one. It goes into the request logger's metadata (`gg.request_id`), so
-/// every line logged through `context.logger` carries it, and back to the caller in `X-Request-Id`.
+/// every line logged through `context.logger` carries it; it is also bound as `RequestLogContext.requestId` for the
+/// request's task, so tool and Graph lines logged through other loggers carry it too; and it goes back to the
+/// caller in `X-Request-Id`.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = GraphGateRequestContext
 
@@ -20,7 +22,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         context.logger[metadataKey: "gg.request_id"] = .string(id)
         do {
-            var response = try await next(request, context)
+            var response = try await RequestLogContext.$requestId.withValue(id) { try await next(request, context) }
             response.headers[Self.header] = id
             return response
         } catch let error as HTTPError {

@@ -33,7 +33,7 @@ public struct SecurityServices: Sendable {
         self.logger = logger
         redactor = Redactor.standard.adding(secrets: [config.msClientSecret].compactMap { $0 })
         auditStore = SQLAuditStore(database: database)
-        audit = AuditLog(store: auditStore, redactor: redactor, logger: logger)
+        audit = AuditLog(store: auditStore, redactor: redactor, logger: logger, writeBehind: true)
         signingKey = try Self.signingKey(config: config, create: true)
         signer = AuditHeadSigner(store: auditStore, key: signingKey, logger: logger)
         signInterval = config.security.auditSignInterval
@@ -63,7 +63,7 @@ public struct SecurityServices: Sendable {
     }
 
     /// Background work: signing the audit head (also at graceful shutdown), delivering alerts, pruning old
-    /// counters.
+    /// counters, and (last, so it stops first) draining the audit queue at graceful shutdown.
     public func services() -> [any Service] {
         var services: [any Service] = [
             AuditHeadSigningService(signer: signer, interval: signInterval),
@@ -88,6 +88,7 @@ public struct SecurityServices: Sendable {
                     }
                 })
         }
+        services.append(AuditFlushService(audit: audit))
         return services
     }
 

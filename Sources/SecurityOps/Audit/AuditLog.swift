@@ -2,51 +2,121 @@ import Foundation
 import Logging
 import Storage
 
-/// The real `AuditRecorder`: redacts each event's details and appends it to the hash chain.
+/// The real `AuditRecorder`: redacts each event's details and appends it to the hash chain through one writer.
 ///
-/// Concurrent `record` calls are group-committed: while one append is running, later events queue, and the
-/// caller that finds no append running writes everything queued in one transaction. Each caller returns once
-/// its own event is durable (or logged as lost at `critical`). No background task is needed.
+/// Rows go into a bounded queue in the order `record` is called; one writer task drains it, a batch (group
+/// commit) per transaction, so rows keep their order and the chain stays linear. Two modes:
+/// - **write-behind** (the server): `record` returns once the row is queued, so the audit append is off the
+///   response path. The writer starts a transaction as soon as rows are queued, so at most the batch being
+///   written plus what arrived meanwhile (one transaction's time, milliseconds; well under 100 ms) is lost to a
+///   `kill -9`. On graceful shutdown `AuditFlushService` waits for the queue to drain.
+/// - **durable** (command-line tools, desktop): `record` returns once its row is written.
+///
+/// The queue holds at most `capacity` rows: when it is full, `record` waits for room (rows are never dropped for
+/// being too many). A batch the store refuses is logged at `critical` with its size and not retried.
 public actor AuditLog: AuditRecorder {
     private let store: any AuditStore
     private let redactor: Redactor
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let writeBehind: Bool
+    private let capacity: Int
+    private let batchLimit: Int
+    private var queued: [AuditRow] = []
     private var writing = false
-    private var queued: [(AuditRow, CheckedContinuation<Void, Never>?)] = []
+    /// Rows ever queued and rows ever handled (written or logged as lost); a waiter waits for `handled >= target`.
+    private var enqueued = 0
+    private var handled = 0
+    private var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
 
+    /// - Parameters:
+    ///   - writeBehind: return from `record` once the row is queued (the server); false: once it is written.
+    ///   - capacity: the most rows queued at once; `record` waits for room beyond it.
+    ///   - batchLimit: the most rows written in one transaction.
     public init(
-        store: any AuditStore, redactor: Redactor = .standard, logger: Logger,
-        clock: @escaping @Sendable () -> Int64 = { Timestamp.now }
+        store: any AuditStore, redactor: Redactor = .standard, logger: Logger, writeBehind: Bool = false,
+        capacity: Int = 10_000, batchLimit: Int = 1_000, clock: @escaping @Sendable () -> Int64 = { Timestamp.now }
     ) {
         self.store = store
         self.redactor = redactor
         self.logger = logger
+        self.writeBehind = writeBehind
+        self.capacity = max(1, capacity)
+        self.batchLimit = max(1, batchLimit)
         self.clock = clock
     }
 
-    public func record(_ event: AuditEvent) async {
-        let row = makeRow(event)
-        if writing {
-            await withCheckedContinuation { queued.append((row, $0)) }
-            return
+    /// Redacts in the caller's task (concurrently), then queues on the actor.
+    public nonisolated func record(_ event: AuditEvent) async {
+        await enqueue(makeRow(event))
+    }
+
+    private func enqueue(_ row: AuditRow) async {
+        while queued.count >= capacity {
+            await withCheckedContinuation { roomWaiters.append($0) }
         }
+        queued.append(row)
+        enqueued += 1
+        let target = enqueued
+        startWriter()
+        if !writeBehind { await waitUntilHandled(target) }
+    }
+
+    /// Returns once every row queued before the call has been written (or logged as lost).
+    public func flush() async {
+        await waitUntilHandled(enqueued)
+    }
+
+    /// Rows queued and not yet written.
+    public var backlog: Int { enqueued - handled }
+
+    private func waitUntilHandled(_ target: Int) async {
+        guard handled < target else { return }
+        await withCheckedContinuation { waiters.append((target, $0)) }
+    }
+
+    private func startWriter() {
+        guard !writing else { return }
         writing = true
-        var batch: [(AuditRow, CheckedContinuation<Void, Never>?)] = [(row, nil)]
-        while !batch.isEmpty {
+        Task { await self.drain() }
+    }
+
+    /// The one writer: takes batches off the front of the queue until it is empty.
+    private func drain() async {
+        while !queued.isEmpty {
+            let count = min(queued.count, batchLimit)
+            let batch = Array(queued.prefix(count))
+            queued.removeFirst(count)
+            wakeRoomWaiters()
             do {
-                let written = try await store.append(batch.map(\.0)) { AuditChain.hash(previous: $0, row: $1) }
+                let written = try await store.append(batch) { AuditChain.hash(previous: $0, row: $1) }
                 SecurityMetrics.audited(written)
             } catch {
                 logger.critical(
                     "audit events could not be written",
                     metadata: ["gg.error": "\(error.description)", "gg.count": "\(batch.count)"])
             }
-            for (_, continuation) in batch { continuation?.resume() }
-            batch = queued
-            queued = []
+            handled += count
+            wakeWaiters()
         }
         writing = false
+    }
+
+    private func wakeRoomWaiters() {
+        let room = min(capacity - queued.count, roomWaiters.count)
+        guard room > 0 else { return }
+        let woken = roomWaiters.prefix(room)
+        roomWaiters.removeFirst(room)
+        for continuation in woken { continuation.resume() }
+    }
+
+    private func wakeWaiters() {
+        var still: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        for waiter in waiters {
+            if waiter.target <= handled { waiter.continuation.resume() } else { still.append(waiter) }
+        }
+        waiters = still
     }
 
     /// The row for an event (seq and hash still empty), as `record` would write it: for batch tools and benchmarks.

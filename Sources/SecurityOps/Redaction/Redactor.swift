@@ -52,10 +52,11 @@ public struct Redactor: Sendable {
         for secret in secrets where out.contains(secret) {
             out = out.replacingOccurrences(of: secret, with: Self.mask)
         }
-        for (regex, template) in rules.templated {
+        let shape = Shape(out)
+        for (regex, template, trigger) in rules.templated where shape.mayMatch(trigger) {
             out = Self.replace(regex, in: out, template: template)
         }
-        if opaqueTokens {
+        if opaqueTokens && shape.mayMatch(.longRun) {
             out = Self.replace(rules.opaque, in: out) { match in
                 Rules.looksRandom(match) ? Self.mask : match
             }
@@ -94,7 +95,7 @@ public struct Redactor: Sendable {
             "api_key", "apikey", "authorization", "mcp-session-id", "subject_token", "otp", "key",
         ]
 
-        let templated: [(NSRegularExpression, String)]
+        let templated: [(NSRegularExpression, String, Shape.Trigger)]
         let opaque: NSRegularExpression
 
         private init() {
@@ -108,22 +109,22 @@ public struct Redactor: Sendable {
                 // Header lines: everything after the colon.
                 (
                     rx(#"\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(\s*:\s*)[^\r\n]+"#),
-                    "$1$2\(Redactor.mask)"
+                    "$1$2\(Redactor.mask)", .colon
                 ),
                 // Credentials after an auth scheme.
-                (rx(#"\b(bearer|basic|dpop)(\s+)[A-Za-z0-9\-._~+/]{6,}=*"#), "$1$2\(Redactor.mask)"),
+                (rx(#"\b(bearer|basic|dpop)(\s+)[A-Za-z0-9\-._~+/]{6,}=*"#), "$1$2\(Redactor.mask)", .space),
                 // JWTs anywhere.
-                (rx(#"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"#), Redactor.mask),
+                (rx(#"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"#), Redactor.mask, .twoDots),
                 // User info in URLs.
-                (rx(#"([a-z][a-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@"#), "$1\(Redactor.mask)@"),
+                (rx(#"([a-z][a-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@"#), "$1\(Redactor.mask)@", .colon),
                 // Query strings of URLs (OAuth redirects carry code and state there).
-                (rx(#"(\b[a-z][a-z0-9+.\-]*://[^\s?#"'<>]+)\?[^\s#"'<>]*"#), "$1?\(Redactor.mask)"),
+                (rx(#"(\b[a-z][a-z0-9+.\-]*://[^\s?#"'<>]+)\?[^\s#"'<>]*"#), "$1?\(Redactor.mask)", .colon),
                 // "key": "value" and key: "value" (JSON, Swift descriptions).
-                (rx(#"(["']?)\b("# + keys + #")\1(\s*[:=]\s*)"(?:[^"\\]|\\.)*""#), "$1$2$1$3\"\(Redactor.mask)\""),
+                (rx(#"(["']?)\b("# + keys + #")\1(\s*[:=]\s*)"(?:[^"\\]|\\.)*""#), "$1$2$1$3\"\(Redactor.mask)\"", .colonOrEquals),
                 // key=value (query strings, forms, logfmt).
-                (rx(#"\b("# + keys + #")(\s*=\s*)(?!\[REDACTED\])[^\s&,;"'}\])]+"#), "$1$2\(Redactor.mask)"),
+                (rx(#"\b("# + keys + #")(\s*=\s*)(?!\[REDACTED\])[^\s&,;"'}\])]+"#), "$1$2\(Redactor.mask)", .equals),
                 // Email addresses.
-                (rx(#"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#), "[email]"),
+                (rx(#"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#), "[email]", .at),
             ]
             opaque = rx(#"[A-Za-z0-9_\-~+/.]{32,}={0,2}"#)
         }
@@ -146,6 +147,61 @@ public struct Redactor: Sendable {
             }
             if slash > 2 { return false }
             return upper >= 3 && lower >= 3 && digit >= 2
+        }
+    }
+
+    /// What a text contains, found in one pass, so each rule's regex runs only on text it could match: every rule
+    /// needs some ASCII character (`:` `=` `@`, whitespace, two dots, a 32-character token run). Text with any
+    /// non-ASCII byte runs every rule (ICU's case-insensitive classes reach beyond ASCII).
+    struct Shape {
+        enum Trigger { case colon, equals, colonOrEquals, at, space, twoDots, longRun }
+
+        private var colon = false
+        private var equals = false
+        private var at = false
+        private var space = false
+        private var dots = 0
+        private var longestRun = 0
+        private var nonASCII = false
+
+        init(_ text: String) {
+            var run = 0
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "~"),
+                    UInt8(ascii: "+"), UInt8(ascii: "/"):
+                    run += 1
+                case UInt8(ascii: "."):
+                    run += 1
+                    dots += 1
+                default:
+                    longestRun = Swift.max(longestRun, run)
+                    run = 0
+                    switch byte {
+                    case UInt8(ascii: ":"): colon = true
+                    case UInt8(ascii: "="): equals = true
+                    case UInt8(ascii: "@"): at = true
+                    case 0x09...0x0D, UInt8(ascii: " "): space = true
+                    case 0x80...: nonASCII = true
+                    default: break
+                    }
+                }
+            }
+            longestRun = Swift.max(longestRun, run)
+        }
+
+        func mayMatch(_ trigger: Trigger) -> Bool {
+            if nonASCII { return true }
+            switch trigger {
+            case .colon: return colon
+            case .equals: return equals
+            case .colonOrEquals: return colon || equals
+            case .at: return at
+            case .space: return space
+            case .twoDots: return dots >= 2
+            case .longRun: return longestRun >= 32
+            }
         }
     }
 }

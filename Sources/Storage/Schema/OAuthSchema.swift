@@ -12,6 +12,8 @@
 /// - `oauth_codes`: single-use authorization codes, kept after use to detect replay.
 /// - `oauth_tokens`: access and refresh tokens; rotated refresh tokens stay (with `rotated_at`) to detect reuse.
 /// - `browser_sessions`: graphgate's own sign-in sessions in the browser (cookie hash, idle/absolute expiry).
+/// - `revocation_epoch` (oauth.002): one counter bumped by every revocation and block, which instances poll to
+///   drop cached access decisions (`RevocationEpochStore`).
 enum OAuthSchema {
     static let migrations: [Migration] = [
         Migration("oauth.001") { _ in
@@ -119,6 +121,14 @@ enum OAuthSchema {
                 "ALTER TABLE oauth_clients ADD COLUMN fingerprint TEXT",
                 "ALTER TABLE oauth_clients ADD COLUMN last_used_at BIGINT",
                 "CREATE INDEX oauth_clients_fingerprint ON oauth_clients (fingerprint)",
+            ]
+        },
+        // One counter per deployment that moves on every revocation or block: instances compare it to know
+        // when their in-memory access cache is stale.
+        Migration("oauth.002") { _ in
+            [
+                "CREATE TABLE revocation_epoch (id TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+                "INSERT INTO revocation_epoch (id, value) VALUES ('main', 0)",
             ]
         },
     ]

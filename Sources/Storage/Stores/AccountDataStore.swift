@@ -101,6 +101,8 @@ public struct SQLAccountDataStore: AccountDataStore {
                 """
             ).run()
             try await db.raw("DELETE FROM users WHERE id = \(bind: id)").run()
+            try await RevocationEpoch.bump(db)
         }
+        RevocationEpoch.noteLocal()
     }
 }

@@ -416,19 +416,21 @@ public struct SQLOAuthStore: OAuthStore {
     // MARK: Revocation
 
     public func revokeToken(hash: String, now: Int64) async throws(StorageError) {
-        try await database.read { db in
+        try await database.transaction { db in
             try await db.raw(
                 """
                 UPDATE oauth_tokens SET revoked_at = \(bind: now) WHERE token_hash = \(bind: hash)
                 AND revoked_at IS NULL
                 """
             ).run()
+            try await RevocationEpoch.bump(db)
         }
+        RevocationEpoch.noteLocal()
     }
 
     public func revokeGrant(id: String, reason: String, now: Int64) async throws(StorageError) -> Bool {
         let lock = database.lockingClause
-        return try await database.transaction { db in
+        let revoked = try await database.transaction { db in
             guard
                 let grant = try await db.raw(
                     "SELECT * FROM oauth_grants WHERE id = \(bind: id)\(unsafeRaw: lock)"
@@ -437,11 +439,13 @@ public struct SQLOAuthStore: OAuthStore {
             try await Self.revoke(grantId: id, reason: reason, now: now, db)
             return true
         }
+        if revoked { RevocationEpoch.noteLocal() }
+        return revoked
     }
 
     public func revokeGrants(userId: String, reason: String, now: Int64) async throws(StorageError) -> [String] {
         let lock = database.lockingClause
-        return try await database.transaction { db in
+        let ids = try await database.transaction { db in
             let ids = try await db.raw(
                 """
                 SELECT id FROM oauth_grants WHERE user_id = \(bind: userId) AND revoked_at IS NULL\(unsafeRaw: lock)
@@ -452,6 +456,8 @@ public struct SQLOAuthStore: OAuthStore {
             }
             return ids
         }
+        if !ids.isEmpty { RevocationEpoch.noteLocal() }
+        return ids
     }
 
     public func revokeGrants(
@@ -460,7 +466,7 @@ public struct SQLOAuthStore: OAuthStore {
         -> [String]
     {
         let lock = database.lockingClause
-        return try await database.transaction { db in
+        let ids = try await database.transaction { db in
             let ids = try await db.raw(
                 """
                 SELECT id FROM oauth_grants WHERE user_id = \(bind: userId) AND client_id = \(bind: clientId)
@@ -472,6 +478,8 @@ public struct SQLOAuthStore: OAuthStore {
             }
             return ids
         }
+        if !ids.isEmpty { RevocationEpoch.noteLocal() }
+        return ids
     }
 
     public func purgeExpired(now: Int64) async throws(StorageError) {
@@ -484,6 +492,7 @@ public struct SQLOAuthStore: OAuthStore {
 
     // MARK: Rows
 
+    /// Revokes a grant and its tokens and bumps the revocation epoch (callers `noteLocal()` after the transaction).
     static func revoke(grantId: String, reason: String, now: Int64, _ db: any SQLDatabase) async throws {
         try await db.raw(
             """
@@ -497,6 +506,7 @@ public struct SQLOAuthStore: OAuthStore {
             AND revoked_at IS NULL
             """
         ).run()
+        try await RevocationEpoch.bump(db)
     }
 
     static func insert(_ token: OAuthTokenRecord, _ db: any SQLDatabase) async throws {
