@@ -158,9 +158,11 @@ struct MonitoringAuditRecorderTests {
     func auditedEventsAreSignals() async throws {
         try await TestDatabases.withDatabase(.sqlite) { database in
             let log = MemoryAudit()
+            // One instant for the whole test: the counts must not straddle a window boundary.
+            let now = Timestamp.now
             let monitor = SecurityMonitor(
                 store: SQLAlertStore(database: database), users: SQLUserStore(database: database), audit: log,
-                webhook: nil, rules: MonitorRule.defaults, logger: Logger(label: "monitor"))
+                webhook: nil, rules: MonitorRule.defaults, logger: Logger(label: "monitor"), clock: { now })
             let recorder = MonitoringAuditRecorder(audit: log, monitor: monitor)
             // One cross-user session attempt alerts immediately.
             await recorder.record(
@@ -196,9 +198,10 @@ struct MonitoringAuditRecorderTests {
         try await TestDatabases.withDatabase(.sqlite) { database in
             let log = MemoryAudit()
             let users = SQLUserStore(database: database)
+            let now = Timestamp.now  // one window for the whole test
             let monitor = SecurityMonitor(
                 store: SQLAlertStore(database: database), users: users, audit: log, webhook: nil,
-                rules: MonitorRule.defaults, logger: Logger(label: "monitor"))
+                rules: MonitorRule.defaults, logger: Logger(label: "monitor"), clock: { now })
             let recorder = MonitoringAuditRecorder(audit: log, monitor: monitor)
             for _ in 0..<30 {
                 await recorder.record(AuditEvent("login", outcome: .failure, sourceIP: "127.0.0.1"))
