@@ -33,7 +33,7 @@ import httpx
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 sys.path.insert(0, os.path.dirname(__file__))
 import canned  # noqa: E402
-from ggharness import GraphGate, Login, McpClient, Sandbox, fresh_workdir  # noqa: E402
+from ggharness import GraphGate, Login, McpClient, Sandbox, fresh_workdir, open_sessions  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = {
@@ -64,17 +64,9 @@ def write_creds(path, rows):
     return path
 
 
-async def open_sessions(logins, n):
+async def session_credentials(logins, n):
     """n legacy sessions spread over the logins: (token, session id) each."""
-    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=32)) as http:
-        clients = [McpClient(http, logins[i % len(logins)]) for i in range(n)]
-        sem = asyncio.Semaphore(16)
-
-        async def init(c):
-            async with sem:
-                await c.initialize()
-        await asyncio.gather(*(init(c) for c in clients))
-        return [(c.login.access_token, c.session_id) for c in clients]
+    return [(c.login.access_token, c.session_id) for c in await open_sessions(logins, n)]
 
 
 def measure(pids, run):
@@ -160,7 +152,7 @@ def main():
 
         def gg_creds(era, connections):
             if era == "legacy":
-                sessions = asyncio.run(open_sessions(logins, max(connections, 1)))
+                sessions = asyncio.run(session_credentials(logins, max(connections, 1)))
             else:
                 sessions = [(login.access_token, "-") for login in logins]
             return write_creds(os.path.join(creds_dir, f"{era}-{connections}"), sessions)
@@ -196,7 +188,7 @@ def main():
         if args.rss_calls:
             era = "legacy" if "legacy" in eras else eras[0]
             if era == "legacy":
-                sessions = asyncio.run(open_sessions(logins, args.rss_sessions))
+                sessions = asyncio.run(session_credentials(logins, args.rss_sessions))
             else:
                 sessions = [(logins[i % len(logins)].access_token, "-") for i in range(args.rss_sessions)]
             creds = write_creds(os.path.join(creds_dir, "rss"), sessions)

@@ -22,7 +22,7 @@ import time
 import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
-from ggharness import GraphGate, Login, McpClient, Sandbox, client_address, fresh_workdir  # noqa: E402
+from ggharness import GraphGate, Login, McpClient, Sandbox, client_address, fresh_workdir, open_sessions  # noqa: E402
 
 
 class BenchClient(McpClient):
@@ -146,18 +146,6 @@ def microsoft_tokens(sandbox, logins):
     return [by_upn[login.upn.lower()] for login in logins]
 
 
-async def open_sessions(logins, n):
-    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=64)) as http:
-        clients = [BenchClient(http, logins[i % len(logins)]) for i in range(n)]
-        sem = asyncio.Semaphore(32)
-
-        async def init(c):
-            async with sem:
-                await c.initialize()
-        await asyncio.gather(*(init(c) for c in clients))
-        return len({c.session_id for c in clients})
-
-
 async def refresh_storm(sandbox, logins, total):
     for login in logins:
         sandbox.control("POST", f"users/{login.upn}/expire-access-tokens")
@@ -226,7 +214,7 @@ def main():
                 print(f"{tool:14} c={c:<4} graphgate {g[0]:7.0f}/s p50 {g[1]:7.1f} ms p99 {g[2]:7.1f} ms fail {g[3]} | "
                       f"nginx {n[0]:7.0f}/s p50 {n[1]:7.1f} p99 {n[2]:7.1f} fail {n[3]}", flush=True)
         rss_after_run = graphgate.rss_kib()
-        opened = asyncio.run(open_sessions(logins, args.sessions))
+        opened = len({c.session_id for c in asyncio.run(open_sessions(logins, args.sessions, BenchClient, parallel=32))})
         rss_sessions = graphgate.rss_kib()
         storm_logins = logins[:50]
         requested, issued, storm_errors, storm_calls, storm_s = asyncio.run(refresh_storm(sandbox, storm_logins, args.storm))

@@ -358,6 +358,19 @@ class McpClient:
         return bool(result.get("isError")), text, result
 
 
+async def open_sessions(logins: list, n: int, client=McpClient, parallel: int = 16) -> list:
+    """n initialized legacy-era sessions spread round-robin over the logins, `parallel` handshakes at a time."""
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=2 * parallel)) as http:
+        clients = [client(http, logins[i % len(logins)]) for i in range(n)]
+        gate = asyncio.Semaphore(parallel)
+
+        async def initialize(c):
+            async with gate:
+                await c.initialize()
+        await asyncio.gather(*(initialize(c) for c in clients))
+        return clients
+
+
 def encodings(secret: str) -> set[str]:
     """The forms a leaked secret could take in a file or log line."""
     raw = secret.encode()

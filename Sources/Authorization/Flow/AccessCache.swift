@@ -14,19 +14,15 @@ import Synchronization
 /// revocation cannot put a stale decision back. Only valid tokens are cached; unknown tokens always go to the
 /// store, so guessing cannot fill memory. At most `capacity` tokens are kept.
 final class AccessCache: Sendable {
-    struct Token {
-        let info: AccessTokenInfo
-        let until: ContinuousClock.Instant
-    }
-
-    struct BlockState {
-        let blocked: Bool
+    /// A cached decision and when it stops counting.
+    struct Entry<Value> {
+        let value: Value
         let until: ContinuousClock.Instant
     }
 
     private struct State {
-        var tokens: [String: Token] = [:]
-        var blocks: [String: BlockState] = [:]
+        var tokens: [String: Entry<AccessTokenInfo>] = [:]
+        var blocks: [String: Entry<Bool>] = [:]
         var generation: UInt64 = 0
         var local: UInt64 = 0
         var shared: Int64?
@@ -80,40 +76,46 @@ final class AccessCache: Sendable {
 
     func token(_ hash: String) -> AccessTokenInfo? {
         let now = clock.now
-        return state.withLock { state in
-            guard let entry = state.tokens[hash] else { return nil }
-            guard now < entry.until else {
-                state.tokens[hash] = nil
-                return nil
-            }
-            return entry.info
-        }
+        return state.withLock { Self.fresh(&$0.tokens, hash, now: now) }
     }
 
     func store(token hash: String, _ info: AccessTokenInfo, generation: UInt64) {
         let until = clock.now.advanced(by: ttl)
-        state.withLock { state in
-            guard state.generation == generation else { return }
-            if state.tokens.count >= capacity { state.tokens.removeAll(keepingCapacity: true) }
-            state.tokens[hash] = Token(info: info, until: until)
-        }
+        state.withLock { Self.insert(&$0, \.tokens, hash, Entry(value: info, until: until), generation, capacity) }
     }
 
     func blocked(_ userId: String) -> Bool? {
         let now = clock.now
-        return state.withLock { state in
-            guard let entry = state.blocks[userId], now < entry.until else { return nil }
-            return entry.blocked
-        }
+        return state.withLock { Self.fresh(&$0.blocks, userId, now: now) }
     }
 
     func store(blocked: Bool, userId: String, generation: UInt64) {
         let until = clock.now.advanced(by: ttl)
-        state.withLock { state in
-            guard state.generation == generation else { return }
-            if state.blocks.count >= capacity { state.blocks.removeAll(keepingCapacity: true) }
-            state.blocks[userId] = BlockState(blocked: blocked, until: until)
+        state.withLock {
+            Self.insert(&$0, \.blocks, userId, Entry(value: blocked, until: until), generation, capacity)
         }
+    }
+
+    /// The entry's value while it counts; an expired entry is removed.
+    private static func fresh<Value>(
+        _ entries: inout [String: Entry<Value>], _ key: String, now: ContinuousClock.Instant
+    ) -> Value? {
+        guard let entry = entries[key] else { return nil }
+        guard now < entry.until else {
+            entries[key] = nil
+            return nil
+        }
+        return entry.value
+    }
+
+    /// Stores an entry unless access changed since its refill began (`generation`); a full map starts over.
+    private static func insert<Value>(
+        _ state: inout State, _ map: WritableKeyPath<State, [String: Entry<Value>]>, _ key: String,
+        _ entry: Entry<Value>, _ generation: UInt64, _ capacity: Int
+    ) {
+        guard state.generation == generation else { return }
+        if state[keyPath: map].count >= capacity { state[keyPath: map].removeAll(keepingCapacity: true) }
+        state[keyPath: map][key] = entry
     }
 
     private static func drop(_ state: inout State) {

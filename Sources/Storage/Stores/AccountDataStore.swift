@@ -78,7 +78,7 @@ public struct SQLAccountDataStore: AccountDataStore {
 
     public func eraseUser(id: String, now: Int64) async throws(StorageError) {
         let subject = "user:" + id
-        try await database.transaction { db in
+        try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw(
                 """
                 DELETE FROM token_refresh_leases WHERE account_id IN
@@ -101,8 +101,6 @@ public struct SQLAccountDataStore: AccountDataStore {
                 """
             ).run()
             try await db.raw("DELETE FROM users WHERE id = \(bind: id)").run()
-            try await RevocationEpoch.bump(db)
         }
-        RevocationEpoch.noteLocal()
     }
 }

@@ -416,16 +416,14 @@ public struct SQLOAuthStore: OAuthStore {
     // MARK: Revocation
 
     public func revokeToken(hash: String, now: Int64) async throws(StorageError) {
-        try await database.transaction { db in
+        try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw(
                 """
                 UPDATE oauth_tokens SET revoked_at = \(bind: now) WHERE token_hash = \(bind: hash)
                 AND revoked_at IS NULL
                 """
             ).run()
-            try await RevocationEpoch.bump(db)
         }
-        RevocationEpoch.noteLocal()
     }
 
     public func revokeGrant(id: String, reason: String, now: Int64) async throws(StorageError) -> Bool {

@@ -29,6 +29,20 @@ enum RevocationEpoch {
     /// Revocations written by this process, whatever the database (a second one only costs a cache refill).
     static let localCounter = Atomic<UInt64>(0)
 
+    /// Runs `body` in one transaction that also bumps the shared epoch, then tells this process: for writes that
+    /// always change access (block, unblock, erase, revoke a token).
+    static func changingAccess<R: Sendable>(
+        _ database: Database, _ body: @Sendable @escaping (any SQLDatabase) async throws -> R
+    ) async throws(StorageError) -> R {
+        let result = try await database.transaction { db in
+            let result = try await body(db)
+            try await bump(db)
+            return result
+        }
+        noteLocal()
+        return result
+    }
+
     /// Bumps the shared epoch; call inside the transaction that revokes or blocks, then `noteLocal()` after it.
     static func bump(_ db: any SQLDatabase) async throws {
         try await db.raw("UPDATE revocation_epoch SET value = value + 1 WHERE id = 'main'").run()

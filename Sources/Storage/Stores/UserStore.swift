@@ -97,11 +97,9 @@ public struct SQLUserStore: UserStore {
     }
 
     public func deleteUser(id: String) async throws(StorageError) {
-        try await database.transaction { db in
+        try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw("DELETE FROM users WHERE id = \(bind: id)").run()
-            try await RevocationEpoch.bump(db)
         }
-        RevocationEpoch.noteLocal()
     }
 
     public func upsertAccount(
@@ -170,7 +168,7 @@ public struct SQLUserStore: UserStore {
     }
 
     public func block(_ block: Block) async throws(StorageError) {
-        try await database.transaction { db in
+        try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw(
                 """
                 INSERT INTO blocks (subject, blocked_until, reason, created_by, created_at)
@@ -180,20 +178,15 @@ public struct SQLUserStore: UserStore {
                 created_by = excluded.created_by, created_at = excluded.created_at
                 """
             ).run()
-            try await RevocationEpoch.bump(db)
         }
-        RevocationEpoch.noteLocal()
     }
 
     public func unblock(subject: String) async throws(StorageError) -> Bool {
-        let existed = try await database.transaction { db in
+        try await RevocationEpoch.changingAccess(database) { db in
             let existing = try await db.raw("SELECT subject FROM blocks WHERE subject = \(bind: subject)").first()
             try await db.raw("DELETE FROM blocks WHERE subject = \(bind: subject)").run()
-            try await RevocationEpoch.bump(db)
             return existing != nil
         }
-        RevocationEpoch.noteLocal()
-        return existed
     }
 
     public func activeBlock(subject: String) async throws(StorageError) -> Block? {
