@@ -17,7 +17,7 @@ import urllib.parse
 import httpx
 import pytest
 
-from ggharness import GraphGate, Login, McpClient, Sandbox, fresh_workdir
+from ggharness import PROTOCOL, GraphGate, Login, McpClient, Sandbox, fresh_workdir
 
 URL = os.environ.get("GRAPHGATE_TEST_POSTGRES_E2E_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="scripts/test provides PostgreSQL")
@@ -88,9 +88,12 @@ def test_sign_in_on_a_and_call_on_b_then_revoke_on_b_ends_it_on_a(pair):
 
 
 def ping(instance: GraphGate, login: Login) -> int:
-    return httpx.post(f"{instance.base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={
-        "Authorization": f"Bearer {login.access_token}", "Accept": "application/json, text/event-stream",
-        "Content-Type": "application/json"}).status_code
+    """The HTTP status of an `initialize` with the login's bearer: 200 once the bearer is accepted (a bare `ping`
+    outside a session is a 400 whatever the bearer), 401 or 403 when it is refused."""
+    return httpx.post(f"{instance.base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "scaleout", "version": "1"}}},
+        headers={"Authorization": f"Bearer {login.access_token}", "Accept": "application/json, text/event-stream",
+                 "Content-Type": "application/json"}).status_code
 
 
 def first_status_within(instance: GraphGate, login: Login, status: int, seconds: float) -> float | None:
