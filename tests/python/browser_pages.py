@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 
 import httpx
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 import ggharness
@@ -128,8 +127,23 @@ class Pages:
         """Clicks a submit button and waits for the next page."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, 60).until(lambda _: self._detached(page))
         self._loaded()
+
+    @staticmethod
+    def _detached(element: WebElement) -> bool:
+        """Whether the page `element` belongs to has been replaced. Chromedriver says so either as a stale element
+        or, while the old document is being torn down, as an inspector error naming a node that "does not belong to
+        the document"."""
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
 
     def _loaded(self):
         WebDriverWait(self.driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
