@@ -87,6 +87,32 @@ def test_sign_in_on_a_and_call_on_b_then_revoke_on_b_ends_it_on_a(pair):
     assert first_status_within(a, login, 401, seconds=1.0) is not None, "A still accepts the token after 1 s"
 
 
+def test_two_instances_serve_one_legacy_session_alternately(pair):
+    """A handshake-era session is a row in the shared store, not process memory: opened on A, it serves calls on
+    A and B in turn, and a DELETE on B ends it for A too (404, so the client re-initializes)."""
+    _, a, b = pair
+    login = Login(a.base, 2)
+
+    async def scenario():
+        async with httpx.AsyncClient(timeout=60) as http:
+            client = McpClient(http, login)
+            await client.initialize()
+            session = client.session_id
+            assert session
+            for instance in (a, b, a, b):
+                client.login = on(login, instance.base)
+                r, message = await client.rpc("tools/call", {"name": "list_messages", "arguments": {"page_size": 2}})
+                assert r.status_code == 200, (instance.base, r.status_code, r.text[:300])
+                assert not message["result"].get("isError"), message
+                assert client.session_id == session
+            ended = await http.delete(f"{b.base}/mcp", headers=client.headers())
+            assert ended.status_code in (200, 202, 204), ended.text[:300]
+            client.login = on(login, a.base)
+            r, _ = await client.rpc("tools/list")
+            assert r.status_code == 404, "A still serves the session B ended"
+    asyncio.run(scenario())
+
+
 def ping(instance: GraphGate, login: Login) -> int:
     """The HTTP status of an `initialize` with the login's bearer: 200 once the bearer is accepted (a bare `ping`
     outside a session is a 400 whatever the bearer), 401 or 403 when it is refused."""
