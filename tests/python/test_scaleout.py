@@ -40,7 +40,7 @@ def pair():
     database = create_database()
     workdir = fresh_workdir("gg-scaleout-")
     sandbox = Sandbox(workdir)
-    sandbox.ensure_users(4)
+    sandbox.ensure_users(5)
     shared = {"GRAPHGATE_RATE_LIMIT": str(RATE),
               "GRAPHGATE_KEYRING_KEY": "1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
               "GRAPHGATE_AUDIT_KEY": os.path.join(workdir, "audit-signing.key")}
@@ -91,7 +91,7 @@ def test_two_instances_serve_one_legacy_session_alternately(pair):
     """A handshake-era session is a row in the shared store, not process memory: opened on A, it serves calls on
     A and B in turn, and a DELETE on B ends it for A too (404, so the client re-initializes)."""
     _, a, b = pair
-    login = Login(a.base, 2)
+    login = Login(a.base, 4)  # a person of its own: B now holds this person's Microsoft token in memory
 
     async def scenario():
         async with httpx.AsyncClient(timeout=60) as http:

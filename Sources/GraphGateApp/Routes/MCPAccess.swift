@@ -20,8 +20,9 @@ public struct MCPAccess: Sendable {
     let users: any UserStore
     let audit: any AuditRecorder
     let logger: Logger
-    /// `scheme://host[:port]` of the public URL: the only `Origin` accepted at `/mcp`.
-    let publicOrigin: String
+    /// The `Origin`s accepted at `/mcp`: `scheme://host[:port]` of the public URL and, when that host is
+    /// loopback, the same scheme and port under the other loopback names (`localhost`, `127.0.0.1`, `[::1]`).
+    let acceptedOrigins: Set<String>
     let loopbackPublicHost: Bool
     /// Runs after authentication for each `tools/call` (per-user and per-client budgets); a response stops it.
     let toolCallGate: @Sendable (MCPPrincipal) async -> Response?
@@ -67,10 +68,11 @@ public struct MCPAccess: Sendable {
         self.audit = audit
         self.logger = logger
         self.toolCallGate = toolCallGate
-        var origin = "\(config.publicURL.scheme ?? "https")://\(config.publicURL.host ?? "")"
-        if let port = config.publicURL.port { origin += ":\(port)" }
-        self.publicOrigin = origin
-        self.loopbackPublicHost = GraphGateConfig.isLoopback(config.publicURL.host ?? "")
+        let publicHost = config.publicURL.host ?? ""
+        self.loopbackPublicHost = GraphGateConfig.isLoopback(publicHost)
+        let port = config.publicURL.port.map { ":\($0)" } ?? ""
+        let hosts = loopbackPublicHost ? [publicHost, "localhost", "127.0.0.1", "[::1]"] : [publicHost]
+        self.acceptedOrigins = Set(hosts.map { "\(config.publicURL.scheme ?? "https")://\($0)\(port)" })
     }
 
     /// Mounts the well-known metadata, the OAuth endpoints and `/mcp`.

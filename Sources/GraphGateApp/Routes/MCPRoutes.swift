@@ -24,7 +24,7 @@ struct MCPRoutes {
     }
 
     func handle(_ request: Request, context: GraphGateRequestContext) async throws -> Response {
-        if let origin = request.headers[.origin], origin != access.publicOrigin {
+        if let origin = request.headers[.origin], !access.acceptedOrigins.contains(origin) {
             return BearerAuthenticator.plain(.forbidden, "requests from this Origin are not accepted")
         }
         if access.loopbackPublicHost, let host = request.head.authority,

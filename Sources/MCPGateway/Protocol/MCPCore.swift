@@ -91,7 +91,7 @@ public struct MCPCore: Sendable {
             return await callTool(request, context: context)
         case (.handshake, "ping"):
             return .success([:])
-        case (_, "initialize"):
+        case (.handshake, "initialize"):
             return .failure(.invalidRequest("Invalid request: this session is already initialized"))
         default:
             return .failure(.methodNotFound)

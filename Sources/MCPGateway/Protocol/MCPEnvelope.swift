@@ -57,13 +57,7 @@ public struct MCPEnvelope: Sendable {
         guard case .string(let versionText) = version else {
             return .failure(.invalidParams("Invalid params: the protocol version in params._meta must be a string"))
         }
-        guard MCPVersions.modern.contains(versionText) else {
-            return .failure(
-                JSONRPCError(
-                    code: JSONRPCError.unsupportedVersionCode,
-                    message: "Unsupported protocol version: this server speaks \(MCPVersions.all.joined(separator: ", "))",
-                    data: ["supported": .array(MCPVersions.all.map { .string($0) }), "requested": .string(shown(versionText))]))
-        }
+        guard MCPVersions.modern.contains(versionText) else { return .failure(unsupported(versionText)) }
         guard case .object = meta[MCPVersions.clientCapabilitiesKey]! else {
             return .failure(.invalidParams("Invalid params: \(MCPVersions.clientCapabilitiesKey) must be an object"))
         }
@@ -71,6 +65,29 @@ public struct MCPEnvelope: Sendable {
             MCPEnvelope(
                 version: versionText, clientCapabilities: meta[MCPVersions.clientCapabilitiesKey]!,
                 clientName: meta[MCPVersions.clientInfoKey]?["name"]?.stringValue))
+    }
+
+    /// The HTTP header checks a notification gets (it has no `_meta` to agree with): an `MCP-Protocol-Version`
+    /// this server does not speak is refused, and with a 2026-07-28 version `Mcp-Method` must name the
+    /// notification, as for requests. Nil when the headers are acceptable.
+    public static func checkNotification(method: String, headers: Headers) -> JSONRPCError? {
+        let versions = headers("mcp-protocol-version")
+        guard let version = versions.first else { return nil }
+        guard versions.count == 1 else {
+            return .headerMismatch("Header mismatch: mcp-protocol-version appears more than once")
+        }
+        guard MCPVersions.all.contains(version) else { return unsupported(version) }
+        if MCPVersions.modern.contains(version), headers("mcp-method") != [method] {
+            return .headerMismatch("Header mismatch: Mcp-Method must equal the body's method")
+        }
+        return nil
+    }
+
+    static func unsupported(_ version: String) -> JSONRPCError {
+        JSONRPCError(
+            code: JSONRPCError.unsupportedVersionCode,
+            message: "Unsupported protocol version: this server speaks \(MCPVersions.all.joined(separator: ", "))",
+            data: ["supported": .array(MCPVersions.all.map { .string($0) }), "requested": .string(shown(version))])
     }
 
     /// A requested version is repeated only when it looks like one (a client's string could be anything).

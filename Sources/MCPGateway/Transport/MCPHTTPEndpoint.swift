@@ -80,9 +80,16 @@ public struct MCPHTTPEndpoint: Sendable {
             }
             return await inSession(request, sessionId: sessionId, principal: principal)
         case .notification(let method, _):
-            if let refusal = JSONRPCMessage.missingId(method) { return .error(refusal, id: nil, status: 400) }
-            // 2026-07-28 defines no client notifications; in a session they need no answer either.
-            if let sessionId, !modernHeader {
+            let refusal = JSONRPCMessage.missingId(method) ?? MCPEnvelope.checkNotification(method: method, headers: headers)
+            if let refusal { return .error(refusal, id: nil, status: 400) }
+            // 2026-07-28 defines no client notifications; in a session they need no answer either. In the
+            // handshake era a notification belongs to a session, like every message after `initialize`.
+            if !modernHeader {
+                guard let sessionId else {
+                    return .error(
+                        .invalidRequest("Bad Request: Mcp-Session-Id header is required (initialize first)"), id: nil,
+                        status: 400)
+                }
                 do {
                     guard try await sessions.find(id: sessionId, principal: principal) != nil else {
                         return Self.sessionNotFound
