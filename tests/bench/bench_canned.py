@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import httpx
@@ -45,11 +46,11 @@ TOOLS = {
 FAKE_MS_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + "A" * 1400 + "." + "B" * 342
 
 
-def wrk(url, mode, creds, connections, duration, limit=0, tool="list_messages", threads=None):
+def wrk(url, mode, creds, connections, duration, tool="list_messages", threads=None):
     arguments, _ = TOOLS[tool]
     threads = threads or max(1, min(2, connections))
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "30s",
-           "-s", os.path.join(HERE, "mcp_load.lua"), url, "--", mode, creds, str(limit), arguments, tool]
+           "-s", os.path.join(HERE, "mcp_load.lua"), url, "--", mode, creds, arguments, tool]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 600)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -150,16 +151,19 @@ def main():
         gg_url = graphgate.base
         proxy_url = f"http://127.0.0.1:{proxy_port}"
 
-        def gg_creds(era, connections):
+        def credentials(era, n):
+            """n legacy sessions opened now, or n stateless bearers (2026: no session to open)."""
             if era == "legacy":
-                sessions = asyncio.run(session_credentials(logins, max(connections, 1)))
-            else:
-                sessions = [(login.access_token, "-") for login in logins]
-            return write_creds(os.path.join(creds_dir, f"{era}-{connections}"), sessions)
+                return asyncio.run(session_credentials(logins, n))
+            return [(logins[i % len(logins)].access_token, "-") for i in range(n)]
+
+        def gg_creds(era, connections):
+            n = max(connections, 1) if era == "legacy" else len(logins)
+            return write_creds(os.path.join(creds_dir, f"{era}-{connections}"), credentials(era, n))
 
         # Warm-up (JIT-less, but caches, connection pools and allocator arenas settle).
         warm = gg_creds(eras[0], 16)
-        wrk(gg_url, eras[0] if eras[0] != "2026" else "2026", warm, 16, 3)
+        wrk(gg_url, eras[0], warm, 16, 3)
         for tool in tools:
             for era in eras:
                 for c in levels:
@@ -178,7 +182,6 @@ def main():
                         print(f"  first graphgate error: {g['sample']}", flush=True)
         if args.profile:
             creds = gg_creds(eras[0], 64)
-            import threading
             load = threading.Thread(target=lambda: wrk(gg_url, eras[0], creds, 64, args.profile + 4))
             load.start()
             time.sleep(2)
@@ -187,13 +190,13 @@ def main():
         rss_run = None
         if args.rss_calls:
             era = "legacy" if "legacy" in eras else eras[0]
-            if era == "legacy":
-                sessions = asyncio.run(session_credentials(logins, args.rss_sessions))
-            else:
-                sessions = [(logins[i % len(logins)].access_token, "-") for i in range(args.rss_sessions)]
+            sessions = credentials(era, args.rss_sessions)
             creds = write_creds(os.path.join(creds_dir, "rss"), sessions)
-            per_thread = args.rss_calls // 2
-            result, cpu = measure([pid], lambda: wrk(gg_url, era, creds, 64, 36_000, limit=per_thread // 32 + 1))
+            # wrk runs for a duration (a thread that stops early still waits for it), so the run lasts as long as
+            # the measured 64-connection rate needs for about --rss-calls calls; the table names the calls made.
+            rates = [g["rate"] for _, e, c, g, _ in rows if e == era and c == 64] or [g["rate"] for *_, g, _ in rows]
+            seconds = max(5, round(args.rss_calls / max(rates or [100.0]) * 1.05))
+            result, cpu = measure([pid], lambda: wrk(gg_url, era, creds, 64, seconds))
             rss_run = (era, len(sessions), row("rss", result, cpu), canned.rss_kib(pid))
             print(f"RSS run: {result['requests']} calls through {len(sessions)} sessions: RSS {rss_run[3] / 1024:.0f} MiB",
                   flush=True)

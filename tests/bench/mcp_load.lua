@@ -1,10 +1,10 @@
 -- wrk load script for scripts/bench: tools/call over Streamable HTTP, or a plain GET through the nginx hop.
--- Arguments (after `--`): MODE FILE [LIMIT]
+-- Arguments (after `--`): MODE FILE [ARGUMENTS] [TOOL]
 --   MODE  legacy  : POST /mcp with the session's Mcp-Session-Id (sessions opened beforehand by the driver)
 --         2026    : stateless POST /mcp with _meta and Mcp-Method / Mcp-Name headers (protocol 2026-07-28)
 --         get     : GET of the Graph request graphgate makes for the tool (the nginx column)
 --   FILE  one line per credential, tab-separated: bearer token, then the session id (legacy) or the path (get)
---   LIMIT stop each thread after this many responses (0: run for the duration)
+--   ARGUMENTS the tool's arguments as JSON (default {"page_size":25}); TOOL its name (default list_messages)
 -- Every request names a different client address (X-Forwarded-For from the trusted loopback proxy), so per-address
 -- limits do not answer instead of the tools; per-person budgets are raised by the driver.
 -- A response counts as an error unless it is HTTP 200 with no JSON-RPC error and no tool error.
@@ -21,8 +21,6 @@ end
 
 local entries = {}
 local mode, tool_body_legacy, tool_body_2026
-local limit = 0
-local responses = 0
 errors = 0
 sample = ""
 
@@ -32,10 +30,9 @@ function init(args)
     local token, extra = line:match("^([^\t]+)\t([^\t]+)$")
     if token then table.insert(entries, { token = token, extra = extra }) end
   end
-  limit = tonumber(args[3] or "0") or 0
   counter = offset or 0
-  local arguments = args[4] or '{"page_size":25}'
-  local tool = args[5] or "list_messages"
+  local arguments = args[3] or '{"page_size":25}'
+  local tool = args[4] or "list_messages"
   tool_body_legacy = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"' .. tool ..
     '","arguments":' .. arguments .. '}}'
   tool_body_2026 = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"' .. tool ..
@@ -71,7 +68,6 @@ function request()
 end
 
 function response(status, headers, body)
-  responses = responses + 1
   local bad = status ~= 200
   if not bad and mode ~= "get" then
     bad = body:find('"isError"%s*:%s*true') ~= nil or body:find('"error"%s*:%s*{') ~= nil
@@ -80,7 +76,6 @@ function response(status, headers, body)
     errors = errors + 1
     if sample == "" then sample = tostring(status) .. " " .. body:sub(1, 300) end
   end
-  if limit > 0 and responses >= limit then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
