@@ -1,4 +1,4 @@
-# Shared by scripts/test and scripts/screenshots (source it): install what the scripts need when missing.
+# Shared by scripts/test, scripts/screenshots and the bench scripts (source it): install what the scripts need when missing.
 
 # install_debian_packages PACKAGE...: apt-get install (via sudo unless root).
 install_debian_packages() {
@@ -39,4 +39,15 @@ prepare_venv() {
     "$venv/bin/pip" install -q -r "$requirements"
     cp "$requirements" "$venv/.requirements"
   fi
+}
+
+# release_binary ROOT: exports GRAPHGATE_BIN, a release build in ROOT/.build-release unless it is already set
+# (the benchmarks; their own scratch path, so they never replace the debug build the tests use).
+release_binary() {
+  if [ -z "${GRAPHGATE_BIN:-}" ]; then
+    printf '\n== %s\n' "swift build -c release --scratch-path .build-release --product graphgate"
+    (cd "$1" && swift build -c release --scratch-path .build-release --product graphgate >/dev/null)
+    GRAPHGATE_BIN="$(cd "$1" && swift build -c release --scratch-path .build-release --show-bin-path)/graphgate"
+  fi
+  export GRAPHGATE_BIN
 }
