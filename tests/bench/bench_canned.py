@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -97,7 +98,8 @@ def profile(pid, seconds, out_dir):
         return [f"(perf record failed: {rec.stderr.strip()[-300:]})"]
     rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol", "--stdio",
                           "--percent-limit", "0.8", "-g", "none"], capture_output=True, text=True)
-    lines = [l for l in rep.stdout.splitlines() if l.strip() and not l.startswith("#")]
+    # perf pads each line to the terminal width with empty "-" columns; keep the percentage and the symbol.
+    lines = [re.sub(r"(\s+-)+\s*$", "", l).rstrip() for l in rep.stdout.splitlines() if l.strip() and not l.startswith("#")]
     return lines[:30]
 
 
