@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "MCPGateway",
             dependencies: [
-                "MicrosoftGraph", "TokenVault", "SecurityOps", "Storage",
+                "MicrosoftGraph", "SecurityOps", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -118,7 +118,6 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,7 +133,6 @@ let package = Package(
             dependencies: [
                 "GraphGateApp", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
                 "TokenVault", "Authorization", "MCPGateway",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
