@@ -87,4 +87,22 @@ struct VaultKeyringTests {
                 logger: logs.logger())
         }
     }
+
+    @Test("instances starting at once in sandbox mode share one generated keyring instead of failing")
+    func concurrentSandboxStartsShareOneKeyring() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let logger = VaultLogCapture().logger()
+        let keyrings = try await withThrowingTaskGroup(of: Keyring.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    try KeyringSource.resolve(
+                        path: nil, environmentValue: nil, sandbox: true, dataDirectory: directory, logger: logger)
+                }
+            }
+            return try await group.reduce(into: [Keyring]()) { $0.append($1) }
+        }
+        #expect(keyrings.count == 16)
+        #expect(keyrings.allSatisfy { $0 == keyrings[0] })
+    }
 }

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 import httpx2  # mcp 2.x's HTTP client
-from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.auth import OAuthClientProvider
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
 from ggharness import PROTOCOL, parse_rpc, sandbox_stack
-from test_mcp_oauth_e2e import REDIRECT_URI, play_browser
+from test_mcp_oauth_e2e import REDIRECT_URI, MemoryStorage, play_browser
 
 
 def throwaway_pki(directory: str) -> tuple[str, str, str]:
@@ -120,24 +120,6 @@ def document(client_id: str, **extra) -> dict:
     return {"client_id": client_id, "client_name": "graphgate CIMD e2e (MCP Python SDK 2.x)",
             "redirect_uris": [REDIRECT_URI], "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"], "token_endpoint_auth_method": "none", **extra}
-
-
-class MemoryStorage(TokenStorage):
-    def __init__(self):
-        self.tokens = None
-        self.client_info = None
-
-    async def get_tokens(self):
-        return self.tokens
-
-    async def set_tokens(self, tokens):
-        self.tokens = tokens
-
-    async def get_client_info(self):
-        return self.client_info
-
-    async def set_client_info(self, client_info):
-        self.client_info = client_info
 
 
 def test_metadata_advertises_client_id_metadata_documents(stack):

@@ -29,12 +29,16 @@ public enum KeyringSource {
             )
         }
         let generated = URL(fileURLWithPath: dataDirectory).appendingPathComponent(sandboxFileName).path
-        if FileManager.default.fileExists(atPath: generated) {
+        let keyring: Keyring
+        do {
+            keyring = try KeyringFile.create(at: generated)
+        } catch .keyringExists {
+            // Generated earlier, or by another instance starting at the same moment: the file is complete (it is
+            // linked into place only after it is written), so both use the same keys.
             let keyring = try KeyringFile.load(from: generated)
             logger.info("sandbox mode: using the generated keyring", metadata: ["gg.path": "\(generated)"])
             return keyring
         }
-        let keyring = try KeyringFile.create(at: generated)
         logger.notice(
             "sandbox mode: generated a keyring for Microsoft tokens at rest; set GRAPHGATE_KEYRING for production",
             metadata: ["gg.path": "\(generated)"])
