@@ -38,7 +38,7 @@ let package = Package(
             name: "GraphGateApp",
             dependencies: [
                 "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault",
-                "Authorization", "MCPGateway",
+                "Authorization", "MCPGateway", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "MCPGateway",
             dependencies: [
-                "MicrosoftGraph", "SecurityOps", "Storage",
+                "MicrosoftGraph", "SecurityOps", "Storage", "JSONText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -98,13 +98,15 @@ let package = Package(
         .target(
             name: "SecurityOps",
             dependencies: [
-                "Storage",
+                "Storage", "JSONText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // JSON string literals written one way (the audit chain hashes them); no dependencies.
+        .target(name: "JSONText"),
         .target(
             name: "Storage",
             dependencies: [
@@ -117,6 +119,7 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
+                "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -132,7 +135,7 @@ let package = Package(
             name: "GraphGateTests",
             dependencies: [
                 "GraphGateApp", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
-                "TokenVault", "Authorization", "MCPGateway",
+                "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]

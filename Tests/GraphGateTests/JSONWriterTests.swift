@@ -1,9 +1,11 @@
 import Foundation
+import JSONText
 import MCPGateway
+import SecurityOps
 import Testing
 
-/// The writer's string escaping, checked against Foundation's parser as the oracle: every ASCII byte, quotes and
-/// backslashes at the edges, and text beyond ASCII come back exactly.
+/// The one JSON string escaper (``JSONString``) and the writer built on it, checked against Foundation's parser as
+/// the oracle: every ASCII byte, quotes and backslashes at the edges, and text beyond ASCII come back exactly.
 @Suite("JSON writer")
 struct JSONWriterTests {
     static let strings: [String] = [
@@ -20,5 +22,26 @@ struct JSONWriterTests {
         #expect((parsed.last as? [String: String])?[text] == text)
         #expect(try JSONParser.parse(bytes) == .array([.string(text), .object([text: .string(text)])]))
         #expect(!bytes.contains { $0 < 0x20 }, "control characters are escaped")
+    }
+
+    @Test("the extras a sink asks for: line separators for logs, angle brackets for HTML-embedded JSON")
+    func extras() throws {
+        let text = "<a>\u{2028}\u{2029}\u{2027}"
+        #expect(JSONString.quoted(text) == "\"<a>\u{2028}\u{2029}\u{2027}\"")
+        #expect(JSONString.quoted(text, escaping: .lineSeparators) == #""<a>\u2028\u2029\#u{2027}""#)
+        #expect(JSONString.quoted(text, escaping: .angleBrackets) == "\"\\u003ca\\u003e\u{2028}\u{2029}\u{2027}\"")
+        for extra: JSONString.Extra in [[], .lineSeparators, .angleBrackets, [.lineSeparators, .angleBrackets]] {
+            for sample in Self.strings + [text] {
+                let literal = Data(JSONString.quoted(sample, escaping: extra).utf8)
+                #expect(try JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed) as? String == sample)
+            }
+        }
+    }
+
+    @Test("the audit chain's canonical form is unchanged: the hashes of stored rows still verify")
+    func auditCanonicalForm() {
+        #expect(
+            AuditChain.canonicalDetails(["k": "a\"b\\c\n\r\t\u{1}\u{1F}é<>\u{2028}", "a": ""])
+                == #"{"a":"","k":"a\"b\\c\n\r\t\u0001\u001fé<>\#u{2028}"}"#)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import Logging
 
 /// A swift-log handler that writes one JSON object per line: `ts`, `level`, `logger`, `msg`, then every metadata
@@ -86,22 +87,9 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// Appends `text` as a JSON string literal (RFC 8259 escaping; control characters as `\u00XX`).
+    /// Appends `text` as a JSON string literal; U+2028/U+2029 escaped too, so a line stays one line.
     static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        JSONString.append(text, to: &out, escaping: .lineSeparators)
     }
 
     private static func timestamp() -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// A JSON value that keeps object key order, used for every wire body the tenant writes.
 enum JSONValue: Sendable, Equatable {
@@ -50,7 +51,7 @@ enum JSONValue: Sendable, Equatable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d): out += d.isFinite ? String(d) : "null"
-        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .string(let s): JSONString.append(s, to: &out, escaping: .angleBrackets)
         case .array(let a):
             out += "["
             for (i, v) in a.enumerated() {
@@ -62,34 +63,12 @@ enum JSONValue: Sendable, Equatable {
             out += "{"
             for (i, (k, v)) in o.enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(k, into: &out)
+                JSONString.append(k, to: &out, escaping: .angleBrackets)
                 out += ":"
                 v.write(into: &out)
             }
             out += "}"
         }
-    }
-
-    private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 
     /// Parses JSON text; nil when it is not valid JSON.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONText
 import Storage
 
 /// The hash chain's arithmetic: the canonical bytes of a row and `hash = SHA-256(previous hash ‖ canonical row)`.
@@ -47,26 +48,9 @@ public enum AuditChain {
         var out = "{"
         for (index, key) in details.keys.sorted().enumerated() {
             if index > 0 { out += "," }
-            out += jsonString(key) + ":" + jsonString(details[key] ?? "")
+            out += JSONString.quoted(key) + ":" + JSONString.quoted(details[key] ?? "")
         }
         return out + "}"
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import Storage
 
 /// Writes the audit chain as JSON lines for a SIEM: one object per row, in chain order, with its hash, so the
@@ -18,7 +19,7 @@ public struct AuditExporter: Sendable {
         ]
         fields.append(("hash", row.hash))
         for (name, value) in fields {
-            out += AuditChain.jsonString(name) + ":" + (value.map(AuditChain.jsonString) ?? "null") + ","
+            out += JSONString.quoted(name) + ":" + (value.map { JSONString.quoted($0) } ?? "null") + ","
         }
         out += "\"details\":" + row.details + "}"
         return out
