@@ -22,6 +22,11 @@ public protocol AuditStore: Sendable {
     /// `failedTypes` with an outcome other than success; newest first.
     func recent(typePrefixes: [String], failedTypes: [String], limit: Int) async throws(StorageError) -> [AuditRow]
     /// The row count and the highest seq present.
+    /// For each of `userIds`: the time of the newest row, among that user's `window` newest rows, whose type
+    /// starts with none of `excludingPrefixes`. One query; users without such a row are left out.
+    func lastActivity(
+        userIds: [String], window: Int, excludingPrefixes: [String]
+    ) async throws(StorageError) -> [String: Int64]
     func stats() async throws(StorageError) -> (count: Int64, maxSeq: Int64)
 
     /// Where the chain starts when retention removed its oldest rows: the (seq, hash) of the last removed row,
@@ -137,6 +142,30 @@ public struct SQLAuditStore: AuditStore {
             }
             sql.appendInterpolation(" ORDER BY seq DESC LIMIT \(bind: limit)" as SQLQueryString)
             return try await db.raw(sql).all().map(Self.row)
+        }
+    }
+
+    public func lastActivity(
+        userIds: [String], window: Int, excludingPrefixes: [String]
+    ) async throws(StorageError) -> [String: Int64] {
+        guard !userIds.isEmpty else { return [:] }
+        return try await database.read { db in
+            var sql: SQLQueryString = """
+                SELECT user_id, at FROM (SELECT user_id, at, event_type,
+                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY seq DESC) AS n
+                FROM audit_log WHERE user_id IN (\(binds: Array(Set(userIds))))) newest
+                WHERE n <= \(bind: window)
+                """
+            for prefix in excludingPrefixes {
+                sql.appendInterpolation(" AND event_type NOT LIKE \(bind: prefix + "%")" as SQLQueryString)
+            }
+            sql.appendLiteral(" ORDER BY n")
+            var result: [String: Int64] = [:]
+            for row in try await db.raw(sql).all() {
+                let userId = try row.decode(column: "user_id", as: String.self)
+                if result[userId] == nil { result[userId] = try row.decode(column: "at", as: Int64.self) }
+            }
+            return result
         }
     }
 
