@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TokenVault
 
 /// Builds the HTTP application: middleware, every route group, and the background services they need.
 func buildApplication(
@@ -16,8 +17,22 @@ func buildApplication(
     access.addRoutes(to: router)
     components.addOperationsRoutes(to: router)
     WebRoutes(components: components, browser: access.authorization.sessions).add(to: router)
-    AdminRoutes(components: components, access: access).add(to: router)
-    AccountPageRoutes(components: components, access: access).add(to: router)
+    let stores = components.stores
+    let recorder = components.security.recorder
+    AdminRoutes(
+        config: components.config, users: stores.users, bindings: stores.usernameBindings, alerts: stores.alerts,
+        auditLog: stores.audit, audit: recorder,
+        keys: KeyMaintenance(
+            blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: components.vault.envelope.keyring,
+            audit: recorder, logger: components.logger),
+        incidents: components.security.incidents(
+            revoker: access, eraser: VaultTokenEraser(users: stores.users, blobs: stores.tokenBlobs), lister: access),
+        access: access
+    ).add(to: router)
+    AccountPageRoutes(
+        config: components.config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit,
+        vault: components.vault, access: access
+    ).add(to: router)
     SendConfirmationRoutes(components: components, access: access).add(to: router)
 
     var services: [any Service] = []
