@@ -15,10 +15,10 @@ import Storage
 ///   hash, expiry; nothing of the message) so the assistant's identical retry sends once. Declining records
 ///   nothing. Without the session or the CSRF token nothing is recorded.
 struct SendConfirmationRoutes {
-    let components: AppComponents
+    let users: any UserStore
+    let confirmations: SendConfirmations
     let access: MCPAccess
 
-    var confirmations: SendConfirmations { components.sendConfirmations }
     var browser: BrowserSessions { access.authorization.sessions }
 
     static let template = try! MustacheTemplate(
@@ -125,7 +125,7 @@ struct SendConfirmationRoutes {
         do {
             guard let cookie = request.cookies[browser.cookieName]?.value,
                 let session = try await browser.resolve(cookie),
-                let user = try await components.users.user(id: session.userId)
+                let user = try await users.user(id: session.userId)
             else {
                 return WebPage.message(
                     title: "Sign in first", message: "Sign in to graphgate in this browser, then open this link again.",
