@@ -63,29 +63,37 @@ struct StorageBatchReadTests {
         arguments: TestDatabases.backends)
     func lastActivity(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
-            let audit = Stores(database: database).audit
+            let stores = Stores(database: database)
+            let audit = stores.audit
+            var id: [String: String] = [:]
+            for name in ["alice", "bob", "carol", "dave"] {
+                id[name] = try await stores.users.upsertUser(
+                    tenantId: "t", objectId: name, username: name + "@contoso.test", displayName: name
+                ).id
+            }
             // alice: a tool call at 100, then admin and security rows (not her own activity).
             // bob: a tool call at 50, then 3 admin rows: outside a window of 3.
-            // carol: only admin rows.
+            // carol: only admin rows. dave: nothing.
             let rows: [(String, String, Int64)] = [
-                ("alice", "tool.call", 100), ("alice", "admin.block", 200), ("alice", "security.alert", 300),
-                ("bob", "tool.call", 50), ("bob", "admin.block", 60), ("bob", "admin.unblock", 70),
+                ("alice", "tool.call", 100), ("bob", "tool.call", 50), ("alice", "admin.block", 200),
+                ("bob", "admin.block", 60), ("bob", "admin.unblock", 70), ("alice", "security.alert", 300),
                 ("bob", "admin.block", 80), ("carol", "admin.block", 90),
             ]
             _ = try await audit.append(
                 rows.map { user, type, at in
                     AuditRow(
-                        seq: 0, at: at, eventType: type, outcome: "success", userId: user, clientId: nil,
+                        seq: 0, at: at, eventType: type, outcome: "success", userId: id[user], clientId: nil,
                         sourceIP: nil, details: "{}", hash: "")
                 }
             ) { previous, _ in previous }
             let excluded = ["admin.", "security."]
-            let all = try await audit.lastActivity(
-                userIds: ["alice", "bob", "carol", "dave"], window: 10, excludingPrefixes: excluded)
-            #expect(all == ["alice": 100, "bob": 50])
-            let narrow = try await audit.lastActivity(
-                userIds: ["alice", "bob"], window: 3, excludingPrefixes: excluded)
-            #expect(narrow == ["alice": 100])
+            let everyone = ["alice", "bob", "carol", "dave"].compactMap { id[$0] } + ["no-such-user"]
+            let all = try await audit.lastActivity(userIds: everyone, window: 10, excludingPrefixes: excluded)
+            #expect(all == [id["alice"]!: 100, id["bob"]!: 50])
+            let narrow = try await audit.lastActivity(userIds: everyone, window: 3, excludingPrefixes: excluded)
+            #expect(narrow == [id["alice"]!: 100])
+            let unfiltered = try await audit.lastActivity(userIds: everyone, window: 3, excludingPrefixes: [])
+            #expect(unfiltered == [id["alice"]!: 300, id["bob"]!: 80, id["carol"]!: 90])
             #expect(try await audit.lastActivity(userIds: [], window: 10, excludingPrefixes: excluded).isEmpty)
         }
     }

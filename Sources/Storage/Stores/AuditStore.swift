@@ -22,8 +22,9 @@ public protocol AuditStore: Sendable {
     /// `failedTypes` with an outcome other than success; newest first.
     func recent(typePrefixes: [String], failedTypes: [String], limit: Int) async throws(StorageError) -> [AuditRow]
     /// The row count and the highest seq present.
-    /// For each of `userIds`: the time of the newest row, among that user's `window` newest rows, whose type
-    /// starts with none of `excludingPrefixes`. One query; users without such a row are left out.
+    /// For each user of `userIds`: the time of the newest row, among that user's `window` newest rows, whose type
+    /// starts with none of `excludingPrefixes`. One query; unknown users and users without such a row are left
+    /// out.
     func lastActivity(
         userIds: [String], window: Int, excludingPrefixes: [String]
     ) async throws(StorageError) -> [String: Int64]
@@ -148,22 +149,26 @@ public struct SQLAuditStore: AuditStore {
     public func lastActivity(
         userIds: [String], window: Int, excludingPrefixes: [String]
     ) async throws(StorageError) -> [String: Int64] {
-        guard !userIds.isEmpty else { return [:] }
+        guard !userIds.isEmpty, window > 0 else { return [:] }
         return try await database.read { db in
+            // Per user, two short walks down the (user_id, seq) index: the seq of the user's window-th newest row,
+            // then the newest row from there on that is not excluded. Never a scan of a user's whole history.
             var sql: SQLQueryString = """
-                SELECT user_id, at FROM (SELECT user_id, at, event_type,
-                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY seq DESC) AS n
-                FROM audit_log WHERE user_id IN (\(binds: Array(Set(userIds))))) newest
-                WHERE n <= \(bind: window)
+                SELECT u.id AS user_id, (SELECT a.at FROM audit_log a WHERE a.user_id = u.id
+                AND a.seq >= COALESCE((SELECT b.seq FROM audit_log b WHERE b.user_id = u.id
+                ORDER BY b.seq DESC LIMIT 1 OFFSET \(bind: window - 1)), 0)
                 """
             for prefix in excludingPrefixes {
-                sql.appendInterpolation(" AND event_type NOT LIKE \(bind: prefix + "%")" as SQLQueryString)
+                sql.appendInterpolation(" AND a.event_type NOT LIKE \(bind: prefix + "%")" as SQLQueryString)
             }
-            sql.appendLiteral(" ORDER BY n")
+            sql.appendInterpolation(
+                " ORDER BY a.seq DESC LIMIT 1) AS at FROM users u WHERE u.id IN (\(binds: Array(Set(userIds))))"
+                    as SQLQueryString)
             var result: [String: Int64] = [:]
             for row in try await db.raw(sql).all() {
-                let userId = try row.decode(column: "user_id", as: String.self)
-                if result[userId] == nil { result[userId] = try row.decode(column: "at", as: Int64.self) }
+                if let at = try row.decode(column: "at", as: Int64?.self) {
+                    result[try row.decode(column: "user_id", as: String.self)] = at
+                }
             }
             return result
         }
