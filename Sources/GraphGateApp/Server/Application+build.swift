@@ -29,14 +29,16 @@ func buildApplication(
             audit: recorder, logger: components.logger),
         incidents: components.security.incidents(
             revoker: access, eraser: VaultTokenEraser(users: stores.users, blobs: stores.tokenBlobs), lister: access),
-        access: access
+        authorization: access.authorization
     ).add(to: router)
     AccountPageRoutes(
         config: config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit,
         vault: components.vault, access: access
     ).add(to: router)
-    SendConfirmationRoutes(users: stores.users, confirmations: components.sendConfirmations, access: access)
-        .add(to: router)
+    SendConfirmationRoutes(
+        users: stores.users, confirmations: components.sendConfirmations, browser: access.authorization.sessions,
+        audit: recorder
+    ).add(to: router)
 
     var services: [any Service] = []
     services += components.operationsServices()

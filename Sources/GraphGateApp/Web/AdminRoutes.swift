@@ -30,7 +30,8 @@ struct AdminRoutes {
     /// The keyring of this process and the stored envelopes, for the keys table.
     let keys: KeyMaintenance
     let incidents: IncidentResponder
-    let access: MCPAccess
+    /// Browser sessions (who is asking) and the users' grants.
+    let authorization: AuthorizationServer
 
     /// Users listed on the page (the `admin` command reaches the rest).
     static let userLimit = 200
@@ -50,7 +51,7 @@ struct AdminRoutes {
     ]
     static let pagePurpose = "admin"
 
-    var browser: BrowserSessions { access.authorization.sessions }
+    var browser: BrowserSessions { authorization.sessions }
 
     func add(to router: Router<GraphGateRequestContext>) {
         router.get("admin") { request, context in await page(request, context) }
@@ -127,7 +128,7 @@ struct AdminRoutes {
         let blocks = try await users.activeBlocks()
         let userBlocks = Dictionary(blocks.map { ($0.subject, $0) }) { first, _ in first }
         let accountsByUser = Dictionary(grouping: try await users.accounts(userIds: ids), by: \.userId)
-        let grantsByUser = try await access.authorization.activeGrants(userIds: ids)
+        let grantsByUser = try await authorization.activeGrants(userIds: ids)
         // Admin actions and alerts name the user too, but are not the user being seen.
         let activity = try await auditLog.lastActivity(
             userIds: ids, window: Self.activityWindow, excludingPrefixes: ["admin.", "security."])
