@@ -9,7 +9,6 @@ import Storage
 /// rate limiting, client-address resolution, the monitor with its webhook, and the redactor.
 public struct SecurityServices: Sendable {
     public let audit: AuditLog
-    public let auditStore: any AuditStore
     public let signingKey: AuditSigningKey
     public let signer: AuditHeadSigner
     public let rateLimiter: any RateLimiter
@@ -36,7 +35,6 @@ public struct SecurityServices: Sendable {
         self.users = users
         self.logger = logger
         redactor = Redactor.standard.adding(secrets: [config.msClientSecret].compactMap { $0 })
-        self.auditStore = auditStore
         audit = AuditLog(store: auditStore, redactor: redactor, logger: logger, writeBehind: true)
         signingKey = try Self.signingKey(config: config, create: true)
         signer = AuditHeadSigner(store: auditStore, key: signingKey, logger: logger)
