@@ -63,7 +63,8 @@ public final class TokenVault: Sendable {
     // MARK: tokens for Graph
 
     /// The token provider of the user's account with `accountLabel` (nil: `default`, or the only account).
-    /// Throws `accountNotFound` or `signInRequired(.accountNeedsSignIn)`.
+    /// Throws `accountNotFound` or `signInRequired(.accountNeedsSignIn)`. Make one per tool call: it carries the
+    /// scopes granted to the account as read now.
     public func tokenProvider(
         userId: String, accountLabel: String?
     ) async throws(VaultError)
@@ -71,19 +72,8 @@ public final class TokenVault: Sendable {
     {
         let account = try await resolveAccount(userId: userId, label: accountLabel)
         guard account.status == .active else { throw .signInRequired(.accountNeedsSignIn) }
-        return AccountTokenProvider(account: AccountRef(userId: userId, accountId: account.id), vault: self)
-    }
-
-    /// Scopes Microsoft granted to the account (fresh from the store).
-    public func grantedScopes(userId: String, accountId: String) async throws(VaultError) -> Set<String> {
-        let account: LinkedAccount?
-        do {
-            account = try await users.account(id: accountId)
-        } catch {
-            throw .storage(error)
-        }
-        guard let account, account.userId == userId else { throw .accountNotFound }
-        return account.scopes
+        return AccountTokenProvider(
+            account: AccountRef(userId: userId, accountId: account.id), scopes: account.scopes, vault: self)
     }
 
     /// Throws `consentRequired` naming what is missing when the account lacks any of `scopes`.

@@ -181,7 +181,7 @@ struct StorageFailureTests {
 
     @Test(
         "a PostgreSQL session the server ends mid-transaction fails the transaction at once; the pool recovers",
-        .timeLimit(.minutes(1)))
+        .timeLimit(.minutes(2)))
     func serverEndsSession() async throws {
         guard TestDatabases.backends.contains(.postgres) else { return }
         try await TestDatabases.withDatabase(.postgres) { database in

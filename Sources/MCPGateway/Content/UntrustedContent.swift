@@ -50,6 +50,9 @@ public struct UntrustedContent: Sendable {
         flat.reserveCapacity(text.utf8.count)
         scrub(text, into: &flat, flatten: true)
         let scalars = flat.unicodeScalars
+        if flat.utf8.count <= max, let head = scalars.first, let tail = scalars.last, !isBlank(head), !isBlank(tail) {
+            return flat
+        }
         guard let first = scalars.firstIndex(where: { !isBlank($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !isBlank($0) })!
         let trimmed = Substring(scalars[first...last])
@@ -60,35 +63,97 @@ public struct UntrustedContent: Sendable {
     /// The one pass behind `scrub`, `fence` and `line`: drops control, format, separator, private-use and
     /// unassigned scalars (keeping newline and tab, or turning them into spaces when `flatten`), and rewrites every
     /// run of three `<` or `>` as `‹‹‹` / `›››` — the same result as replacing them left to right after filtering,
-    /// in linear time and without a regex or a second copy.
+    /// in linear time and without a regex or a second copy. Works on UTF-8 bytes: text that needs no change (most
+    /// of it) is appended whole.
     static func scrub(_ text: String, into out: inout String, flatten: Bool) {
-        var run: (scalar: Unicode.Scalar, count: Int)? = nil
-        func flushRun() {
-            guard let pending = run else { return }
-            for _ in 0..<pending.count { out.unicodeScalars.append(pending.scalar) }
-            run = nil
+        var text = text
+        let rewritten: [UInt8]? = text.withUTF8 { bytes in
+            guard needsScrubbing(bytes, flatten: flatten) else { return nil }
+            return scrubbed(bytes, flatten: flatten)
         }
-        for scalar in text.unicodeScalars {
-            guard isKept(scalar) else { continue }
-            if scalar == "<" || scalar == ">" {
-                if let pending = run, pending.scalar != scalar { flushRun() }
-                let count = (run?.count ?? 0) + 1
-                if count == 3 {
-                    out.append(scalar == "<" ? "‹‹‹" : "›››")
-                    run = nil
-                } else {
-                    run = (scalar, count)
+        if let rewritten {
+            out.append(String(decoding: rewritten, as: UTF8.self))
+        } else {
+            out.append(text)
+        }
+    }
+
+    /// Whether `scrubbed` would change anything: a dropped or flattened scalar, or three `<` or `>` in a row.
+    private static func needsScrubbing(_ bytes: UnsafeBufferPointer<UInt8>, flatten: Bool) -> Bool {
+        var previous: UInt8 = 0, run = 0, index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                if byte < 0x20 || byte == 0x7F {
+                    if flatten || (byte != 0x0A && byte != 0x09) { return true }
                 }
+                if byte == 0x3C || byte == 0x3E {
+                    run = byte == previous ? run + 1 : 1
+                    if run == 3 { return true }
+                }
+                previous = byte
+                index += 1
+            } else {
+                let (scalar, length) = decodeScalar(bytes, at: index)
+                if !isKept(scalar) { return true }
+                previous = 0
+                index += length
+            }
+        }
+        return false
+    }
+
+    private static func scrubbed(_ bytes: UnsafeBufferPointer<UInt8>, flatten: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 8)
+        var runByte: UInt8 = 0, run = 0, index = 0
+        func flushRun() {
+            for _ in 0..<run { out.append(runByte) }
+            run = 0
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x80 {
+                let (scalar, length) = decodeScalar(bytes, at: index)
+                if isKept(scalar) {
+                    flushRun()
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<index + length]))
+                }
+                index += length
                 continue
             }
-            flushRun()
-            if flatten && (scalar == "\n" || scalar == "\t") {
-                out.unicodeScalars.append(" ")
-            } else {
-                out.unicodeScalars.append(scalar)
+            index += 1
+            if byte == 0x3C || byte == 0x3E {
+                if run > 0 && runByte != byte { flushRun() }
+                runByte = byte
+                run += 1
+                if run == 3 {
+                    out.append(contentsOf: byte == 0x3C ? Self.tripleLeft : Self.tripleRight)
+                    run = 0
+                }
+            } else if byte == 0x0A || byte == 0x09 {
+                flushRun()
+                out.append(flatten ? 0x20 : byte)
+            } else if byte >= 0x20 && byte != 0x7F {
+                flushRun()
+                out.append(byte)
             }
         }
         flushRun()
+        return out
+    }
+
+    private static let tripleLeft = Array("‹‹‹".utf8)
+    private static let tripleRight = Array("›››".utf8)
+
+    /// The scalar starting at `index` of valid UTF-8 (a Swift string's bytes) and its length in bytes.
+    @inline(__always)
+    private static func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
+        let lead = UInt32(bytes[index])
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+        var value = lead & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F)
+        for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
 
     /// Whether `scrub` keeps a scalar; printable ASCII is decided without a Unicode property lookup.

@@ -39,9 +39,10 @@ public final class MCPStdioServer: Sendable {
 
     private static let stdoutLock = Mutex(())
 
-    /// Serves until `lines` ends (stdin closed), then waits for the calls in flight.
+    /// Serves until `lines` ends (stdin closed), then waits for the calls in flight. A discarding group frees each
+    /// call's task as soon as it ends (a plain task group keeps every finished child until it is awaited).
     public func serve<Lines: AsyncSequence<[UInt8], Never>>(_ lines: Lines) async {
-        await withTaskGroup(of: Void.self) { group in
+        await withDiscardingTaskGroup { group in
             for await line in lines {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 guard line.count <= Self.maxLineBytes else {

@@ -8,11 +8,15 @@ import Synchronization
 /// refreshes only if nobody has replaced that token yet: 200 calls that all got 401 cause one refresh.
 final class AccountTokenProvider: AccessTokenProvider {
     let account: AccountRef
+    /// What Microsoft had granted the account when the provider was made: the vault makes one per tool call,
+    /// right after reading the account, so this is as fresh as a second read would be.
+    private let scopes: Set<String>
     private let vault: TokenVault
     private let lastHandedOut = Mutex<String?>(nil)
 
-    init(account: AccountRef, vault: TokenVault) {
+    init(account: AccountRef, scopes: Set<String>, vault: TokenVault) {
         self.account = account
+        self.scopes = scopes
         self.vault = vault
     }
 
@@ -35,7 +39,5 @@ final class AccountTokenProvider: AccessTokenProvider {
         return grant.token
     }
 
-    func grantedScopes() async throws -> Set<String> {
-        try await vault.grantedScopes(userId: account.userId, accountId: account.accountId)
-    }
+    func grantedScopes() async throws -> Set<String> { scopes }
 }
