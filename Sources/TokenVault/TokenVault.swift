@@ -33,21 +33,10 @@ public final class TokenVault: Sendable {
     public static let signInLifetime: Int64 = 600
 
     /// - Parameters:
+    ///   - users, blobs, pending: the stores, built by the composition root.
     ///   - admit: the sign-in access policy (allowed tenants/users), applied to the verified id_token.
     ///   - refreshMargin: refresh when less than this is left of an access token (5 minutes).
     ///   - cacheCapacity: accounts whose access token is kept in memory.
-    public convenience init(
-        database: Database, users: any UserStore, keyring: Keyring, identity: IdentityClient, audit: any AuditRecorder,
-        logger: Logger, publicURL: URL? = nil, admit: (@Sendable (IDTokenClaims) async -> Bool)? = nil,
-        refreshMargin: TimeInterval = 300, cacheCapacity: Int = 10_000
-    ) {
-        self.init(
-            users: users, blobs: SQLTokenBlobStore(database: database),
-            pending: SQLPendingSignInStore(database: database), keyring: keyring, identity: identity, audit: audit,
-            logger: logger, publicURL: publicURL, admit: admit, refreshMargin: refreshMargin,
-            cacheCapacity: cacheCapacity)
-    }
-
     public init(
         users: any UserStore, blobs: any TokenBlobStore, pending: any PendingSignInStore, keyring: Keyring,
         identity: IdentityClient, audit: any AuditRecorder, logger: Logger, publicURL: URL? = nil,

@@ -284,6 +284,9 @@ private struct SilentAuditStore: AuditStore {
     func recent(typePrefixes: [String], failedTypes: [String], limit: Int) async throws(StorageError) -> [AuditRow] {
         await hang()
     }
+    func lastActivity(
+        userIds: [String], window: Int, excludingPrefixes: [String]
+    ) async throws(StorageError) -> [String: Int64] { await hang() }
     func stats() async throws(StorageError) -> (count: Int64, maxSeq: Int64) { await hang() }
     func pruneAnchor() async throws(StorageError) -> (seq: Int64, hash: String)? { await hang() }
     func addSignedHead(_ head: AuditSignedHead) async throws(StorageError) { await hang() as Void }

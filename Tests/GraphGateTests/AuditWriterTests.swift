@@ -147,6 +147,9 @@ private actor GatedAuditStore: AuditStore {
     func recent(typePrefixes: [String], failedTypes: [String], limit: Int) async throws(StorageError) -> [AuditRow] {
         []
     }
+    func lastActivity(
+        userIds: [String], window: Int, excludingPrefixes: [String]
+    ) async throws(StorageError) -> [String: Int64] { [:] }
     func stats() async throws(StorageError) -> (count: Int64, maxSeq: Int64) {
         (Int64(rows.count), Int64(rows.count))
     }

@@ -116,7 +116,8 @@ struct IdentitySignInTests {
     func accessPolicyRefusesBeforeAnythingIsStored(_ backend: Database.Backend) async throws {
         try await VaultEnvironment.with(backend) { env in
             let refusing = TokenVault(
-                database: env.database, users: env.users, keyring: env.keyring, identity: env.identity,
+                users: env.users, blobs: SQLTokenBlobStore(database: env.database),
+                pending: SQLPendingSignInStore(database: env.database), keyring: env.keyring, identity: env.identity,
                 audit: env.audit,
                 logger: env.logs.logger(), admit: { $0.username.hasPrefix("AdeleV") })
             await #expect(throws: VaultError.signInNotAllowed) { _ = try await env.signIn(vault: refusing) }

@@ -88,7 +88,8 @@ struct IncidentTests {
             let config = try GraphGateConfig.load(environment: ["GRAPHGATE_AUDIT_KEY": keyPath])
             let http = HTTPClientHolder.shared
             let security = try SecurityServices(
-                config: config, database: database, users: SQLUserStore(database: database), httpClient: http,
+                config: config, users: SQLUserStore(database: database), auditStore: SQLAuditStore(database: database),
+                alerts: SQLAlertStore(database: database), sharedBuckets: nil, httpClient: http,
                 logger: Logger(label: "s"), rateLimiter: InMemoryRateLimiter())
             for path in ["/mcp", "/oauth/callback", "/account"] {
                 let denied = await security.checkUser(userId: user.id, path: path)

@@ -18,8 +18,9 @@ struct VaultStoreTests {
 
         func vault(_ keyring: Keyring? = nil) -> TokenVault {
             TokenVault(
-                database: database, users: users, keyring: keyring ?? self.keyring, identity: identity, audit: audit,
-                logger: logs.logger())
+                users: users, blobs: SQLTokenBlobStore(database: database),
+                pending: SQLPendingSignInStore(database: database), keyring: keyring ?? self.keyring,
+                identity: identity, audit: audit, logger: logs.logger())
         }
 
         /// A user with a default account holding tokens `access-<n>` / `refresh-<n>` valid for an hour.
@@ -116,7 +117,8 @@ struct VaultStoreTests {
             #expect(try await first.accessToken(forceRefresh: false) == "access-token-secret-1")
 
             let maintenance = KeyMaintenance(
-                database: f.database, keyring: keyring, audit: f.audit, logger: f.logs.logger())
+                blobs: SQLTokenBlobStore(database: f.database), pending: SQLPendingSignInStore(database: f.database),
+                keyring: keyring, audit: f.audit, logger: f.logs.logger())
             #expect(try await maintenance.usage()[1] == KeyMaintenance.Usage(tokens: 14, pendingSignIns: 1))
             let batches = Counter()
             let report = try await maintenance.rewrap(batchSize: 3) { _ in await batches.increment() }

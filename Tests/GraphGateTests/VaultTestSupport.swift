@@ -67,8 +67,9 @@ struct VaultEnvironment: Sendable {
                 let audit = MemoryAuditRecorder()
                 let users = SQLUserStore(database: database)
                 let vault = TokenVault(
-                    database: database, users: users, keyring: keyring, identity: identity, audit: audit,
-                    logger: logs.logger(), publicURL: URL(string: "https://graphgate.test"))
+                    users: users, blobs: SQLTokenBlobStore(database: database),
+                    pending: SQLPendingSignInStore(database: database), keyring: keyring, identity: identity,
+                    audit: audit, logger: logs.logger(), publicURL: URL(string: "https://graphgate.test"))
                 try await body(
                     VaultEnvironment(
                         client: client, database: database, keyring: keyring, identity: identity, audit: audit,
@@ -82,7 +83,8 @@ struct VaultEnvironment: Sendable {
     func makeVault(keyring: Keyring? = nil, database: Database? = nil) -> TokenVault {
         let database = database ?? self.database
         return TokenVault(
-            database: database, users: SQLUserStore(database: database), keyring: keyring ?? self.keyring,
+            users: SQLUserStore(database: database), blobs: SQLTokenBlobStore(database: database),
+            pending: SQLPendingSignInStore(database: database), keyring: keyring ?? self.keyring,
             identity: identity, audit: audit, logger: logs.logger())
     }
 

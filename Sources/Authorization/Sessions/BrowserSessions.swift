@@ -65,6 +65,15 @@ public struct BrowserSessions: Sendable {
         }
     }
 
+    /// Ends every session of the user ("sign out everywhere").
+    public func closeAll(userId: String) async throws(AuthorizationError) {
+        do {
+            try await store.deleteSessions(userId: userId)
+        } catch {
+            throw AuthorizationServer.unavailable(error)
+        }
+    }
+
     /// `Set-Cookie` value that stores the session.
     public func setCookie(_ value: String) -> String {
         "\(cookieName)=\(value); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(settings.browserSessionAbsoluteTimeout)"

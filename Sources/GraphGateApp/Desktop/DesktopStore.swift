@@ -65,10 +65,12 @@ public final class DesktopStore: Sendable {
             await database.close()
             throw .storage(StorageError.from(error))
         }
-        let users = SQLUserStore(database: database)
-        let audit = AuditLog(store: SQLAuditStore(database: database), logger: logger)
+        // Desktop mode's composition root: the stores, built once, and what works on them.
+        let stores = Stores(database: database)
+        let users = stores.users
+        let audit = AuditLog(store: stores.audit, logger: logger)
         let vault = TokenVault(
-            database: database, users: users, keyring: keyring,
+            users: users, blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: keyring,
             identity: IdentityClient(
                 httpClient: httpClient, authority: authority, tenant: settings.tenant, clientId: settings.clientId,
                 clientSecret: nil, logger: logger),

@@ -35,7 +35,7 @@ extension AppComponents {
 
     /// The background work of operations: the metrics sampler, retention, and the separate metrics listener.
     func operationsServices() -> [any Service] {
-        let store = SQLOperationsStore(database: database)
+        let store = stores.operations
         Gauge(label: MetricName.info, dimensions: [("mode", config.modeName), ("store", database.backend.rawValue)])
             .record(1)
         var services: [any Service] = [

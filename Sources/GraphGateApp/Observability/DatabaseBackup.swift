@@ -62,7 +62,7 @@ public enum DatabaseBackup {
         do {
             let database = try await Database.open(config.database, logger: logger)
             try await database.withRunning {
-                try await SQLOperationsStore(database: database).backupSQLite(to: target)
+                try await Stores(database: database).operations.backupSQLite(to: target)
             }
         } catch {
             try? FileManager.default.removeItem(atPath: target)

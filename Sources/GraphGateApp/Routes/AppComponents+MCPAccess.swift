@@ -29,7 +29,8 @@ extension AppComponents {
             audit: security.recorder, logger: logger, confirmations: sendConfirmations)
         let security = security
         return MCPAccess(
-            config: config, database: database, users: users, signIn: vault, audit: security.recorder, logger: logger,
+            config: config, users: stores.users, sessionStore: stores.mcpSessions, oauth: stores.oauth,
+            browserSessions: stores.browserSessions, signIn: vault, audit: security.recorder, logger: logger,
             toolCallGate: { principal in
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },

@@ -1,8 +1,10 @@
 import Hummingbird
+import Storage
 
 /// `/healthz`: liveness, naming the mode and the store so an operator sees at once what is running.
 struct HealthRoutes {
-    let components: AppComponents
+    let mode: String
+    let store: Database.Backend
 
     struct Health: ResponseEncodable {
         let status: String
@@ -12,7 +14,7 @@ struct HealthRoutes {
 
     func add(to router: Router<GraphGateRequestContext>) {
         router.get("healthz") { _, _ in
-            Health(status: "ok", mode: components.config.modeName, store: components.database.backend.rawValue)
+            Health(status: "ok", mode: mode, store: store.rawValue)
         }
     }
 }

@@ -31,18 +31,21 @@ public struct MCPAccess: Sendable {
     static let formBodyLimit = 16 * 1024
 
     /// - Parameters:
+    ///   - sessionStore, oauth, browserSessions: the stores of handshake-era MCP sessions, of our OAuth server and
+    ///     of browser sessions.
     ///   - signIn: the Microsoft side of sign-in (the token vault).
     ///   - catalogue: the tools `/mcp` serves.
     ///   - configuration: MCP server identity and limits (session idle timeout, list TTL, …).
     public init(
-        config: GraphGateConfig, database: Database, users: any UserStore, signIn: any MicrosoftSignIn,
+        config: GraphGateConfig, users: any UserStore, sessionStore: any MCPSessionStore, oauth: any OAuthStore,
+        browserSessions: any BrowserSessionStore, signIn: any MicrosoftSignIn,
         audit: any AuditRecorder, logger: Logger, configuration: MCPConfiguration = MCPConfiguration(),
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
         catalogue: ToolCatalogue
     ) {
         let sessions = MCPSessionManager(
-            store: SQLMCPSessionStore(database: database), configuration: configuration, logger: logger, audit: audit,
+            store: sessionStore, configuration: configuration, logger: logger, audit: audit,
             now: now)
         let core = MCPCore(catalogue: catalogue, configuration: configuration, now: now)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
@@ -52,8 +55,7 @@ public struct MCPAccess: Sendable {
         settings.grantMaxLifetime = Int64(config.grantMaxDays) * 86400
         settings.clientIdleLifetime = Int64(config.limits.clientIdleDays) * 86_400
         self.authorization = AuthorizationServer(
-            settings: settings, store: SQLOAuthStore(database: database),
-            browserSessions: SQLBrowserSessionStore(database: database), audit: audit, logger: logger, now: now,
+            settings: settings, store: oauth, browserSessions: browserSessions, audit: audit, logger: logger, now: now,
             onRevoke: { revocation in
                 switch revocation {
                 case .user(let userId): await sessions.closeAll(userId: userId)

@@ -6,18 +6,6 @@ import Storage
 
 /// What the `audit` and `admin` commands do, against the configured store (no server needed).
 public enum SecurityAdmin {
-    /// Opens and migrates the store, runs `body`, closes the store.
-    static func withStore<R: Sendable>(
-        config: GraphGateConfig, logger: Logger, _ body: @Sendable @escaping (Database) async throws -> R
-    ) async throws -> R {
-        let database = try await Database.open(config.database, logger: logger)
-        return try await database.withRunning {
-            try await database.checkReachable()
-            try await Migrator(database: database).migrate(logger: logger)
-            return try await body(database)
-        }
-    }
-
     /// Walks the chain. Uses the signing key when it exists (never creates one here). `expectedHeads` are heads
     /// exported earlier (`audit export-head`), kept outside the database.
     public static func verifyAudit(
@@ -26,8 +14,8 @@ public enum SecurityAdmin {
         async throws -> AuditVerification
     {
         let key = try? SecurityServices.signingKey(config: config, create: false)
-        return try await withStore(config: config, logger: logger) { database in
-            try await AuditVerifier(store: SQLAuditStore(database: database), key: key).verify(
+        return try await CommandRoot.withStores(config: config, logger: logger) { stores in
+            try await AuditVerifier(store: stores.audit, key: key).verify(
                 expectedHeads: expectedHeads)
         }
     }
@@ -36,16 +24,16 @@ public enum SecurityAdmin {
     public static func exportAudit(
         config: GraphGateConfig, logger: Logger, after: Int64, write: @Sendable @escaping (String) throws -> Void
     ) async throws -> Int64 {
-        try await withStore(config: config, logger: logger) { database in
-            try await AuditExporter(store: SQLAuditStore(database: database)).export(after: after, write: write)
+        try await CommandRoot.withStores(config: config, logger: logger) { stores in
+            try await AuditExporter(store: stores.audit).export(after: after, write: write)
         }
     }
 
     /// Signs the current head now (creating the key if needed) and returns it, to keep outside the database.
     public static func signAuditHead(config: GraphGateConfig, logger: Logger) async throws -> AuditSignedHead {
         let key = try SecurityServices.signingKey(config: config, create: true)
-        return try await withStore(config: config, logger: logger) { database in
-            let signer = AuditHeadSigner(store: SQLAuditStore(database: database), key: key, logger: logger)
+        return try await CommandRoot.withStores(config: config, logger: logger) { stores in
+            let signer = AuditHeadSigner(store: stores.audit, key: key, logger: logger)
             guard let head = try await signer.signNow(force: true) else {
                 throw SecurityError.storage("nothing signed")
             }
@@ -57,15 +45,12 @@ public enum SecurityAdmin {
     public static func withIncidents<R: Sendable>(
         config: GraphGateConfig, logger: Logger, _ body: @Sendable @escaping (IncidentResponder) async throws -> R
     ) async throws -> R {
-        try await withStore(config: config, logger: logger) { database in
-            let users = SQLUserStore(database: database)
-            let audit = AuditLog(store: SQLAuditStore(database: database), logger: logger)
-            let oauth = SQLOAuthStore(database: database)
+        try await CommandRoot.withStores(config: config, logger: logger) { stores in
             let responder = IncidentResponder(
-                users: users, audit: audit,
-                revoker: StoreAccessRevoker(oauth: oauth, browserSessions: SQLBrowserSessionStore(database: database)),
-                eraser: VaultTokenEraser(users: users, blobs: SQLTokenBlobStore(database: database)),
-                lister: GrantSessionLister(oauth: oauth), logger: logger)
+                users: stores.users, audit: AuditLog(store: stores.audit, logger: logger),
+                revoker: StoreAccessRevoker(oauth: stores.oauth, browserSessions: stores.browserSessions),
+                eraser: VaultTokenEraser(users: stores.users, blobs: stores.tokenBlobs),
+                lister: GrantSessionLister(oauth: stores.oauth), logger: logger)
             return try await body(responder)
         }
     }
@@ -93,7 +78,7 @@ extension SecurityAdmin {
         let database = try await Database.open(location, logger: logger)
         return try await database.withRunning {
             try await Migrator(database: database).migrate(logger: logger)
-            let store = SQLAuditStore(database: database)
+            let store = Stores(database: database).audit
             let log = AuditLog(store: store, logger: logger)
             func event(_ index: Int) -> AuditEvent {
                 AuditEvent(
@@ -164,7 +149,7 @@ extension SecurityAdmin {
         return try await database.withRunning {
             try await Migrator(database: database).migrate(logger: logger)
             let shape = RateBudget(name: "bench", capacity: budget, period: .seconds(3600))
-            let store = SQLRateLimitStore(database: database)
+            let store = Stores(database: database).rateLimits
             let shared: [any RateLimiter] = [
                 SharedRateLimiter(store: store, logger: logger), SharedRateLimiter(store: store, logger: logger),
             ]

@@ -9,7 +9,6 @@ import Storage
 /// rate limiting, client-address resolution, the monitor with its webhook, and the redactor.
 public struct SecurityServices: Sendable {
     public let audit: AuditLog
-    public let auditStore: SQLAuditStore
     public let signingKey: AuditSigningKey
     public let signer: AuditHeadSigner
     public let rateLimiter: any RateLimiter
@@ -24,29 +23,31 @@ public struct SecurityServices: Sendable {
     let signInterval: Duration
     let logger: Logger
 
-    /// - Parameter rateLimiter: overrides the default (in-memory on SQLite, shared in the database on PostgreSQL).
+    /// - Parameters:
+    ///   - sharedBuckets: the bucket table every instance shares (the root passes it on PostgreSQL); nil keeps
+    ///     buckets in this process's memory.
+    ///   - rateLimiter: overrides both.
     public init(
-        config: GraphGateConfig, database: Database, users: any UserStore, httpClient: HTTPClient, logger: Logger,
+        config: GraphGateConfig, users: any UserStore, auditStore: any AuditStore, alerts: any AlertStore,
+        sharedBuckets: (any RateLimitStore)?, httpClient: HTTPClient, logger: Logger,
         rateLimiter: (any RateLimiter)? = nil
     ) throws(SecurityError) {
         self.users = users
         self.logger = logger
         redactor = Redactor.standard.adding(secrets: [config.msClientSecret].compactMap { $0 })
-        auditStore = SQLAuditStore(database: database)
         audit = AuditLog(store: auditStore, redactor: redactor, logger: logger, writeBehind: true)
         signingKey = try Self.signingKey(config: config, create: true)
         signer = AuditHeadSigner(store: auditStore, key: signingKey, logger: logger)
         signInterval = config.security.auditSignInterval
         rateLimits = try config.limits.rateLimitPolicy(toolCallsPerMinute: config.rateLimitPerMinute)
-        let shared = rateLimiter == nil && database.backend == .postgres
-        bucketStore = shared ? SQLRateLimitStore(database: database) : nil
+        bucketStore = rateLimiter == nil ? sharedBuckets : nil
         self.rateLimiter =
             rateLimiter
             ?? (bucketStore.map { SharedRateLimiter(store: $0, logger: logger) } ?? InMemoryRateLimiter())
         addresses = try ClientAddressResolver(trustedProxies: config.operations.trustedProxies)
         webhook = config.security.alertWebhook.map { AlertWebhook(url: $0, httpClient: httpClient, logger: logger) }
         monitor = SecurityMonitor(
-            store: SQLAlertStore(database: database), users: users, audit: audit, webhook: webhook,
+            store: alerts, users: users, audit: audit, webhook: webhook,
             rules: config.security.rules, logger: logger)
     }
 

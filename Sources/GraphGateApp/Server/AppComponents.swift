@@ -9,8 +9,11 @@ import TokenVault
 public struct AppComponents: Sendable {
     public let config: GraphGateConfig
     public let logger: Logger
+    /// For the readiness probe and the pool metrics only; the data is read and written through `stores`.
     public let database: Database
-    public let users: any UserStore
+    /// Every store, built once from `database` by the root (`GraphGateServer`).
+    public let stores: Stores
+    public var users: any UserStore { stores.users }
     /// The shared outbound HTTP client (Microsoft identity platform and Graph).
     public let httpClient: HTTPClient
     /// Microsoft identity platform authority and Graph base URL actually used (the emulated tenant in sandbox).

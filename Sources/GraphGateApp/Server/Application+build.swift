@@ -1,24 +1,44 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TokenVault
 
 /// Builds the HTTP application: middleware, every route group, and the background services they need.
 func buildApplication(
     _ components: AppComponents, onRunning: @escaping @Sendable (Int) async -> Void
 ) async throws -> some ApplicationProtocol {
     let router = Router(context: GraphGateRequestContext.self)
+    let config = components.config
+    let stores = components.stores
+    let recorder = components.security.recorder
     components.addOperationsMiddleware(to: router)
     router.middlewares.add(RequestLoggerMiddleware())
     components.addSecurityMiddleware(to: router)
-    router.middlewares.add(SecurityHeadersMiddleware(https: components.config.publicURL.scheme == "https"))
-    HealthRoutes(components: components).add(to: router)
+    router.middlewares.add(SecurityHeadersMiddleware(https: config.publicURL.scheme == "https"))
+    HealthRoutes(mode: config.modeName, store: components.database.backend).add(to: router)
     let access = components.makeMCPAccess()
     access.addRoutes(to: router)
     components.addOperationsRoutes(to: router)
-    WebRoutes(components: components, browser: access.authorization.sessions).add(to: router)
-    AdminRoutes(components: components, access: access).add(to: router)
-    AccountPageRoutes(components: components, access: access).add(to: router)
-    SendConfirmationRoutes(components: components, access: access).add(to: router)
+    // Each page group gets only the stores and services it uses.
+    WebRoutes(config: config, users: stores.users, browser: access.authorization.sessions).add(to: router)
+    AdminRoutes(
+        config: config, users: stores.users, bindings: stores.usernameBindings, alerts: stores.alerts,
+        auditLog: stores.audit, audit: recorder,
+        keys: KeyMaintenance(
+            blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: components.vault.envelope.keyring,
+            audit: recorder, logger: components.logger),
+        incidents: components.security.incidents(
+            revoker: access, eraser: VaultTokenEraser(users: stores.users, blobs: stores.tokenBlobs), lister: access),
+        authorization: access.authorization
+    ).add(to: router)
+    AccountPageRoutes(
+        config: config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit,
+        vault: components.vault, access: access
+    ).add(to: router)
+    SendConfirmationRoutes(
+        users: stores.users, confirmations: components.sendConfirmations, browser: access.authorization.sessions,
+        audit: recorder
+    ).add(to: router)
 
     var services: [any Service] = []
     services += components.operationsServices()
@@ -26,12 +46,10 @@ func buildApplication(
     services += access.services
     return Application(
         router: router,
-        server: try TransportSecurity.serverBuilder(components.config.operations, limits: components.config.limits),
-        configuration: .init(
-            address: .hostname(components.config.host, port: components.config.port),
-            serverName: nil),
+        server: try TransportSecurity.serverBuilder(config.operations, limits: config.limits),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         services: services,
-        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? components.config.port) },
+        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? config.port) },
         logger: components.logger
     )
 }

@@ -119,29 +119,32 @@ private struct MainService: Service {
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(60))))
-        let users = SQLUserStore(database: database)
+        let stores = Stores(database: database)
+        let users = stores.users
         let security: SecurityServices
         do {
             security = try SecurityServices(
-                config: config, database: database, users: users, httpClient: httpClient, logger: logger)
+                config: config, users: users, auditStore: stores.audit, alerts: stores.alerts,
+                sharedBuckets: database.backend == .postgres ? stores.rateLimits : nil, httpClient: httpClient,
+                logger: logger)
         } catch {
             try? await httpClient.shutdown()
             throw ServeError.storage(error.description)
         }
         let components = AppComponents(
-            config: config, logger: logger, database: database, users: users,
+            config: config, logger: logger, database: database, stores: stores,
             httpClient: httpClient, msAuthority: authority, graphURL: graphURL, msClientId: clientId,
             msClientSecret: clientSecret, msTenant: tenant, security: security,
             vault: TokenVault(
-                database: database, users: users, keyring: keyring,
+                users: users, blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: keyring,
                 identity: IdentityClient(
                     httpClient: httpClient, authority: authority, tenant: tenant, clientId: clientId,
                     clientSecret: clientSecret, logger: logger),
                 audit: security.recorder, logger: logger, publicURL: config.publicURL,
-                admit: { [policy = config.operations.accessPolicy(effectiveTenant: tenant)] claims in
+                admit: { [policy = config.operations.accessPolicy(effectiveTenant: tenant), stores] claims in
                     await config.admits(
                         tenantId: claims.tenantId, objectId: claims.objectId, username: claims.username,
-                        policy: policy, bindings: SQLUsernameBindingStore(database: database))
+                        policy: policy, bindings: stores.usernameBindings)
                 }),
             sendConfirmations: SendConfirmations(publicURL: config.publicURL))
         do {

@@ -34,8 +34,8 @@ public enum KeysAdmin {
         let previous = keyring.primary.id
         let id = keyring.rotate()
         try KeyringFile.write(keyring, to: path)
-        try await withStore(config, logger) { database in
-            await AuditLog(store: SQLAuditStore(database: database), logger: logger).record(
+        try await CommandRoot.withStores(config: config, logger: logger) { stores in
+            await AuditLog(store: stores.audit, logger: logger).record(
                 AuditEvent("keys.rotate", details: ["primary": "\(id)", "previous": "\(previous)"]))
         }
         return id
@@ -53,10 +53,10 @@ public enum KeysAdmin {
     /// `keys status`.
     public static func status(config: GraphGateConfig, logger: Logger) async throws -> [KeyLine] {
         let keyring = try loadKeyring(config)
-        let usage = try await withStore(config, logger) { database in
+        let usage = try await CommandRoot.withStores(config: config, logger: logger) { stores in
             try await KeyMaintenance(
-                database: database, keyring: keyring,
-                audit: AuditLog(store: SQLAuditStore(database: database), logger: logger),
+                blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: keyring,
+                audit: AuditLog(store: stores.audit, logger: logger),
                 logger: logger
             ).usage()
         }
@@ -86,10 +86,10 @@ public enum KeysAdmin {
         progress: @escaping @Sendable (KeyMaintenance.RewrapReport) async -> Void
     ) async throws -> KeyMaintenance.RewrapReport {
         let keyring = try loadKeyring(config)
-        return try await withStore(config, logger) { database in
+        return try await CommandRoot.withStores(config: config, logger: logger) { stores in
             try await KeyMaintenance(
-                database: database, keyring: keyring,
-                audit: AuditLog(store: SQLAuditStore(database: database), logger: logger),
+                blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: keyring,
+                audit: AuditLog(store: stores.audit, logger: logger),
                 logger: logger
             ).rewrap(batchSize: batchSize, progress: progress)
         }
@@ -102,10 +102,12 @@ public enum KeysAdmin {
         var keyring = try KeyringFile.load(from: path)
         try keyring.disable(id: id)
         let disabled = keyring
-        let inUse = try await withStore(config, logger) { database in
-            let audit = AuditLog(store: SQLAuditStore(database: database), logger: logger)
-            let usage = try await KeyMaintenance(database: database, keyring: disabled, audit: audit, logger: logger)
-                .usage()
+        let inUse = try await CommandRoot.withStores(config: config, logger: logger) { stores in
+            let audit = AuditLog(store: stores.audit, logger: logger)
+            let usage = try await KeyMaintenance(
+                blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: disabled, audit: audit,
+                logger: logger
+            ).usage()
             let count = usage[id]?.total ?? 0
             if count > 0 && !force { return count }
             await audit.record(
@@ -124,16 +126,5 @@ public enum KeysAdmin {
     static func loadKeyring(_ config: GraphGateConfig) throws -> Keyring {
         if let value = config.keyringKey, !value.isEmpty { return try Keyring(environmentValue: value) }
         return try KeyringFile.load(from: keyringPath(config))
-    }
-
-    static func withStore<R: Sendable>(
-        _ config: GraphGateConfig, _ logger: Logger, _ body: @escaping @Sendable (Database) async throws -> R
-    ) async throws -> R {
-        let database = try await Database.open(config.database, logger: logger)
-        return try await database.withRunning {
-            try await database.checkReachable()
-            try await Migrator(database: database).migrate(logger: logger)
-            return try await body(database)
-        }
     }
 }

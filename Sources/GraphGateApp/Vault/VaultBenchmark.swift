@@ -73,10 +73,14 @@ public enum VaultBenchmark {
             httpClient: http, authority: url, tenant: SandboxConfiguration.tenantId,
             clientId: SandboxConfiguration.clientId,
             clientSecret: SandboxConfiguration.clientSecret, logger: logger)
-        let users = SQLUserStore(database: database)
-        let audit = NullAudit()
-        let vault = TokenVault(
-            database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+        let stores = Stores(database: database)
+        /// A vault instance with its own cache and single-flight, over the same stores.
+        func makeVault() -> TokenVault {
+            TokenVault(
+                users: stores.users, blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: keyring,
+                identity: identity, audit: NullAudit(), logger: logger)
+        }
+        let vault = makeVault()
         let signedIn = try await BenchBrowser(http: http, base: url.absoluteString).signIn(vault: vault)
         let provider = try await vault.tokenProvider(userId: signedIn.user.id, accountLabel: nil)
 
@@ -87,8 +91,7 @@ public enum VaultBenchmark {
         let coldCount = min(operations, 2_000)
         start = ContinuousClock.now
         for _ in 0..<coldCount {
-            let fresh = TokenVault(
-                database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+            let fresh = makeVault()
             _ = try await fresh.tokenProvider(userId: signedIn.user.id, accountLabel: nil).accessToken(
                 forceRefresh: false)
         }
@@ -103,8 +106,7 @@ public enum VaultBenchmark {
                     "UPDATE token_blobs SET expires_at = 0 WHERE account_id = \(bind: signedIn.account.id) AND kind = 'access'"
                 ).run()
             }
-            let fresh = TokenVault(
-                database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+            let fresh = makeVault()
             let p = try await fresh.tokenProvider(userId: signedIn.user.id, accountLabel: nil)
             let begin = ContinuousClock.now
             _ = try await p.accessToken(forceRefresh: false)
@@ -123,8 +125,7 @@ public enum VaultBenchmark {
                 "UPDATE token_blobs SET expires_at = 0 WHERE account_id = \(bind: signedIn.account.id) AND kind = 'access'"
             ).run()
         }
-        let fresh = TokenVault(
-            database: database, users: users, keyring: keyring, identity: identity, audit: audit, logger: logger)
+        let fresh = makeVault()
         let shared = try await fresh.tokenProvider(userId: signedIn.user.id, accountLabel: nil)
         start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -42,22 +42,22 @@ struct AccountData: Sendable {
     static let eventsShown = 25
     static let eventsScanned = 200
 
-    /// Loads the user's data. `eventLimit` bounds the audit rows read (the download reads more).
+    /// Loads the user's data: OAuth rows through the authorization server, the rest through the stores.
+    /// `eventLimit` bounds the audit rows read (the download reads more).
     static func load(
-        user: User, access: MCPAccess, components: AppComponents, eventLimit: Int = eventsScanned
+        user: User, access: MCPAccess, users: any UserStore, store: any AccountDataStore, auditLog: any AuditStore,
+        eventLimit: Int = eventsScanned
     ) async throws -> AccountData {
-        let oauth = SQLOAuthStore(database: components.database)
-        let store = SQLAccountDataStore(database: components.database)
-        let users = components.users
+        let authorization = access.authorization
         let accounts = try await users.accounts(userId: user.id)
-        let allGrants = try await oauth.grants(userId: user.id, includeRevoked: true)
-        let consents = try await oauth.consents(userId: user.id)
+        let allGrants = try await authorization.grants(userId: user.id, includeRevoked: true)
+        let consents = try await authorization.consents(userId: user.id)
         let lastToken = try await store.lastTokenIssued(userId: user.id)
         let lastActivity = try await store.lastClientActivity(userId: user.id, window: 5_000)
         let settings = access.authorization.settings
         let sessions = try await store.browserSessions(
             userId: user.id, now: Timestamp.now, idleTimeout: settings.browserSessionIdleTimeout)
-        let events = try await components.security.auditStore.recent(userId: user.id, limit: eventLimit)
+        let events = try await auditLog.recent(userId: user.id, limit: eventLimit)
         let block = try await users.activeBlock(subject: Block.userSubject(user.id))
 
         var live: [String: Int] = [:]
@@ -65,7 +65,7 @@ struct AccountData: Sendable {
 
         let active = allGrants.filter { $0.revokedAt == nil }
         let mentioned = allGrants.map(\.clientId) + consents.map(\.clientId) + events.compactMap(\.clientId)
-        let clientRecords = try await oauth.clients(ids: mentioned).sorted { $0.createdAt < $1.createdAt }
+        let clientRecords = try await authorization.clients(ids: mentioned).sorted { $0.createdAt < $1.createdAt }
         let records = Dictionary(clientRecords.map { ($0.clientId, $0) }, uniquingKeysWith: { a, _ in a })
 
         var order: [String] = []

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import SecurityOps
 import Storage
+import TokenVault
 
 /// The account page and its actions, for the user of the browser session (never anyone else: every action
 /// works on the session's user id only):
@@ -18,7 +19,11 @@ import Storage
 /// Every POST needs the session and a CSRF token for its own purpose; otherwise it changes nothing and answers
 /// 401 or 403. The rate limits are the middleware's (per IP, and the login budget for `/account/…`).
 struct AccountPageRoutes {
-    let components: AppComponents
+    let config: GraphGateConfig
+    let users: any UserStore
+    let accountData: any AccountDataStore
+    let auditLog: any AuditStore
+    let vault: TokenVault
     let access: MCPAccess
 
     var browser: BrowserSessions { access.authorization.sessions }
@@ -48,7 +53,7 @@ struct AccountPageRoutes {
     func signedIn(_ request: Request) async throws -> SignedIn? {
         guard let cookie = request.cookies[browser.cookieName]?.value,
             let session = try await browser.resolve(cookie),
-            let user = try await components.users.user(id: session.userId)
+            let user = try await users.user(id: session.userId)
         else { return nil }
         return SignedIn(cookie: cookie, session: session, user: user)
     }
@@ -58,13 +63,14 @@ struct AccountPageRoutes {
     func page(_ request: Request, _ context: GraphGateRequestContext) async -> Response {
         do {
             guard let signed = try await signedIn(request) else { return AccountPage.signIn() }
-            let data = try await AccountData.load(user: signed.user, access: access, components: components)
+            let data = try await AccountData.load(
+                user: signed.user, access: access, users: users, store: accountData, auditLog: auditLog)
             let done = FormParameters.query(of: request).flatMap { FormParameters.first("done", in: $0) }
             return AccountPage.render(
                 AccountPage.Context(
                     data: data, cookie: signed.cookie, currentSessionHash: signed.session.idHash,
-                    readOnly: components.config.readOnly,
-                    retentionDays: components.config.operations.auditRetentionDays,
+                    readOnly: config.readOnly,
+                    retentionDays: config.operations.auditRetentionDays,
                     flash: done.flatMap { Self.flashes[$0] }))
         } catch {
             return unavailable(context, error)
@@ -91,8 +97,7 @@ struct AccountPageRoutes {
         do {
             let userId = signed.user.id
             let grants = try await access.authorization.grants(userId: userId)
-            let consent = try await SQLOAuthStore(database: components.database).consent(
-                userId: userId, clientId: clientId)
+            let consent = try await access.authorization.consent(userId: userId, clientId: clientId)
             guard grants.contains(where: { $0.clientId == clientId }) || consent != nil else {
                 await access.audit.record(
                     AuditEvent(
@@ -121,7 +126,7 @@ struct AccountPageRoutes {
 
     func signOutEverywhere(_ signed: SignedIn, _ context: GraphGateRequestContext) async -> Response {
         do {
-            try await SQLBrowserSessionStore(database: components.database).deleteSessions(userId: signed.user.id)
+            try await browser.closeAll(userId: signed.user.id)
         } catch {
             return unavailable(context, error)
         }
@@ -145,7 +150,8 @@ struct AccountPageRoutes {
         let json: Data
         do {
             let data = try await AccountData.load(
-                user: signed.user, access: access, components: components, eventLimit: Self.exportEventLimit)
+                user: signed.user, access: access, users: users, store: accountData, auditLog: auditLog,
+                eventLimit: Self.exportEventLimit)
             json = data.exportJSON()
         } catch {
             return unavailable(context, error)
@@ -175,7 +181,7 @@ struct AccountPageRoutes {
         }
         do {
             // A block belongs to the administrator: erasing the user would lift it, so they decide.
-            if try await components.users.activeBlock(subject: Block.userSubject(userId)) != nil {
+            if try await users.activeBlock(subject: Block.userSubject(userId)) != nil {
                 await access.audit.record(
                     AuditEvent(
                         "account.delete", outcome: .denied, userId: userId, sourceIP: context.sourceIP,
@@ -188,13 +194,13 @@ struct AccountPageRoutes {
             }
             // Microsoft's tokens first (retrying is possible while still signed in), then every grant, browser
             // and MCP session, then the rows.
-            let accounts = try await components.users.accounts(userId: userId)
+            let accounts = try await users.accounts(userId: userId)
             for account in accounts {
-                try await components.vault.revoke(userId: userId, accountId: account.id, by: "user")
+                try await vault.revoke(userId: userId, accountId: account.id, by: "user")
             }
             let grants = try await access.authorization.revokeAll(
                 userId: userId, reason: "user_deleted_data", actor: "user")
-            try await SQLAccountDataStore(database: components.database).eraseUser(id: userId, now: Timestamp.now)
+            try await accountData.eraseUser(id: userId, now: Timestamp.now)
             await access.audit.record(
                 AuditEvent(
                     "account.delete", userId: userId, sourceIP: context.sourceIP,
@@ -202,7 +208,7 @@ struct AccountPageRoutes {
         } catch {
             return unavailable(context, error)
         }
-        let days = components.config.operations.auditRetentionDays
+        let days = config.operations.auditRetentionDays
         var response = WebPage.message(
             title: "Your data was deleted",
             message: "graphgate no longer holds your Microsoft tokens, linked account, assistants' access or "

@@ -20,14 +20,25 @@ import TokenVault
 /// with the acting admin (`web:<user id>`). No session: a sign-in offer (401). Not an admin: 403, audited as
 /// `admin.access` denied.
 struct AdminRoutes {
-    let components: AppComponents
-    let access: MCPAccess
+    let config: GraphGateConfig
+    let users: any UserStore
+    let bindings: any UsernameBindingStore
+    let alerts: any AlertStore
+    /// The audit log's rows (read); `audit` is where this page records.
+    let auditLog: any AuditStore
+    let audit: any AuditRecorder
+    /// The keyring of this process and the stored envelopes, for the keys table.
+    let keys: KeyMaintenance
     let incidents: IncidentResponder
+    /// Browser sessions (who is asking) and the users' grants.
+    let authorization: AuthorizationServer
 
     /// Users listed on the page (the `admin` command reaches the rest).
     static let userLimit = 200
     static let eventLimit = 50
     static let alertLimit = 50
+    /// A user's newest audit rows looked at for "last seen".
+    static let activityWindow = 10
     /// How far back alerts and counters go.
     static let recentWindow: Int64 = 86_400
     /// Audit events shown as security events: every event of these kinds…
@@ -40,17 +51,7 @@ struct AdminRoutes {
     ]
     static let pagePurpose = "admin"
 
-    init(components: AppComponents, access: MCPAccess) {
-        self.components = components
-        self.access = access
-        incidents = components.security.incidents(
-            revoker: access,
-            eraser: VaultTokenEraser(users: components.users, blobs: SQLTokenBlobStore(database: components.database)),
-            lister: access)
-    }
-
-    var browser: BrowserSessions { access.authorization.sessions }
-    var audit: any AuditRecorder { components.security.recorder }
+    var browser: BrowserSessions { authorization.sessions }
 
     func add(to router: Router<GraphGateRequestContext>) {
         router.get("admin") { request, context in await page(request, context) }
@@ -69,18 +70,15 @@ struct AdminRoutes {
         do {
             guard let cookie = request.cookies[browser.cookieName]?.value,
                 let session = try await browser.resolve(cookie),
-                let user = try await components.users.user(id: session.userId)
+                let user = try await users.user(id: session.userId)
             else { return .refused(AdminPage.signInOffer()) }
-            if try await components.users.activeBlock(subject: Block.userSubject(user.id)) != nil {
+            if try await users.activeBlock(subject: Block.userSubject(user.id)) != nil {
                 return .refused(
                     WebPage.message(
                         title: "Access blocked", message: "Your account is blocked on this graphgate server.",
                         status: .forbidden))
             }
-            guard
-                try await components.config.isAdmin(
-                    user, bindings: SQLUsernameBindingStore(database: components.database))
-            else {
+            guard try await config.isAdmin(user, bindings: bindings) else {
                 await audit.record(
                     AuditEvent(
                         "admin.access", outcome: .denied, userId: user.id, sourceIP: context.sourceIP,
@@ -120,24 +118,26 @@ struct AdminRoutes {
         }
     }
 
+    /// Everything the page shows, in a fixed number of reads whatever the number of users (one per kind).
     func overview(admin: User, cookie: String) async throws -> AdminPage.Overview {
         let now = Timestamp.now
-        let listed = try await components.users.allUsers(limit: Self.userLimit + 1)
-        let users = Array(listed.prefix(Self.userLimit))
-        var names = Dictionary(users.map { ($0.id, $0.username) }) { first, _ in first }
-        let blocks = try await components.users.activeBlocks()
+        let listed = try await users.allUsers(limit: Self.userLimit + 1)
+        let shown = Array(listed.prefix(Self.userLimit))
+        let ids = shown.map(\.id)
+        var names = Dictionary(shown.map { ($0.id, $0.username) }) { first, _ in first }
+        let blocks = try await users.activeBlocks()
         let userBlocks = Dictionary(blocks.map { ($0.subject, $0) }) { first, _ in first }
-        let auditStore = components.security.auditStore
+        let accountsByUser = Dictionary(grouping: try await users.accounts(userIds: ids), by: \.userId)
+        let grantsByUser = try await authorization.activeGrants(userIds: ids)
+        // Admin actions and alerts name the user too, but are not the user being seen.
+        let activity = try await auditLog.lastActivity(
+            userIds: ids, window: Self.activityWindow, excludingPrefixes: ["admin.", "security."])
 
         var rows: [AdminPage.UserRow] = []
-        for user in users {
-            let accounts = try await components.users.accounts(userId: user.id)
-            let grants = try await access.authorization.grants(userId: user.id)
-            // Admin actions and alerts name the user too, but are not the user being seen.
-            let activity = try await auditStore.recent(userId: user.id, limit: 10).first {
-                !$0.eventType.hasPrefix("admin.") && !$0.eventType.hasPrefix("security.")
-            }
-            let lastSeen = max(user.lastLoginAt, activity?.at ?? 0)
+        for user in shown {
+            let accounts = accountsByUser[user.id] ?? []
+            let grants = grantsByUser[user.id] ?? []
+            let lastSeen = max(user.lastLoginAt, activity[user.id] ?? 0)
             let status: String
             let block = userBlocks[Block.userSubject(user.id)]
             if let block {
@@ -157,11 +157,10 @@ struct AdminRoutes {
                     clients: Set(grants.map(\.clientId)).count, isSelf: user.id == admin.id))
         }
 
-        let alerts = try await SQLAlertStore(database: components.database).recentAlerts(limit: Self.alertLimit)
+        let alerts = try await self.alerts.recentAlerts(limit: Self.alertLimit)
             .filter { $0.firedAt >= now - Self.recentWindow }
-        let totals = try await SQLAlertStore(database: components.database).counterTotals(
-            since: now - Self.recentWindow)
-        let events = try await auditStore.recent(
+        let totals = try await self.alerts.counterTotals(since: now - Self.recentWindow)
+        let events = try await auditLog.recent(
             typePrefixes: Self.securityTypePrefixes, failedTypes: Self.securityFailureTypes, limit: Self.eventLimit)
 
         // Names of users the page mentions beyond the listed ones.
@@ -169,9 +168,8 @@ struct AdminRoutes {
             blocks.compactMap { Self.userId(subject: $0.subject) }
             + alerts.compactMap { Self.userId(subject: $0.subject) }
             + events.compactMap(\.userId)
-        for id in Set(mentioned) where names[id] == nil {
-            names[id] = try await components.users.user(id: id)?.username ?? id
-        }
+        let unnamed = Set(mentioned).filter { names[$0] == nil }
+        for user in try await users.users(ids: Array(unnamed)) { names[user.id] = user.username }
         func subject(_ text: String) -> String {
             if let id = Self.userId(subject: text) { return "user " + (names[id] ?? id) }
             if text.hasPrefix("ip:") { return "address " + text.dropFirst("ip:".count) }
@@ -179,14 +177,12 @@ struct AdminRoutes {
             return text
         }
 
-        let keyring = components.vault.envelope.keyring
-        let usage = try await KeyMaintenance(
-            database: components.database, keyring: keyring, audit: audit, logger: components.logger
-        ).usage()
+        let keyring = keys.keyring
+        let usage = try await keys.usage()
         let primary = keyring.primary
 
         return AdminPage.Overview(
-            adminName: admin.displayName, adminUsername: admin.username, sandbox: components.config.sandbox,
+            adminName: admin.displayName, adminUsername: admin.username, sandbox: config.sandbox,
             csrf: BrowserSessions.csrfToken(session: cookie, purpose: Self.pagePurpose), users: rows,
             usersTruncated: listed.count > Self.userLimit,
             blocked: blocks.map {

@@ -15,11 +15,10 @@ import Storage
 ///   hash, expiry; nothing of the message) so the assistant's identical retry sends once. Declining records
 ///   nothing. Without the session or the CSRF token nothing is recorded.
 struct SendConfirmationRoutes {
-    let components: AppComponents
-    let access: MCPAccess
-
-    var confirmations: SendConfirmations { components.sendConfirmations }
-    var browser: BrowserSessions { access.authorization.sessions }
+    let users: any UserStore
+    let confirmations: SendConfirmations
+    let browser: BrowserSessions
+    let audit: any AuditRecorder
 
     static let template = try! MustacheTemplate(
         string: WebPage.layout + """
@@ -83,7 +82,7 @@ struct SendConfirmationRoutes {
             ]
             let token = FormParameters.first("csrf", in: form)
             guard BrowserSessions.verifyCSRF(token, session: cookie, purpose: Self.purpose(message)) else {
-                await access.audit.record(
+                await audit.record(
                     AuditEvent(
                         "mail.confirmation", outcome: .denied, userId: user.id, sourceIP: context.sourceIP,
                         details: details.merging(["reason": token == nil ? "csrf_missing" : "csrf_mismatch"]) { $1 }))
@@ -93,7 +92,7 @@ struct SendConfirmationRoutes {
                     hint: "Open the link your assistant gave you again.", status: .forbidden)
             }
             guard FormParameters.first("decision", in: form) == "confirm" else {
-                await access.audit.record(
+                await audit.record(
                     AuditEvent(
                         "mail.confirmation", outcome: .denied, userId: user.id, sourceIP: context.sourceIP,
                         details: details.merging(["reason": "declined"]) { $1 }))
@@ -102,7 +101,7 @@ struct SendConfirmationRoutes {
                     hint: "Tell your assistant not to send it.", status: .ok)
             }
             confirmations.confirm(message, now: Timestamp.now)
-            await access.audit.record(
+            await audit.record(
                 AuditEvent("mail.confirmation", userId: user.id, sourceIP: context.sourceIP, details: details))
             return WebPage.message(
                 title: "Confirmed",
@@ -125,14 +124,14 @@ struct SendConfirmationRoutes {
         do {
             guard let cookie = request.cookies[browser.cookieName]?.value,
                 let session = try await browser.resolve(cookie),
-                let user = try await components.users.user(id: session.userId)
+                let user = try await users.user(id: session.userId)
             else {
                 return WebPage.message(
                     title: "Sign in first", message: "Sign in to graphgate in this browser, then open this link again.",
                     hint: "Open your account page (/account) to sign in. Nothing was sent.", status: .unauthorized)
             }
             guard session.userId == message.userId else {
-                await access.audit.record(
+                await audit.record(
                     AuditEvent(
                         "mail.confirmation", outcome: .denied, userId: session.userId, sourceIP: context.sourceIP,
                         details: ["reason": "other_user"]))

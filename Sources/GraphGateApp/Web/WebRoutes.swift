@@ -1,22 +1,24 @@
 import Authorization
 import Hummingbird
+import Storage
 
 /// The user pages. `/` explains the server and shows the MCP URL with client snippets; when the browser has a
 /// graphgate session it greets the user by name.
 struct WebRoutes {
-    let components: AppComponents
+    let config: GraphGateConfig
+    let users: any UserStore
     let browser: BrowserSessions
 
     func add(to router: Router<GraphGateRequestContext>) {
         router.get("/") { request, _ -> Response in
             var displayName: String?
             if let session = try? await browser.resolve(request.cookies[browser.cookieName]?.value),
-                let user = try? await components.users.user(id: session.userId)
+                let user = try? await users.user(id: session.userId)
             {
                 displayName = user.displayName
             }
             return HomePage.render(
-                mcpURL: components.config.mcpResource, sandbox: components.config.sandbox, displayName: displayName)
+                mcpURL: config.mcpResource, sandbox: config.sandbox, displayName: displayName)
         }
     }
 }

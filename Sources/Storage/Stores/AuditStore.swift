@@ -22,6 +22,12 @@ public protocol AuditStore: Sendable {
     /// `failedTypes` with an outcome other than success; newest first.
     func recent(typePrefixes: [String], failedTypes: [String], limit: Int) async throws(StorageError) -> [AuditRow]
     /// The row count and the highest seq present.
+    /// For each user of `userIds`: the time of the newest row, among that user's `window` newest rows, whose type
+    /// starts with none of `excludingPrefixes`. One query; unknown users and users without such a row are left
+    /// out.
+    func lastActivity(
+        userIds: [String], window: Int, excludingPrefixes: [String]
+    ) async throws(StorageError) -> [String: Int64]
     func stats() async throws(StorageError) -> (count: Int64, maxSeq: Int64)
 
     /// Where the chain starts when retention removed its oldest rows: the (seq, hash) of the last removed row,
@@ -137,6 +143,34 @@ public struct SQLAuditStore: AuditStore {
             }
             sql.appendInterpolation(" ORDER BY seq DESC LIMIT \(bind: limit)" as SQLQueryString)
             return try await db.raw(sql).all().map(Self.row)
+        }
+    }
+
+    public func lastActivity(
+        userIds: [String], window: Int, excludingPrefixes: [String]
+    ) async throws(StorageError) -> [String: Int64] {
+        guard !userIds.isEmpty, window > 0 else { return [:] }
+        return try await database.read { db in
+            // Per user, two short walks down the (user_id, seq) index: the seq of the user's window-th newest row,
+            // then the newest row from there on that is not excluded. Never a scan of a user's whole history.
+            var sql: SQLQueryString = """
+                SELECT u.id AS user_id, (SELECT a.at FROM audit_log a WHERE a.user_id = u.id
+                AND a.seq >= COALESCE((SELECT b.seq FROM audit_log b WHERE b.user_id = u.id
+                ORDER BY b.seq DESC LIMIT 1 OFFSET \(bind: window - 1)), 0)
+                """
+            for prefix in excludingPrefixes {
+                sql.appendInterpolation(" AND a.event_type NOT LIKE \(bind: prefix + "%")" as SQLQueryString)
+            }
+            sql.appendInterpolation(
+                " ORDER BY a.seq DESC LIMIT 1) AS at FROM users u WHERE u.id IN (\(binds: Array(Set(userIds))))"
+                    as SQLQueryString)
+            var result: [String: Int64] = [:]
+            for row in try await db.raw(sql).all() {
+                if let at = try row.decode(column: "at", as: Int64?.self) {
+                    result[try row.decode(column: "user_id", as: String.self)] = at
+                }
+            }
+            return result
         }
     }
 

@@ -40,6 +40,8 @@ public protocol OAuthStore: Sendable {
     func insertGrant(_ grant: OAuthGrantRecord, code: OAuthCodeRecord) async throws(StorageError)
     func grant(id: String) async throws(StorageError) -> OAuthGrantRecord?
     func grants(userId: String, includeRevoked: Bool) async throws(StorageError) -> [OAuthGrantRecord]
+    /// The grants not revoked of all these users, in one query, oldest first.
+    func activeGrants(userIds: [String]) async throws(StorageError) -> [OAuthGrantRecord]
 
     /// Marks the code used and returns it; or reports it unknown or already used.
     func consumeCode(hash: String, now: Int64) async throws(StorageError) -> OAuthCodeConsumption
@@ -156,11 +158,11 @@ public struct SQLOAuthStore: OAuthStore {
     }
 
     public func clients(ids: [String]) async throws(StorageError) -> [OAuthClientRecord] {
-        var result: [OAuthClientRecord] = []
-        for id in Set(ids) {
-            if let client = try await client(id: id) { result.append(client) }
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            try await db.raw("SELECT * FROM oauth_clients WHERE client_id IN (\(binds: Array(Set(ids))))").all()
+                .map(Self.client)
         }
-        return result
     }
 
     // MARK: Pending authorizations
@@ -328,6 +330,18 @@ public struct SQLOAuthStore: OAuthStore {
         try await database.read { db in
             try await db.raw("SELECT * FROM oauth_grants WHERE user_id = \(bind: userId) ORDER BY created_at").all()
                 .map(Self.grant).filter { includeRevoked || $0.revokedAt == nil }
+        }
+    }
+
+    public func activeGrants(userIds: [String]) async throws(StorageError) -> [OAuthGrantRecord] {
+        guard !userIds.isEmpty else { return [] }
+        return try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM oauth_grants WHERE user_id IN (\(binds: Array(Set(userIds)))) AND revoked_at IS NULL
+                ORDER BY created_at
+                """
+            ).all().map(Self.grant)
         }
     }
 

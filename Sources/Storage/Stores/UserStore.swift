@@ -13,6 +13,8 @@ public protocol UserStore: Sendable {
     /// Finds users whose id, username or object id equals `reference` (for admin commands).
     func findUsers(matching reference: String) async throws(StorageError) -> [User]
     func allUsers(limit: Int) async throws(StorageError) -> [User]
+    /// The users with these ids, in one query (unknown ids are left out).
+    func users(ids: [String]) async throws(StorageError) -> [User]
     func deleteUser(id: String) async throws(StorageError)
 
     /// Creates or updates the account with this label for the user.
@@ -21,6 +23,8 @@ public protocol UserStore: Sendable {
     ) async throws(StorageError) -> LinkedAccount
     func account(id: String) async throws(StorageError) -> LinkedAccount?
     func accounts(userId: String) async throws(StorageError) -> [LinkedAccount]
+    /// The accounts of all these users, in one query, oldest first.
+    func accounts(userIds: [String]) async throws(StorageError) -> [LinkedAccount]
     func setAccountStatus(id: String, _ status: LinkedAccount.Status) async throws(StorageError)
     func setGrantedScopes(accountId: String, _ scopes: String) async throws(StorageError)
     func deleteAccount(id: String) async throws(StorageError)
@@ -96,6 +100,13 @@ public struct SQLUserStore: UserStore {
         }
     }
 
+    public func users(ids: [String]) async throws(StorageError) -> [User] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            try await db.raw("SELECT * FROM users WHERE id IN (\(binds: Array(Set(ids))))").all().map(Self.user)
+        }
+    }
+
     public func deleteUser(id: String) async throws(StorageError) {
         try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw("DELETE FROM users WHERE id = \(bind: id)").run()
@@ -138,6 +149,15 @@ public struct SQLUserStore: UserStore {
         try await database.read { db in
             try await db.raw("SELECT * FROM accounts WHERE user_id = \(bind: userId) ORDER BY created_at").all()
                 .map(Self.account)
+        }
+    }
+
+    public func accounts(userIds: [String]) async throws(StorageError) -> [LinkedAccount] {
+        guard !userIds.isEmpty else { return [] }
+        return try await database.read { db in
+            try await db.raw(
+                "SELECT * FROM accounts WHERE user_id IN (\(binds: Array(Set(userIds)))) ORDER BY created_at, id"
+            ).all().map(Self.account)
         }
     }
 

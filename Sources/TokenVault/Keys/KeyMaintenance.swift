@@ -11,12 +11,6 @@ public struct KeyMaintenance: Sendable {
     let audit: any AuditRecorder
     let logger: Logger
 
-    public init(database: Database, keyring: Keyring, audit: any AuditRecorder, logger: Logger) {
-        self.init(
-            blobs: SQLTokenBlobStore(database: database), pending: SQLPendingSignInStore(database: database),
-            keyring: keyring, audit: audit, logger: logger)
-    }
-
     public init(
         blobs: any TokenBlobStore, pending: any PendingSignInStore, keyring: Keyring, audit: any AuditRecorder,
         logger: Logger
