@@ -223,7 +223,12 @@ struct AuditShutdownSigningTests {
                         body: "{}")
                     #expect(refused.status == 401)  // audited as mcp.auth failure
                 }
-                let running = try await Self.heads(url)
+                // The batching audit writer stores those rows ~100 ms after the responses (later when loaded).
+                var running = try await Self.heads(url)
+                for _ in 0..<100 where running.head.seq < 3 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    running = try await Self.heads(url)
+                }
                 #expect(running.head.seq >= 3)
                 #expect((running.signed?.seq ?? 0) < running.head.seq, "nothing signed these events yet")
             }
