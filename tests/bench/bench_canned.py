@@ -197,7 +197,7 @@ def main():
             # wrk runs for a duration (a thread that stops early still waits for it), so the run lasts as long as
             # the measured 64-connection rate needs for about --rss-calls calls; the table names the calls made.
             rates = [g["rate"] for _, e, c, g, _ in rows if e == era and c == 64] or [g["rate"] for *_, g, _ in rows]
-            seconds = max(5, round(args.rss_calls / max(rates or [100.0]) * 1.05))
+            seconds = max(5, round(args.rss_calls / max(rates or [100.0]) * 1.25))
             result, cpu = measure([pid], lambda: wrk(gg_url, era, creds, 64, seconds))
             rss_run = (era, len(sessions), row("rss", result, cpu), canned.rss_kib(pid))
             print(f"RSS run: {result['requests']} calls through {len(sessions)} sessions: RSS {rss_run[3] / 1024:.0f} MiB",
