@@ -183,6 +183,21 @@ struct AuditChainTests {
             #expect((object?["details"] as? [String: String])?["refresh_token"] == Redactor.mask)
         }
     }
+
+    @Test("instances creating the audit key file at once all sign with the one key that stays on disk")
+    func concurrentKeyCreation() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gg-key-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("audit-signing.key").path
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<16 { group.addTask { try AuditSigningKey.load(path: path, create: true).id } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        let onDisk = try AuditSigningKey.load(path: path, create: false).id
+        #expect(ids.count == 16 && ids.allSatisfy { $0 == onDisk })
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(leftovers == ["audit-signing.key"], "no temporary files are left behind")
+    }
 }
 
 /// The signed head written when the server stops: it must cover the last event, and must never hang the stop.

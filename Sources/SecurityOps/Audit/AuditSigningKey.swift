@@ -34,10 +34,21 @@ public struct AuditSigningKey: Sendable {
             var generator = SystemRandomNumberGenerator()
             let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let text = Data(bytes).base64EncodedString() + "\n"
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            let url = URL(fileURLWithPath: path)
+            let directory = url.deletingLastPathComponent().path
             try? manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            guard manager.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            // Written aside, then linked into place: link(2) never replaces a file, so of two instances starting
+            // at once one creates the key and the other loads it (neither signs with a key that is then lost).
+            let temporary = directory + "/.\(url.lastPathComponent).\(UUID().uuidString).tmp"
+            guard
+                manager.createFile(
+                    atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
             else { throw .signingKey("cannot create \(path)") }
+            defer { unlink(temporary) }
+            guard link(temporary, path) == 0 else {
+                if errno == EEXIST { return try load(path: path, create: false) }
+                throw .signingKey("cannot create \(path)")
+            }
             return AuditSigningKey(rawKey: bytes)
         }
         guard let data = manager.contents(atPath: path) else { throw .signingKey("cannot read \(path)") }
