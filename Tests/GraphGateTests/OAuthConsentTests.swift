@@ -120,7 +120,9 @@ struct OAuthConsentTests {
             let box = try await Self.call(
                 mcp, token: tokens.access, tool: "list_messages", arguments: #"{"folder":"sentitems","page_size":50}"#)
             #expect(box.text.contains(subject), "\(box.text.prefix(300))")
-            let audit = try await Self.auditTypes(server)
+            let audit = try await AuditSettling.eventually({ try await Self.auditTypes(server) }) {
+                $0.contains { $0.type == "consent.microsoft" && $0.outcome == "success" }
+            }
             #expect(audit.contains { $0.type == "consent.microsoft" && $0.outcome == "success" })
         }
     }
@@ -191,13 +193,14 @@ struct OAuthConsentTests {
             let code = try await client.exchange(code: login.code, verifier: login.verifier)
             #expect(code.status == 400 && code.json["error"] as? String == "invalid_grant")
             #expect(code.json["access_token"] == nil)
-            let audit = try await Self.auditTypes(server)
-            #expect(
-                audit.contains {
-                    $0.type == "token.refresh" && $0.outcome != "success" && $0.details.contains("blocked")
-                })
-            #expect(
-                audit.contains { $0.type == "token.code" && $0.outcome != "success" && $0.details.contains("blocked") })
+            @Sendable func refused(_ type: String) -> ([(type: String, outcome: String, details: String)]) -> Bool {
+                { rows in rows.contains { $0.type == type && $0.outcome != "success" && $0.details.contains("blocked") } }
+            }
+            let audit = try await AuditSettling.eventually({ try await Self.auditTypes(server) }) {
+                refused("token.refresh")($0) && refused("token.code")($0)
+            }
+            #expect(refused("token.refresh")(audit))
+            #expect(refused("token.code")(audit))
         }
     }
 }

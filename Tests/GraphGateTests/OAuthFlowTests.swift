@@ -318,10 +318,15 @@ struct OAuthFlowTests {
             #expect(planted.body.contains("not started in this browser"))
             #expect(planted.location == nil)
             #expect(!planted.headers[canonicalForm: "set-cookie"].contains { $0.contains("gg_session=") })
-            let events = try await MCPHTTPTests.withStore(server) { database in
-                try await SQLAuditStore(database: database).recent(userId: nil, limit: 50)
+            let refusal: @Sendable ([AuditRow]) -> Bool = { events in
+                events.contains { $0.eventType == "login" && $0.details.contains("state_not_bound_to_browser") }
             }
-            #expect(events.contains { $0.eventType == "login" && $0.details.contains("state_not_bound_to_browser") })
+            let events = try await AuditSettling.eventually({
+                try await MCPHTTPTests.withStore(server) { database in
+                    try await SQLAuditStore(database: database).recent(userId: nil, limit: 50)
+                }
+            }, until: refusal)
+            #expect(refusal(events))
             // The browser that started the sign-in still finishes it (the refusal consumed nothing).
             let own = try await attacker.get(callback)
             #expect(own.status == 200 || own.status == 302 || own.status == 303)

@@ -222,7 +222,10 @@ struct OpsMetricsTests {
 
     /// The audit chain's last sequence number in the server's store.
     static func auditHead(_ server: TestServer) async throws -> Int64 {
-        try await MCPHTTPTests.withStore(server) { database in try await SQLAuditStore(database: database).head().seq }
+        try await MCPHTTPTests.withStore(server) { database in
+            try await AuditSettling.settled(database)
+            return try await SQLAuditStore(database: database).head().seq
+        }
     }
 
     static func scrape(_ server: TestServer) async throws -> PrometheusText {
