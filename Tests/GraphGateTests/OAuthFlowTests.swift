@@ -86,8 +86,7 @@ struct OAuthFlowTests {
             #expect((answer.json["expires_in"] as? Int).map { $0 > 0 && $0 <= 3600 } == true)
 
             // Nothing secret is stored in plaintext: scan every OAuth table for the raw values.
-            let database = try await Database.open(server.config.database, logger: .init(label: "test"))
-            let leaked = try await database.withRunning {
+            let leaked = try await MCPHTTPTests.withStore(server) { database in
                 try await database.read { db in
                     var found: [String] = []
                     for table in ["oauth_codes", "oauth_tokens", "oauth_pending_authorizations", "browser_sessions"] {

@@ -235,8 +235,8 @@ struct RateLimitTests {
     @Test("an automatic block refuses the address's unauthenticated traffic, not requests with a bearer")
     func automaticBlock() async throws {
         try await TestServer.with { server in
-            let database = try await Database.open(server.config.database, logger: Logger(label: "t"))
-            try await database.withRunning {
+            // Through the shared helper, which retries while the running server holds the write lock.
+            try await MCPHTTPTests.withStore(server) { database in
                 try await SQLUserStore(database: database).block(
                     Block(
                         subject: Block.ipSubject("127.0.0.1"), blockedUntil: Timestamp.now + 60,
@@ -256,8 +256,8 @@ struct RateLimitTests {
     @Test("a blocked IP gets 403 with a clear message on every path")
     func blockedIP() async throws {
         try await TestServer.with { server in
-            let database = try await Database.open(server.config.database, logger: Logger(label: "t"))
-            try await database.withRunning {
+            // Through the shared helper, which retries while the running server holds the write lock.
+            try await MCPHTTPTests.withStore(server) { database in
                 try await SQLUserStore(database: database).block(
                     Block(
                         subject: Block.ipSubject("127.0.0.1"), blockedUntil: Timestamp.now + 60, reason: "test",

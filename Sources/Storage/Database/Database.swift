@@ -62,8 +62,10 @@ public final class Database: Service, Sendable {
             do {
                 let connection = try await SQLiteConnection.open(storage: .file(path: url.path), logger: logger)
                 do {
+                    // The busy timeout first: the statements after it may wait for a lock another process
+                    // (the running server, for `graphgate admin`) holds.
                     for pragma in [
-                        "PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
+                        "PRAGMA busy_timeout=5000", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
                         "PRAGMA synchronous=NORMAL",
                     ] {
                         _ = try await connection.query(pragma)
