@@ -36,14 +36,10 @@ struct AdminPageTests {
         /// The admin page once its security events list `types`: those are audit rows, which the batching audit
         /// writer stores up to ~100 ms after the request that caused them (longer on a loaded machine).
         func adminPage(showing types: [String]) async throws -> OAuthBrowser.Page {
-            var page = try await adminPage()
-            for _ in 0..<100 {
+            try await AuditSettling.eventually(within: .seconds(10), { try await adminPage() }) { page in
                 let events = AdminPageTests.section("security-events", in: page.body)
-                if types.allSatisfy({ events.contains($0) }) { break }
-                try await Task.sleep(for: .milliseconds(100))
-                page = try await adminPage()
+                return types.allSatisfy { events.contains($0) }
             }
-            return page
         }
     }
 

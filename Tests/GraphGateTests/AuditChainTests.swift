@@ -239,11 +239,7 @@ struct AuditShutdownSigningTests {
                     #expect(refused.status == 401)  // audited as mcp.auth failure
                 }
                 // The batching audit writer stores those rows ~100 ms after the responses (later when loaded).
-                var running = try await Self.heads(url)
-                for _ in 0..<100 where running.head.seq < 3 {
-                    try await Task.sleep(for: .milliseconds(50))
-                    running = try await Self.heads(url)
-                }
+                let running = try await AuditSettling.eventually({ try await Self.heads(url) }) { $0.head.seq >= 3 }
                 #expect(running.head.seq >= 3)
                 #expect((running.signed?.seq ?? 0) < running.head.seq, "nothing signed these events yet")
             }

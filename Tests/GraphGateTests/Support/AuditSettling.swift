@@ -16,13 +16,13 @@ enum AuditSettling {
         }
     }
 
-    /// `read()` again every 50 ms until `done` holds for its result (at most 5 s); returns the last result, so the
-    /// caller's expectations still say what was missing.
+    /// `read()` again every 50 ms until `done` holds for its result (at most `limit`); returns the last result, so
+    /// the caller's expectations still say what was missing.
     static func eventually<T: Sendable>(
-        _ read: () async throws -> T, until done: (T) -> Bool
+        within limit: Duration = .seconds(5), _ read: () async throws -> T, until done: (T) -> Bool
     ) async throws -> T {
         var result = try await read()
-        for _ in 0..<100 where !done(result) {
+        for _ in 0..<Int(limit / .milliseconds(50)) where !done(result) {
             try await Task.sleep(for: .milliseconds(50))
             result = try await read()
         }
