@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Authorization",
             dependencies: [
-                "Storage", "SecurityOps",
+                "Storage", "SecurityOps", "JSONText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "TokenVault",
             dependencies: [
-                "Storage", "SecurityOps", "MicrosoftGraph",
+                "Storage", "SecurityOps", "MicrosoftGraph", "JSONText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -86,6 +86,7 @@ let package = Package(
         .target(
             name: "MicrosoftGraph",
             dependencies: [
+                "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -105,7 +106,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        // JSON string literals written one way (the audit chain hashes them); no dependencies.
+        // JSON text read and written one way (the audit chain hashes what it writes) and hex text; no dependencies.
         .target(name: "JSONText"),
         .target(
             name: "Storage",

@@ -1,4 +1,5 @@
 import Crypto
+import JSONText
 import Foundation
 
 /// Random, opaque secrets (tokens, codes, handles, cookies) and the SHA-256 hash under which they are stored.
@@ -23,7 +24,7 @@ public enum OpaqueSecret {
 
     /// Lower-case hex SHA-256 of the secret's UTF-8 bytes: the only form that is ever stored.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// Compares two strings in time that depends only on their lengths.

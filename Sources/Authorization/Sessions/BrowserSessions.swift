@@ -1,4 +1,5 @@
 import Crypto
+import JSONText
 import Foundation
 import Storage
 
@@ -91,7 +92,7 @@ public struct BrowserSessions: Sendable {
     /// sign-ins in several tabs each keep theirs.
     public func signInCookieName(state: String) -> String {
         let digest = SHA256.hash(data: Data(("gg-signin\u{0}" + state).utf8))
-        let suffix = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        let suffix = Hex.string(digest.prefix(8))
         return (settings.isHTTPS ? "__Host-" : "") + "gg_signin_" + suffix
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -41,9 +42,10 @@ struct RequestIDMiddleware: RouterMiddleware {
     }
 
     static func generate() -> String {
-        var bytes = [UInt8](repeating: 0, count: 12)
+        // 96 random bits from two draws (one per byte would be twelve trips to the kernel's generator).
         var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = generator.next() }
-        return bytes.map { String(format: "%02x", $0) }.joined()
+        let high: UInt64 = generator.next()
+        let low: UInt32 = generator.next()
+        return Hex.string(withUnsafeBytes(of: high) { Array($0) } + withUnsafeBytes(of: low) { Array($0) })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// Marks text that came from a mailbox as data: one random nonce per tool response, a begin and an end line
 /// that carry it, and the content scrubbed so it cannot forge either marker.
@@ -13,7 +14,8 @@ public struct UntrustedContent: Sendable {
 
     public static func makeNonce() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let random: UInt64 = generator.next()
+        return Hex.string(withUnsafeBytes(of: random) { $0.prefix(6) })
     }
 
     public var begin: String { "<<<MAILBOX DATA \(nonce) BEGIN>>>" }

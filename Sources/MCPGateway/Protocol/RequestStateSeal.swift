@@ -1,4 +1,5 @@
 import Crypto
+import JSONText
 import Foundation
 
 /// Seals and opens the `requestState` of a 2026-07-28 `InputRequiredResult` (AES-256-GCM), so a multi
@@ -22,7 +23,7 @@ struct RequestStateSeal: Sendable {
 
     /// SHA-256 (hex) of the arguments' canonical JSON (sorted keys), absent arguments as `{}`.
     static func argumentsHash(_ arguments: [String: Value]?) -> String {
-        SHA256.hash(data: JSONWriter.bytes(.object(arguments ?? [:]))).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: JSONWriter.bytes(.object(arguments ?? [:]))))
     }
 
     func seal(_ state: State) -> String {

@@ -1,4 +1,5 @@
 import Crypto
+import JSONText
 import Foundation
 import Logging
 import SecurityOps
@@ -143,6 +144,6 @@ public struct MCPSessionManager: Sendable {
     public func sessionCount(userId: String) async -> Int { await summaries(userId: userId).count }
 
     static func hash(_ id: String) -> String {
-        SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(id.utf8)))
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import JSONText
 import Foundation
 import Synchronization
 
@@ -28,14 +29,14 @@ public final class SendConfirmations: Sendable {
             self.kind = kind
             self.recipients = recipients.map { $0.lowercased() }.sorted()
             self.subject = subject
-            self.bodyHash = SHA256.hash(data: Data(body.utf8)).map { String(format: "%02x", $0) }.joined()
+            self.bodyHash = Hex.string(SHA256.hash(data: Data(body.utf8)))
             self.expiresAt = expiresAt
         }
 
         /// Identifies the exact message (not its expiry): the key of a recorded confirmation.
         public var hash: String {
             let canonical = [kind, recipients.joined(separator: ","), subject, bodyHash].joined(separator: "\n")
-            return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+            return Hex.string(SHA256.hash(data: Data(canonical.utf8)))
         }
     }
 

@@ -122,19 +122,19 @@ public struct GraphClient: Sendable {
         }
     }
 
-    /// Sends `request` and decodes the JSON answer.
-    public func json<T: Decodable>(_ request: GraphRequest, as type: T.Type = T.self) async throws -> T {
+    /// Sends `request` and reads the JSON answer into a Graph model.
+    public func json<T: GraphDecodable>(_ request: GraphRequest, as type: T.Type = T.self) async throws -> T {
         let response = try await send(request)
         do {
-            return try JSONDecoder().decode(T.self, from: response.body)
+            return try T.decode(json: response.body)
         } catch {
-            throw GraphError.invalidResponse(reason: "unexpected JSON for \(T.self)")
+            throw GraphError.invalidResponse(reason: "unexpected JSON for \(T.self): \(error)")
         }
     }
 
     /// One page of a collection. Its `nextLink` is already checked to point at this client's Graph and made
     /// relative, so it can be kept (in an opaque cursor) and given back to ``page(continuing:as:)``.
-    public func page<T: Decodable & Sendable>(
+    public func page<T: GraphDecodable>(
         _ request: GraphRequest, as type: T.Type = T.self
     ) async throws
         -> GraphPage<T>
@@ -145,7 +145,7 @@ public struct GraphClient: Sendable {
     }
 
     /// The page at a link returned in an earlier ``GraphPage/nextLink``.
-    public func page<T: Decodable & Sendable>(
+    public func page<T: GraphDecodable>(
         continuing link: String, prefer: [String] = [], as type: T.Type = T.self
     )
         async throws -> GraphPage<T>
@@ -158,7 +158,7 @@ public struct GraphClient: Sendable {
     }
 
     /// Follows `@odata.nextLink` until `maxItems` items or `maxPages` pages (a hard cap: never unbounded).
-    public func all<T: Decodable & Sendable>(
+    public func all<T: GraphDecodable>(
         _ request: GraphRequest, maxItems: Int = 1000, maxPages: Int = 10, as type: T.Type = T.self
     ) async throws -> [T] {
         var items: [T] = []

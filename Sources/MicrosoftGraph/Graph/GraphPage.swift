@@ -1,3 +1,5 @@
+import JSONText
+
 /// One page of a Graph collection: `value` and, when there is more, `@odata.nextLink`.
 public struct GraphPage<Item: Decodable & Sendable>: Decodable, Sendable {
     public var value: [Item]
@@ -7,5 +9,21 @@ public struct GraphPage<Item: Decodable & Sendable>: Decodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case value
         case nextLink = "@odata.nextLink"
+    }
+}
+
+extension GraphPage: GraphDecodable where Item: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        var value: [Item]?
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "value": value = try r.array(of: Item.self)
+            case "@odata.nextLink": nextLink = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+        guard let value else { throw r.missing("value") }
+        self.value = value
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import JSONText
 import Foundation
 import JWTKit
 
@@ -71,7 +72,7 @@ extension IdentityClient {
     }
 
     public static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {

@@ -1,4 +1,5 @@
 import Crypto
+import JSONText
 import Foundation
 
 /// A usable Microsoft access token of one account, as the coordinator hands it out and caches it in memory.
@@ -21,7 +22,7 @@ struct AccessGrant: Sendable {
     }
 
     static func fingerprint(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(token.utf8)).prefix(16))
     }
 
     /// Good to hand out without refreshing: outside the proactive margin, or inside it while a failed refresh

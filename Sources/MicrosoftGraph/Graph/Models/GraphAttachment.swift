@@ -1,3 +1,5 @@
+import JSONText
+
 /// Graph's `attachment` (file, item or reference attachment; `contentBytes` only when asked for).
 public struct GraphAttachment: Codable, Sendable {
     public var odataType: String?
@@ -24,4 +26,25 @@ public struct GraphAttachment: Codable, Sendable {
 
     /// Metadata only; never `contentBytes` in a list.
     public static let defaultSelect = "id,name,contentType,size,isInline,lastModifiedDateTime"
+}
+
+extension GraphAttachment: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        var id: String?
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "@odata.type": odataType = try r.optionalString()
+            case "id": id = try r.string()
+            case "name": name = try r.optionalString()
+            case "contentType": contentType = try r.optionalString()
+            case "size": size = try r.optionalInt()
+            case "isInline": isInline = try r.optionalBool()
+            case "lastModifiedDateTime": lastModifiedDateTime = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+        guard let id else { throw r.missing("id") }
+        self.id = id
+    }
 }

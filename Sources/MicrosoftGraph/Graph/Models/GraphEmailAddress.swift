@@ -1,3 +1,5 @@
+import JSONText
+
 /// Graph's `emailAddress`: a display name and an SMTP address.
 public struct GraphEmailAddress: Codable, Sendable, Equatable {
     public var name: String?
@@ -47,4 +49,70 @@ public struct GraphFollowupFlag: Codable, Sendable, Equatable {
     public var flagStatus: String?
 
     public init(flagStatus: String) { self.flagStatus = flagStatus }
+}
+
+extension GraphEmailAddress: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "name": name = try r.optionalString()
+            case "address": address = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+    }
+}
+
+extension GraphRecipient: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "emailAddress": emailAddress = try r.optional(GraphEmailAddress.self)
+            default: try r.skip()
+            }
+        }
+    }
+}
+
+extension GraphItemBody: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "contentType": contentType = try r.optionalString()
+            case "content": content = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+    }
+}
+
+extension GraphDateTimeTimeZone: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        var dateTime: String?
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "dateTime": dateTime = try r.string()
+            case "timeZone": timeZone = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+        guard let dateTime else { throw r.missing("dateTime") }
+        self.dateTime = dateTime
+    }
+}
+
+extension GraphFollowupFlag: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "flagStatus": flagStatus = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import JSONText
+
 /// Graph's `event` (the fields graphgate selects).
 public struct GraphEvent: Codable, Sendable {
     public struct Location: Codable, Sendable {
@@ -42,4 +44,84 @@ public struct GraphEvent: Codable, Sendable {
     public static let detailSelect =
         "id,subject,body,start,end,location,attendees,organizer,isAllDay,isCancelled,isOnlineMeeting,"
         + "responseStatus,showAs,webLink"
+}
+
+extension GraphEvent.Location: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "displayName": displayName = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+    }
+}
+
+extension GraphEvent.ResponseStatus: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "response": response = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+    }
+}
+
+extension GraphEvent.Attendee: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "emailAddress": emailAddress = try r.optional(GraphEmailAddress.self)
+            case "type": type = try r.optionalString()
+            case "status": status = try r.optional(GraphEvent.ResponseStatus.self)
+            default: try r.skip()
+            }
+        }
+    }
+}
+
+extension GraphEvent.OnlineMeeting: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "joinUrl": joinUrl = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+    }
+}
+
+extension GraphEvent: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        var id: String?
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "id": id = try r.string()
+            case "subject": subject = try r.optionalString()
+            case "bodyPreview": bodyPreview = try r.optionalString()
+            case "body": body = try r.optional(GraphItemBody.self)
+            case "start": start = try r.optional(GraphDateTimeTimeZone.self)
+            case "end": end = try r.optional(GraphDateTimeTimeZone.self)
+            case "location": location = try r.optional(Location.self)
+            case "attendees": attendees = try r.optionalArray(of: Attendee.self)
+            case "organizer": organizer = try r.optional(GraphRecipient.self)
+            case "isAllDay": isAllDay = try r.optionalBool()
+            case "isCancelled": isCancelled = try r.optionalBool()
+            case "isOnlineMeeting": isOnlineMeeting = try r.optionalBool()
+            case "onlineMeeting": onlineMeeting = try r.optional(OnlineMeeting.self)
+            case "responseStatus": responseStatus = try r.optional(ResponseStatus.self)
+            case "showAs": showAs = try r.optionalString()
+            case "webLink": webLink = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+        guard let id else { throw r.missing("id") }
+        self.id = id
+    }
 }

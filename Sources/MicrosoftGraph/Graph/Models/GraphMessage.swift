@@ -1,3 +1,5 @@
+import JSONText
+
 /// Graph's `message` (the fields graphgate selects).
 public struct GraphMessage: Codable, Sendable {
     public var id: String
@@ -30,4 +32,40 @@ public struct GraphMessage: Codable, Sendable {
     public static let detailSelect =
         "id,subject,body,from,sender,toRecipients,ccRecipients,bccRecipients,replyTo,receivedDateTime,sentDateTime,"
         + "hasAttachments,importance,isRead,isDraft,flag,categories,parentFolderId,conversationId,internetMessageId,webLink"
+}
+
+extension GraphMessage: GraphDecodable {
+    public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        var id: String?
+        try r.beginObject()
+        while let member = try r.nextMember() {
+            switch member {
+            case "id": id = try r.string()
+            case "subject": subject = try r.optionalString()
+            case "bodyPreview": bodyPreview = try r.optionalString()
+            case "body": body = try r.optional(GraphItemBody.self)
+            case "from": from = try r.optional(GraphRecipient.self)
+            case "sender": sender = try r.optional(GraphRecipient.self)
+            case "toRecipients": toRecipients = try r.optionalArray(of: GraphRecipient.self)
+            case "ccRecipients": ccRecipients = try r.optionalArray(of: GraphRecipient.self)
+            case "bccRecipients": bccRecipients = try r.optionalArray(of: GraphRecipient.self)
+            case "replyTo": replyTo = try r.optionalArray(of: GraphRecipient.self)
+            case "receivedDateTime": receivedDateTime = try r.optionalString()
+            case "sentDateTime": sentDateTime = try r.optionalString()
+            case "hasAttachments": hasAttachments = try r.optionalBool()
+            case "importance": importance = try r.optionalString()
+            case "isRead": isRead = try r.optionalBool()
+            case "isDraft": isDraft = try r.optionalBool()
+            case "flag": flag = try r.optional(GraphFollowupFlag.self)
+            case "categories": categories = try r.optionalStrings()
+            case "parentFolderId": parentFolderId = try r.optionalString()
+            case "conversationId": conversationId = try r.optionalString()
+            case "internetMessageId": internetMessageId = try r.optionalString()
+            case "webLink": webLink = try r.optionalString()
+            default: try r.skip()
+            }
+        }
+        guard let id else { throw r.missing("id") }
+        self.id = id
+    }
 }

@@ -1,0 +1,180 @@
+import Foundation
+import JSONText
+import MCPGateway
+import MicrosoftGraph
+import Testing
+
+/// The one JSON tokenizer (``JSONReader``): what it accepts and refuses, with Foundation's parser as the oracle for
+/// the documents both must agree on, and its `skip()` checked as strictly as reading.
+@Suite("JSON reader")
+struct JSONReaderTests {
+    static let valid: [String] = [
+        #"{}"#, #"[]"#, #"{"a":{},"b":[],"c":[{}],"d":[[]]}"#, #" [ 1 , -0 , 2.5e-3 , true , false , null ] "#,
+        #"{"s":"\u00e9\ud83d\ude00\n\"\\\/"}"#, #""text""#, "0", "-12", "1E+2", #"{"a":[1,{"b":[2,3]}]}"#,
+    ]
+    static let invalid: [String] = [
+        "", "[", "{", #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, "[1,]", "[,1]", "[1 2]", #"{"a":1 "b":2}"#, "{,}",
+        "01", "-", "1.", ".5", "1e", "+1", "tru", "nul", #""\x""#, #""\ud800""#, #""\udc00x""#, "\"a\u{1}\"",
+        #""unterminated"#, "[1]]", "{} {}", "[1],", "NaN", "\u{FEFF}[]",
+    ]
+
+    @Test("accepts what Foundation accepts, and skipping reads the same bytes", arguments: valid)
+    func accepts(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        _ = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)
+        _ = try JSONParser.parse(bytes)
+        try JSONReader.read(bytes) { (reader: inout JSONReader) throws(JSONReader.Failure) in
+            try reader.skip()
+            try reader.finish()
+        }
+    }
+
+    @Test("refuses malformed documents, reading or skipping, with an offset", arguments: invalid)
+    func refuses(_ text: String) {
+        let bytes = Array(text.utf8)
+        #expect(throws: JSONReader.Failure.self) { try JSONParser.parse(bytes) }
+        #expect(throws: JSONReader.Failure.self) {
+            try JSONReader.read(bytes) { (reader: inout JSONReader) throws(JSONReader.Failure) in
+                try reader.skip()
+                try reader.finish()
+            }
+        }
+    }
+
+    @Test("invalid UTF-8 and nesting beyond the bound are refused")
+    func bounds() {
+        #expect(throws: JSONReader.Failure.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
+        let deep = String(repeating: "[", count: JSONReader.maxDepth + 1) + String(repeating: "]", count: JSONReader.maxDepth + 1)
+        #expect(throws: JSONReader.Failure.self) { try JSONParser.parse(Array(deep.utf8)) }
+        let ok = String(repeating: "[", count: JSONReader.maxDepth) + String(repeating: "]", count: JSONReader.maxDepth)
+        #expect((try? JSONParser.parse(Array(ok.utf8))) != nil)
+    }
+
+    @Test("a member read by name: values, nulls, unknown members skipped, the offset of a wrong type")
+    func pull() throws {
+        let text = #"{"skip":{"x":[1,{"y":null}]},"n":7,"s":null,"b":true,"list":["a","b"],"f":1.5}"#
+        let read = try JSONReader.read(Array(text.utf8)) {
+            (reader: inout JSONReader) throws(JSONReader.Failure) -> [String] in
+            var seen: [String] = []
+            try reader.beginObject()
+            while let name = try reader.nextMember() {
+                switch name {
+                case "n": seen.append("n=\(try reader.optionalInt() ?? -1)")
+                case "s": seen.append("s=\(try reader.optionalString() ?? "nil")")
+                case "b": seen.append("b=\(try reader.bool())")
+                case "list": seen.append("list=\(try reader.optionalStrings() ?? [])")
+                case "f": seen.append("f=\(try reader.number())")
+                default: try reader.skip()
+                }
+            }
+            try reader.finish()
+            return seen
+        }
+        #expect(read == ["n=7", "s=nil", "b=true", #"list=["a", "b"]"#, "f=double(1.5)"])
+        let failure = #expect(throws: JSONReader.Failure.self) {
+            try JSONReader.read(Array(#"{"n":"7"}"#.utf8)) { (reader: inout JSONReader) throws(JSONReader.Failure) in
+                try reader.beginObject()
+                _ = try reader.nextMember()
+                _ = try reader.optionalInt()
+            }
+        }
+        #expect(failure?.offset == 5)
+    }
+}
+
+/// Graph answers are read by hand-written ``GraphDecodable`` readers; the synthesized `Decodable` is the oracle.
+@Suite("Graph model decoding")
+struct GraphDecodingTests {
+    /// Both decodings, re-encoded with sorted keys, must be the same JSON.
+    func agree<T: GraphDecodable & Encodable>(_ type: T.Type, _ json: String) throws {
+        let data = Data(json.utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let oracle = try encoder.encode(try JSONDecoder().decode(T.self, from: data))
+        let ours = try encoder.encode(try T.decode(json: data))
+        #expect(String(decoding: ours, as: UTF8.self) == String(decoding: oracle, as: UTF8.self))
+    }
+
+    static let recipient = #"{"emailAddress":{"name":"Ana \"A\" Díaz","address":"ana@contoso.example"}}"#
+
+    @Test("messages, with every member graphgate selects and some it does not")
+    func message() throws {
+        try agree(
+            GraphMessage.self,
+            #"""
+            {"@odata.etag":"W/\"x\"","id":"AAMk=","subject":"Q3 \ud83d\ude00 plan","bodyPreview":"hi\nthere",
+             "body":{"contentType":"text","content":"line1\r\nline2"},"from":\#(Self.recipient),"sender":\#(Self.recipient),
+             "toRecipients":[\#(Self.recipient),{"emailAddress":{"address":"b@x.example"}}],"ccRecipients":[],
+             "bccRecipients":null,"replyTo":[{"emailAddress":null}],"receivedDateTime":"2026-12-01T09:00:00Z",
+             "sentDateTime":null,"hasAttachments":true,"importance":"high","isRead":false,"isDraft":false,
+             "flag":{"flagStatus":"flagged","dueDateTime":{"dateTime":"2026-12-02T00:00:00","timeZone":"UTC"}},
+             "categories":["Red","Blue"],"parentFolderId":"inbox","conversationId":"c1","internetMessageId":"<m@x>",
+             "webLink":"https://outlook.example/?id=1","unknownArray":[1,2,{"deep":[null]}]}
+            """#)
+        try agree(GraphMessage.self, #"{"id":"only"}"#)
+    }
+
+    @Test("events, contacts, folders, attachments, the user and mailbox settings")
+    func others() throws {
+        try agree(
+            GraphEvent.self,
+            #"""
+            {"id":"e1","subject":"Sync","bodyPreview":"","body":{"contentType":"html","content":"<p>x</p>"},
+             "start":{"dateTime":"2026-12-01T09:00:00.0000000","timeZone":"Pacific Standard Time"},
+             "end":{"dateTime":"2026-12-01T10:00:00.0000000","timeZone":null},"location":{"displayName":"Room 1",
+             "address":{}},"attendees":[{"emailAddress":{"name":"B","address":"b@x.example"},"type":"required",
+             "status":{"response":"accepted","time":"0001-01-01T00:00:00Z"}}],"organizer":\#(Self.recipient),
+             "isAllDay":false,"isCancelled":false,"isOnlineMeeting":true,"onlineMeeting":{"joinUrl":"https://t.example/j"},
+             "responseStatus":{"response":"organizer"},"showAs":"busy","webLink":"https://outlook.example/e1"}
+            """#)
+        try agree(
+            GraphContact.self,
+            #"""
+            {"id":"c1","displayName":"Ana","givenName":"Ana","surname":null,"emailAddresses":[{"name":"Ana",
+             "address":"ana@contoso.example"}],"businessPhones":["+1 555 0100"],"mobilePhone":null,
+             "companyName":"Contoso","jobTitle":"CFO"}
+            """#)
+        try agree(
+            GraphMailFolder.self,
+            #"{"id":"f1","displayName":"Inbox","parentFolderId":"root","childFolderCount":0,"unreadItemCount":12,"totalItemCount":340,"isHidden":false}"#
+        )
+        try agree(
+            GraphAttachment.self,
+            ##"{"@odata.type":"#microsoft.graph.itemAttachment","id":"a1","name":"x.eml","contentType":null,"size":2048,"isInline":false,"lastModifiedDateTime":"2026-12-01T09:00:00Z"}"##
+        )
+        #expect(try GraphAttachment.decode(json: Array(##"{"@odata.type":"#microsoft.graph.itemAttachment","id":"a"}"##.utf8)).kind == "item")
+        try agree(
+            GraphUser.self,
+            #"{"id":"u1","displayName":"Ana","mail":null,"userPrincipalName":"ana@contoso.example","jobTitle":"CFO","officeLocation":"2/1","preferredLanguage":"en-US","businessPhones":[]}"#
+        )
+        try agree(GraphMailboxSettings.self, #"{"timeZone":"W. Europe Standard Time","workingHours":{"daysOfWeek":["monday"]}}"#)
+    }
+
+    @Test("a page keeps its items and next link")
+    func page() throws {
+        let json = #"{"@odata.context":"x","value":[{"id":"1","subject":"a"},{"id":"2"}],"@odata.nextLink":"https://graph.example/v1.0/me/messages?$skip=2"}"#
+        let page = try GraphPage<GraphMessage>.decode(json: Array(json.utf8))
+        #expect(page.value.map(\.id) == ["1", "2"])
+        #expect(page.value.first?.subject == "a")
+        #expect(page.nextLink == "https://graph.example/v1.0/me/messages?$skip=2")
+        #expect(try GraphPage<GraphMessage>.decode(json: Array(#"{"value":[]}"#.utf8)).nextLink == nil)
+    }
+
+    @Test(
+        "what the synthesized decoder refuses, ours refuses too",
+        arguments: [
+            #"{"subject":"no id"}"#, #"{"id":null}"#, #"{"id":7}"#, #"{"id":"x","isRead":"yes"}"#,
+            #"{"id":"x","toRecipients":{}}"#, #"{"id":"x","categories":[1]}"#, #"{"id":"x"} trailing"#, #"[]"#,
+            #"{"id":"x","from":{"emailAddress":{"address":5}}}"#,
+        ])
+    func refuses(_ json: String) {
+        let data = Data(json.utf8)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(GraphMessage.self, from: data) }
+        #expect(throws: JSONReader.Failure.self) { try GraphMessage.decode(json: data) }
+    }
+
+    @Test("a page without value is refused")
+    func pageWithoutValue() {
+        #expect(throws: JSONReader.Failure.self) { try GraphPage<GraphMessage>.decode(json: Array(#"{"@odata.nextLink":"x"}"#.utf8)) }
+    }
+}
