@@ -223,7 +223,7 @@ public struct JSONReader: ~Copyable {
         case .array:
             try beginArray()
             while try nextElement() { try skip() }
-        case .string: try skipString()
+        case .string: _ = try string()
         case .number: _ = try number()
         case .bool: _ = try bool()
         case .null: try literal("null")
@@ -286,32 +286,6 @@ public struct JSONReader: ~Copyable {
             throw fail("invalid literal")
         }
         offset += count
-    }
-
-    /// A string skipped without building it: escapes and UTF-8 are still checked.
-    private mutating func skipString() throws(Failure) {
-        offset += 1
-        let start = offset
-        while offset < bytes.count {
-            let byte = bytes[offset]
-            if byte == UInt8(ascii: "\"") {
-                guard String(validating: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self) != nil
-                else { throw Failure(reason: "invalid UTF-8 in a string", offset: start) }
-                offset += 1
-                return
-            }
-            if byte == UInt8(ascii: "\\") {
-                var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<offset]))
-                try unescape(into: &out)
-                guard String(validating: out, as: UTF8.self) != nil else {
-                    throw Failure(reason: "invalid UTF-8 in a string", offset: start)
-                }
-                return
-            }
-            if byte < 0x20 { throw fail("control character in a string") }
-            offset += 1
-        }
-        throw fail("unterminated string")
     }
 
     /// The rest of a string from the current byte (an escape or later) up to and past its closing quote.
