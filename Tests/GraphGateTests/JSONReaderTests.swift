@@ -50,6 +50,38 @@ struct JSONReaderTests {
         #expect((try? JSONParser.parse(Array(ok.utf8))) != nil)
     }
 
+    @Test("the UTF-8 check agrees with the standard library's on every boundary and on random bytes")
+    func utf8Check() {
+        func agrees(_ bytes: [UInt8]) -> Bool {
+            let ours = bytes.withUnsafeBufferPointer { JSONReader.isWellFormedUTF8($0) }
+            return ours == (String(validating: bytes, as: UTF8.self) != nil)
+        }
+        // Every lead byte with continuation bytes at each edge of the ranges table 3-7 allows.
+        let edges: [UInt8] = [0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xF4, 0xF5, 0xFF]
+        for lead in 0...255 {
+            for a in edges {
+                #expect(agrees([UInt8(lead), a]), "\(lead) \(a)")
+                for b in edges {
+                    #expect(agrees([UInt8(lead), a, b]), "\(lead) \(a) \(b)")
+                    #expect(agrees([UInt8(lead), a, b, 0x80]), "\(lead) \(a) \(b) 80")
+                    #expect(agrees([0x41, UInt8(lead), a, b, 0xBF, 0x41]), "41 \(lead) \(a) \(b) BF 41")
+                }
+            }
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int.random(in: 1...8, using: &random)).map { _ in UInt8.random(in: 0x70...0xFF, using: &random) }
+            #expect(agrees(bytes), "\(bytes)")
+        }
+        #expect(agrees(Array("plain, é, 日本, 😀".utf8)))
+        // Through the reader: a string with non-ASCII text is read back as it was; a broken one names its offset.
+        let text = #"["é 日本 😀","x\u00e9"]"#
+        #expect((try? JSONParser.parse(Array(text.utf8))) == .array([.string("é 日本 😀"), .string("xé")]))
+        #expect(throws: JSONReader.Failure(reason: "invalid UTF-8 in a string", offset: 3)) {
+            try JSONParser.parse([0x5B, 0x20, 0x22, 0x61, 0xE2, 0x82, 0x22, 0x5D])
+        }
+    }
+
     @Test("a member read by name: values, nulls, unknown members skipped, the offset of a wrong type")
     func pull() throws {
         let text = #"{"skip":{"x":[1,{"y":null}]},"n":7,"s":null,"b":true,"list":["a","b"],"f":1.5}"#

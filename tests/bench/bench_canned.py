@@ -87,11 +87,12 @@ def row(name, result, cpu_us):
             "sample": result.get("sample", "")}
 
 
-def profile(pid, seconds, out_dir):
-    """perf record -g on pid for `seconds`; returns the top lines of the report (symbols, self time)."""
+def profile(pid, seconds, out_dir, keep=None):
+    """perf record -g on pid for `seconds`; returns the top lines of the report (symbols, self time). `keep`: a path
+    the recording is left at, for reading callers afterwards (`perf report -i PATH --children`)."""
     if not shutil.which("perf"):
         return ["(perf not installed)"]
-    data = os.path.join(out_dir, "perf.data")
+    data = keep or os.path.join(out_dir, "perf.data")
     rec = subprocess.run(["perf", "record", "-g", "-F", "499", "-p", str(pid), "-o", data, "--", "sleep", str(seconds)],
                          capture_output=True, text=True)
     if rec.returncode != 0:
@@ -113,6 +114,7 @@ def main():
     parser.add_argument("--rss-calls", type=int, default=100_000)
     parser.add_argument("--rss-sessions", type=int, default=1000)
     parser.add_argument("--profile", type=int, default=0, help="seconds of perf record at 64 connections (0: off)")
+    parser.add_argument("--perf-data", default=None, help="keep the --profile recording at this path")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
@@ -187,7 +189,7 @@ def main():
             load = threading.Thread(target=lambda: wrk(gg_url, eras[0], creds, 64, args.profile + 4))
             load.start()
             time.sleep(2)
-            top = profile(pid, args.profile, workdir)
+            top = profile(pid, args.profile, workdir, keep=args.perf_data)
             load.join()
         rss_run = None
         if args.rss_calls:
