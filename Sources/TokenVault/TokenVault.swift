@@ -27,6 +27,9 @@ public final class TokenVault: Sendable {
     public static let consentPath = "/account/consent"
     /// Path of the web route that starts a plain sign-in.
     public static let signInPath = "/account/signin"
+    /// Each user's linked accounts by user id, so a tool call reads none from the store in the steady state; any
+    /// account write drops it (the stores bump the revocation epoch; nil: every call reads).
+    let accountCache: AccessChangeCache<[LinkedAccount]>?
     /// Who may sign in, decided on the verified id_token before anything is stored (nil: anyone).
     let admit: (@Sendable (IDTokenClaims) async -> Bool)?
     /// Lifetime of a pending sign-in's `state`.
@@ -37,13 +40,15 @@ public final class TokenVault: Sendable {
     ///   - admit: the sign-in access policy (allowed tenants/users), applied to the verified id_token.
     ///   - refreshMargin: refresh when less than this is left of an access token (5 minutes).
     ///   - cacheCapacity: accounts whose access token is kept in memory.
+    ///   - accessChanges: what tells the account cache that accounts changed (nil: accounts are read every call).
     public init(
         users: any UserStore, blobs: any TokenBlobStore, pending: any PendingSignInStore, keyring: Keyring,
         identity: IdentityClient, audit: any AuditRecorder, logger: Logger, publicURL: URL? = nil,
         admit: (@Sendable (IDTokenClaims) async -> Bool)? = nil, refreshMargin: TimeInterval = 300,
-        cacheCapacity: Int = 10_000
+        cacheCapacity: Int = 10_000, accessChanges: AccessChanges? = nil
     ) {
         self.admit = admit
+        self.accountCache = accessChanges.map { AccessChangeCache(changes: $0, capacity: cacheCapacity) }
         self.users = users
         self.blobs = blobs
         self.pending = pending
@@ -166,17 +171,26 @@ public final class TokenVault: Sendable {
     }
 
     func resolveAccount(userId: String, label: String?) async throws(VaultError) -> LinkedAccount {
+        let accounts = try await accounts(userId: userId)
+        if let label, let match = accounts.first(where: { $0.label == label }) { return match }
+        if label != nil { throw .accountNotFound }
+        if let match = accounts.first(where: { $0.label == Self.defaultAccountLabel }) { return match }
+        if accounts.count == 1 { return accounts[0] }
+        throw .accountNotFound
+    }
+
+    /// The user's linked accounts, from the account cache when it holds them.
+    func accounts(userId: String) async throws(VaultError) -> [LinkedAccount] {
+        let cached = await accountCache?.lookup(userId)
+        if let accounts = cached?.value { return accounts }
         let accounts: [LinkedAccount]
         do {
             accounts = try await users.accounts(userId: userId)
         } catch {
             throw .storage(error)
         }
-        if let label, let match = accounts.first(where: { $0.label == label }) { return match }
-        if label != nil { throw .accountNotFound }
-        if let match = accounts.first(where: { $0.label == Self.defaultAccountLabel }) { return match }
-        if accounts.count == 1 { return accounts[0] }
-        throw .accountNotFound
+        if let cached { accountCache?.store(accounts, for: userId, generation: cached.generation) }
+        return accounts
     }
 
     /// Accounts whose access token sits in memory now (for tests and metrics).

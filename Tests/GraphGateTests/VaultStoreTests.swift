@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import MicrosoftGraph
+import SQLKit
 import Storage
 import Testing
 import TokenVault
@@ -16,11 +17,11 @@ struct VaultStoreTests {
         let keyring: Keyring
         let identity: IdentityClient
 
-        func vault(_ keyring: Keyring? = nil) -> TokenVault {
+        func vault(_ keyring: Keyring? = nil, accessChanges: AccessChanges? = nil) -> TokenVault {
             TokenVault(
                 users: users, blobs: SQLTokenBlobStore(database: database),
                 pending: SQLPendingSignInStore(database: database), keyring: keyring ?? self.keyring,
-                identity: identity, audit: audit, logger: logs.logger())
+                identity: identity, audit: audit, logger: logs.logger(), accessChanges: accessChanges)
         }
 
         /// A user with a default account holding tokens `access-<n>` / `refresh-<n>` valid for an hour.
@@ -185,6 +186,46 @@ struct VaultStoreTests {
                 _ = try await vault.tokenProvider(userId: account.userId, accountLabel: nil)
             }
             #expect(f.audit.all.contains { $0.type == "token.revoke" })
+        }
+    }
+}
+
+extension VaultStoreTests {
+    /// The account cache: a tool call reads the user's linked accounts from memory; an account written through
+    /// the store takes effect at once on this instance, and one written elsewhere (another instance: a row
+    /// changed and the shared revocation epoch bumped) within the poll interval.
+    @Test(arguments: TestDatabases.backends)
+    func accountsComeFromMemoryAndEveryChangeDropsThem(_ backend: Database.Backend) async throws {
+        try await Self.with(backend) { f in
+            let changes = AccessChanges(
+                epochs: SQLOAuthStore(database: f.database), pollInterval: .milliseconds(100))
+            let vault = f.vault(accessChanges: changes)
+            let account = try await f.account(1, vault: vault)
+            await #expect(throws: VaultError.consentRequired(scopes: ["Mail.Send"])) {
+                try await vault.requireScopes(["Mail.Send"], userId: account.userId, accountLabel: nil)
+            }
+            // Consent granted through the store (as the sign-in does): the next call sees it at once.
+            try await f.users.setGrantedScopes(accountId: account.id, "User.Read Mail.Read Mail.Send")
+            try await vault.requireScopes(["Mail.Send"], userId: account.userId, accountLabel: nil)
+
+            // A row changed behind the store's back is not seen (the accounts come from memory)...
+            try await f.database.read { db in
+                try await db.raw("UPDATE accounts SET status = 'needs_sign_in' WHERE id = \(bind: account.id)").run()
+            }
+            _ = try await vault.tokenProvider(userId: account.userId, accountLabel: nil)
+            // ...until the shared epoch moves, as another instance's write moves it: then within the poll interval.
+            try await f.database.read { db in
+                try await db.raw("UPDATE revocation_epoch SET value = value + 1 WHERE id = 'main'").run()
+            }
+            let refused = try await AuditSettling.eventually(within: .seconds(1)) { () async -> VaultError? in
+                do {
+                    _ = try await vault.tokenProvider(userId: account.userId, accountLabel: nil)
+                    return nil
+                } catch {
+                    return error as? VaultError
+                }
+            } until: { $0 != nil }
+            #expect(refused == .signInRequired(.accountNeedsSignIn), "another instance's change not seen within 1 s")
         }
     }
 }

@@ -310,15 +310,15 @@ extension AuthorizationServer {
     }
 
     /// Checks a bearer token presented at the MCP endpoint: from the access cache when it holds the token
-    /// (revocations drop it; see `AccessCache`), else from the store.
+    /// (revocations drop it; see `AccessChanges`), else from the store.
     public func authenticate(bearer token: String) async throws(AuthorizationError) -> BearerCheck {
         guard OpaqueSecret.looksLike(token, prefix: OpaqueSecret.accessTokenPrefix) else {
             return .invalid(reason: "not_ours")
         }
         let hash = OpaqueSecret.hash(token)
         let now = now()
-        let generation = await accessCache?.current()
-        if let info = accessCache?.token(hash), info.expiresAt > now { return .valid(info) }
+        let cached = await tokenCache?.lookup(hash)
+        if let info = cached?.value, info.expiresAt > now { return .valid(info) }
         let record: OAuthTokenRecord?
         do {
             record = try await store.activeToken(hash: hash, now: now)
@@ -330,7 +330,7 @@ extension AuthorizationServer {
         let info = AccessTokenInfo(
             userId: record.userId, clientId: record.clientId, grantId: record.grantId, scopes: record.scopes,
             expiresAt: record.expiresAt)
-        if let generation { accessCache?.store(token: hash, info, generation: generation) }
+        if let cached { tokenCache?.store(info, for: hash, generation: cached.generation) }
         return .valid(info)
     }
 

@@ -21,22 +21,25 @@ public struct AuthorizationServer: Sendable {
     let metadataDocuments: ClientMetadataDocuments?
     /// Whether a user has an active block; such users get no tokens (`invalid_grant`).
     let isBlocked: @Sendable (_ userId: String) async throws -> Bool
-    /// Bearer and block checks from memory (nil when the store has no revocation epoch: every check reads).
-    let accessCache: AccessCache?
+    /// Bearer checks from memory, by token hash; only valid tokens are kept, so guessing cannot fill it (nil when
+    /// the store has no revocation epoch: every check reads).
+    let tokenCache: AccessChangeCache<AccessTokenInfo>?
+    /// Block checks from memory, by user id (nil as above).
+    let blockCache: AccessChangeCache<Bool>?
 
     /// - Parameters:
     ///   - onRevoke: called after grants were revoked, to end what still runs on them (live MCP sessions).
     ///   - now: the clock, in epoch seconds (tests move it).
     ///   - isBlocked: whether a user is blocked; checked before any token is issued or refreshed.
     ///   - metadataFetcher: fetches Client ID Metadata Documents (nil: they are not supported).
-    ///   - revocations: what tells the access cache that access changed; by default the OAuth store's own.
+    ///   - accessChanges: what tells the caches that access changed; by default one on the OAuth store's epoch.
     public init(
         settings: AuthorizationSettings, store: any OAuthStore, browserSessions: any BrowserSessionStore,
         audit: any AuditRecorder, logger: Logger, now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         onRevoke: @escaping @Sendable (AccessRevocation) async -> Void = { _ in },
         isBlocked: @escaping @Sendable (_ userId: String) async throws -> Bool = { _ in false },
         metadataFetcher: (any ClientMetadataFetcher)? = nil,
-        revocations: (any RevocationEpochStore)? = nil
+        accessChanges: AccessChanges? = nil
     ) {
         var settings = settings
         settings.clientIdMetadataDocuments = metadataFetcher != nil
@@ -49,7 +52,9 @@ public struct AuthorizationServer: Sendable {
         self.onRevoke = onRevoke
         self.isBlocked = isBlocked
         self.metadataDocuments = metadataFetcher.map { ClientMetadataDocuments(fetcher: $0, store: store) }
-        self.accessCache = (revocations ?? (store as? any RevocationEpochStore)).map { AccessCache(epochs: $0) }
+        let changes = accessChanges ?? (store as? any RevocationEpochStore).map { AccessChanges(epochs: $0) }
+        self.tokenCache = changes.map { AccessChangeCache(changes: $0) }
+        self.blockCache = changes.map { AccessChangeCache(changes: $0) }
     }
 
     /// Whether `userId` is blocked; a failing check is reported as unavailable (never as "not blocked").
@@ -62,13 +67,13 @@ public struct AuthorizationServer: Sendable {
     }
 
     /// Whether `userId` is blocked, for every request at the MCP endpoint: from the access cache when it holds
-    /// a fresh answer (a block or unblock anywhere drops it; see `AccessCache`), else from the store.
+    /// a fresh answer (a block or unblock anywhere drops it; see `AccessChanges`), else from the store.
     public func isUserBlocked(_ userId: String) async throws(AuthorizationError) -> Bool {
-        guard let accessCache else { return try await blocked(userId) }
-        let generation = await accessCache.current()
-        if let cached = accessCache.blocked(userId) { return cached }
+        guard let blockCache else { return try await blocked(userId) }
+        let cached = await blockCache.lookup(userId)
+        if let blocked = cached.value { return blocked }
         let answer = try await blocked(userId)
-        accessCache.store(blocked: answer, userId: userId, generation: generation)
+        blockCache.store(answer, for: userId, generation: cached.generation)
         return answer
     }
 

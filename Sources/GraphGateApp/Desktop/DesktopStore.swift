@@ -74,7 +74,7 @@ public final class DesktopStore: Sendable {
             identity: IdentityClient(
                 httpClient: httpClient, authority: authority, tenant: settings.tenant, clientId: settings.clientId,
                 clientSecret: nil, logger: logger),
-            audit: audit, logger: logger, cacheCapacity: 16)
+            audit: audit, logger: logger, cacheCapacity: 16, accessChanges: stores.accessChanges)
         return DesktopStore(
             paths: paths, settings: settings, database: database, users: users, audit: audit, vault: vault)
     }

@@ -34,6 +34,6 @@ extension AppComponents {
             toolCallGate: { principal in
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },
-            catalogue: catalogue)
+            catalogue: catalogue, accessChanges: stores.accessChanges)
     }
 }

@@ -36,13 +36,14 @@ public struct MCPAccess: Sendable {
     ///   - signIn: the Microsoft side of sign-in (the token vault).
     ///   - catalogue: the tools `/mcp` serves.
     ///   - configuration: MCP server identity and limits (session idle timeout, list TTL, …).
+    ///   - accessChanges: the process's watch on the revocation epoch (nil: one on `oauth`'s).
     public init(
         config: GraphGateConfig, users: any UserStore, sessionStore: any MCPSessionStore, oauth: any OAuthStore,
         browserSessions: any BrowserSessionStore, signIn: any MicrosoftSignIn,
         audit: any AuditRecorder, logger: Logger, configuration: MCPConfiguration = MCPConfiguration(),
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
-        catalogue: ToolCatalogue
+        catalogue: ToolCatalogue, accessChanges: AccessChanges? = nil
     ) {
         let sessions = MCPSessionManager(
             store: sessionStore, configuration: configuration, logger: logger, audit: audit,
@@ -63,7 +64,8 @@ public struct MCPAccess: Sendable {
                 }
             },
             isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil },
-            metadataFetcher: ClientMetadataHTTPSFetcher(limits: config.limits, logger: logger))
+            metadataFetcher: ClientMetadataHTTPSFetcher(limits: config.limits, logger: logger),
+            accessChanges: accessChanges)
         self.endpoint = MCPHTTPEndpoint(core: core, sessions: sessions, logger: logger)
         self.signIn = signIn
         self.users = users

@@ -145,7 +145,7 @@ private struct MainService: Service {
                     await config.admits(
                         tenantId: claims.tenantId, objectId: claims.objectId, username: claims.username,
                         policy: policy, bindings: stores.usernameBindings)
-                }),
+                }, accessChanges: stores.accessChanges),
             sendConfirmations: SendConfirmations(publicURL: config.publicURL))
         do {
             let app = try await buildApplication(components, onRunning: onRunning)

@@ -1,8 +1,9 @@
 import SQLKit
 import Synchronization
 
-/// What a cache of access decisions watches to learn it may be stale. Every store write that takes access away
-/// or gives it back (token or grant revoked, user blocked, unblocked or erased) bumps two counters:
+/// What a cache of access decisions watches to learn it may be stale (``AccessChanges``). Every store write that
+/// takes access away or gives it back (token or grant revoked; user blocked, unblocked or erased; a linked account
+/// linked, re-consented, marked for sign-in or removed) bumps two counters:
 /// - the shared epoch, the `revocation_epoch` row, in the same transaction as the write, whichever instance or
 ///   command-line tool wrote it; other instances poll it;
 /// - the local count, in this process, after the write returned, so a cache here can drop its entries at once.

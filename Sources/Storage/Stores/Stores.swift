@@ -5,6 +5,8 @@ public struct Stores: Sendable {
     public let users: any UserStore
     public let usernameBindings: any UsernameBindingStore
     public let oauth: any OAuthStore
+    /// This process's watch on the revocation epoch (the OAuth store's), shared by every access cache.
+    public let accessChanges: AccessChanges
     public let browserSessions: any BrowserSessionStore
     public let mcpSessions: any MCPSessionStore
     public let tokenBlobs: any TokenBlobStore
@@ -20,7 +22,9 @@ public struct Stores: Sendable {
     public init(database: Database) {
         users = SQLUserStore(database: database)
         usernameBindings = SQLUsernameBindingStore(database: database)
-        oauth = SQLOAuthStore(database: database)
+        let oauth = SQLOAuthStore(database: database)
+        self.oauth = oauth
+        accessChanges = AccessChanges(epochs: oauth)
         browserSessions = SQLBrowserSessionStore(database: database)
         mcpSessions = SQLMCPSessionStore(database: database)
         tokenBlobs = SQLTokenBlobStore(database: database)

@@ -119,7 +119,7 @@ public struct SQLUserStore: UserStore {
         let now = Timestamp.now
         let newId = UUID().uuidString.lowercased()
         let active = LinkedAccount.Status.active.rawValue
-        return try await database.read { db in
+        return try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw(
                 """
                 INSERT INTO accounts (id, user_id, label, tenant_id, object_id, username, granted_scopes, status,
@@ -162,7 +162,7 @@ public struct SQLUserStore: UserStore {
     }
 
     public func setAccountStatus(id: String, _ status: LinkedAccount.Status) async throws(StorageError) {
-        try await database.read { db in
+        try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw(
                 """
                 UPDATE accounts SET status = \(bind: status.rawValue), updated_at = \(bind: Timestamp.now)
@@ -173,7 +173,7 @@ public struct SQLUserStore: UserStore {
     }
 
     public func setGrantedScopes(accountId: String, _ scopes: String) async throws(StorageError) {
-        try await database.read { db in
+        try await RevocationEpoch.changingAccess(database) { db in
             try await db.raw(
                 """
                 UPDATE accounts SET granted_scopes = \(bind: scopes), updated_at = \(bind: Timestamp.now)
@@ -184,7 +184,9 @@ public struct SQLUserStore: UserStore {
     }
 
     public func deleteAccount(id: String) async throws(StorageError) {
-        try await database.read { db in try await db.raw("DELETE FROM accounts WHERE id = \(bind: id)").run() }
+        try await RevocationEpoch.changingAccess(database) { db in
+            try await db.raw("DELETE FROM accounts WHERE id = \(bind: id)").run()
+        }
     }
 
     public func block(_ block: Block) async throws(StorageError) {

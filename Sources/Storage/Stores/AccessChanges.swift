@@ -1,0 +1,122 @@
+import Synchronization
+
+/// A process's view of "access may have changed": a generation that moves when the local count of revocations
+/// moves (at once) or when the shared revocation epoch moves (read at most every `pollInterval`, by the lookup
+/// that finds it due). Caches of access decisions (bearer tokens, blocks, linked accounts) tag what they keep
+/// with the generation it was read under and drop it when the generation moves; see ``AccessChangeCache``.
+public final class AccessChanges: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var local: UInt64 = 0
+        var shared: Int64?
+        var polledAt: ContinuousClock.Instant?
+        var polling = false
+    }
+
+    private let epochs: any RevocationEpochStore
+    private let state = Mutex(State())
+    private let clock = ContinuousClock()
+    /// How stale the shared epoch may be before a lookup reads it again.
+    public let pollInterval: Duration
+
+    public init(epochs: any RevocationEpochStore, pollInterval: Duration = .milliseconds(500)) {
+        self.epochs = epochs
+        self.pollInterval = pollInterval
+    }
+
+    /// Brings the generation up to date with both epochs and returns it (the value a refill must carry).
+    public func current() async -> UInt64 {
+        let local = epochs.localRevocations
+        let now = clock.now
+        let pollDue = state.withLock { state -> Bool in
+            if state.local != local {
+                state.local = local
+                state.generation &+= 1
+            }
+            guard !state.polling else { return false }
+            if let polledAt = state.polledAt, polledAt.duration(to: now) < pollInterval { return false }
+            state.polling = true
+            return true
+        }
+        if pollDue {
+            let shared = try? await epochs.revocationEpoch()
+            state.withLock { state in
+                state.polling = false
+                state.polledAt = clock.now
+                // An unreadable epoch moves the generation: the refills then ask the store, which says what is wrong.
+                if shared == nil || shared != state.shared { state.generation &+= 1 }
+                state.shared = shared
+            }
+        }
+        return latest
+    }
+
+    /// The generation as last brought up to date (no I/O).
+    var latest: UInt64 { state.withLock { $0.generation } }
+}
+
+/// Values read from the store, kept in memory for at most `ttl` and only while ``AccessChanges``' generation
+/// stays the one they were read under. A refill that began before a change is not kept, so a read that raced with
+/// a revocation cannot put a stale decision back. At most `capacity` entries; a full cache starts over.
+public final class AccessChangeCache<Value: Sendable>: Sendable {
+    private struct Entry {
+        let value: Value
+        let until: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// The generation every entry was read under.
+        var generation: UInt64 = 0
+    }
+
+    public let changes: AccessChanges
+    private let state = Mutex(State())
+    private let clock = ContinuousClock()
+    public let ttl: Duration
+    public let capacity: Int
+
+    public init(changes: AccessChanges, ttl: Duration = .seconds(5), capacity: Int = 100_000) {
+        self.changes = changes
+        self.ttl = ttl
+        self.capacity = capacity
+    }
+
+    /// The kept value of `key` if it still counts, and the generation to store a refill under.
+    public func lookup(_ key: String) async -> (value: Value?, generation: UInt64) {
+        let generation = await changes.current()
+        let now = clock.now
+        let value = state.withLock { state -> Value? in
+            if state.generation != generation {
+                state.entries.removeAll(keepingCapacity: true)
+                state.generation = generation
+                return nil
+            }
+            guard let entry = state.entries[key] else { return nil }
+            guard now < entry.until else {
+                state.entries[key] = nil
+                return nil
+            }
+            return entry.value
+        }
+        return (value, generation)
+    }
+
+    /// Keeps `value` for `key` unless access changed since `generation` was handed out.
+    public func store(_ value: Value, for key: String, generation: UInt64) {
+        let until = clock.now.advanced(by: ttl)
+        let latest = changes.latest
+        state.withLock { state in
+            guard generation == latest else { return }
+            if state.generation != generation {
+                state.entries.removeAll(keepingCapacity: true)
+                state.generation = generation
+            }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[key] = Entry(value: value, until: until)
+        }
+    }
+
+    /// Entries kept now (for tests).
+    public var count: Int { state.withLock { $0.entries.count } }
+}
