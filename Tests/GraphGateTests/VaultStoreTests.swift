@@ -191,7 +191,7 @@ struct VaultStoreTests {
 }
 
 extension VaultStoreTests {
-    /// The account cache: a tool call reads the user's linked accounts from memory; an account written through
+    /// The account cache (a tool call reads the user's linked accounts from memory): an account written through
     /// the store takes effect at once on this instance, and one written elsewhere (another instance: a row
     /// changed and the shared revocation epoch bumped) within the poll interval.
     @Test(arguments: TestDatabases.backends)
@@ -208,13 +208,11 @@ extension VaultStoreTests {
             try await f.users.setGrantedScopes(accountId: account.id, "User.Read Mail.Read Mail.Send")
             try await vault.requireScopes(["Mail.Send"], userId: account.userId, accountLabel: nil)
 
-            // A row changed behind the store's back is not seen (the accounts come from memory)...
-            try await f.database.read { db in
-                try await db.raw("UPDATE accounts SET status = 'needs_sign_in' WHERE id = \(bind: account.id)").run()
-            }
+            // Another instance marks the account for sign-in: its row and the shared epoch change, nothing moves
+            // in this process; the change is seen within the poll interval.
             _ = try await vault.tokenProvider(userId: account.userId, accountLabel: nil)
-            // ...until the shared epoch moves, as another instance's write moves it: then within the poll interval.
-            try await f.database.read { db in
+            try await f.database.transaction { db in
+                try await db.raw("UPDATE accounts SET status = 'needs_sign_in' WHERE id = \(bind: account.id)").run()
                 try await db.raw("UPDATE revocation_epoch SET value = value + 1 WHERE id = 'main'").run()
             }
             let refused = try await AuditSettling.eventually(within: .seconds(1)) { () async -> VaultError? in

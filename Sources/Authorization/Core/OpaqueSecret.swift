@@ -19,7 +19,7 @@ public enum OpaqueSecret {
         var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 32)
         for index in bytes.indices { bytes[index] = generator.next() }
-        return prefix + base64URL(bytes)
+        return prefix + Base64URL.encode(bytes)
     }
 
     /// Lower-case hex SHA-256 of the secret's UTF-8 bytes: the only form that is ever stored.
@@ -37,10 +37,6 @@ public enum OpaqueSecret {
         return difference == 0
     }
 
-    public static func base64URL<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
 
     /// True when `text` could be one of our secrets with `prefix` (cheap shape check before any lookup).
     static func looksLike(_ text: String, prefix: String) -> Bool {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONText
 
 /// Proof Key for Code Exchange (RFC 7636), S256 only: `plain` is refused (OAuth 2.1, MCP authorization).
 public enum PKCE {
@@ -16,7 +17,7 @@ public enum PKCE {
 
     /// `BASE64URL(SHA256(verifier))`.
     public static func challenge(for verifier: String) -> String {
-        OpaqueSecret.base64URL(SHA256.hash(data: Data(verifier.utf8)))
+        Base64URL.encode(Array(SHA256.hash(data: Data(verifier.utf8))))
     }
 
     /// True when `verifier` is well formed and hashes to `challenge` (compared in constant time).

@@ -115,7 +115,7 @@ public struct BrowserSessions: Sendable {
     public static func csrfToken(session cookie: String, purpose: String) -> String {
         let key = SymmetricKey(data: SHA256.hash(data: Data(("gg-csrf\u{0}" + cookie).utf8)))
         let mac = HMAC<SHA256>.authenticationCode(for: Data(purpose.utf8), using: key)
-        return OpaqueSecret.base64URL(mac)
+        return Base64URL.encode(Array(mac))
     }
 
     /// Checks a submitted CSRF token in constant time.

@@ -67,16 +67,13 @@ public final class SendConfirmations: Sendable {
             let box = try? AES.GCM.seal(data, using: key, authenticating: Data("send-confirmation".utf8)),
             let combined = box.combined
         else { return nil }
-        return combined.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(combined)
     }
 
     /// The message a link describes; nil when it was not sealed here, is malformed, or expired at `now`.
     public func open(_ sealed: String, now: Int64) -> Message? {
         guard sealed.utf8.count <= 8192 else { return nil }
-        var text = sealed.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let box = try? AES.GCM.SealedBox(combined: data),
+        guard let data = Base64URL.decode(sealed), let box = try? AES.GCM.SealedBox(combined: data),
             let plain = try? AES.GCM.open(box, using: key, authenticating: Data("send-confirmation".utf8)),
             let message = try? JSONDecoder().decode(Message.self, from: plain), message.expiresAt >= now
         else { return nil }

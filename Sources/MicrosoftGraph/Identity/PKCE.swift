@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONText
 
 /// Proof Key for Code Exchange (RFC 7636), S256 only. A fresh verifier per sign-in.
 public struct PKCE: Sendable {
@@ -26,19 +27,5 @@ public enum RandomToken {
         var generator = SystemRandomNumberGenerator()
         let data = Data((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
         return Base64URL.encode(data)
-    }
-}
-
-/// Base64url without padding (RFC 4648 §5).
-public enum Base64URL {
-    public static func encode(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: String) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
     }
 }

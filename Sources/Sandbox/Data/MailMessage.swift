@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// One message of a mailbox.
 struct MailMessage: Sendable {
@@ -57,7 +58,7 @@ struct MailMessage: Sendable {
             ("importance", .string(importance)),
             ("parentFolderId", .string(ids.folderId(folderKey))),
             ("conversationId", .string(conversationId)),
-            ("conversationIndex", .string(Secrets.base64URL(Data(conversationId.utf8.prefix(22))))),
+            ("conversationIndex", .string(Base64URL.encode(Data(conversationId.utf8.prefix(22))))),
             ("isDeliveryReceiptRequested", false),
             ("isReadReceiptRequested", false),
             ("isRead", .bool(isRead)),

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// Builds the deterministic content of generated mailboxes: the same seed gives the same mail.
 struct MailboxGenerator: Sendable {
@@ -139,7 +140,7 @@ struct MailboxGenerator: Sendable {
     }
 
     private func attachmentId(_ user: SandboxUser, _ index: Int, _ n: Int) -> String {
-        "AAMkAT" + Secrets.base64URL(Data("\(user.index)|\(index)|\(n)".utf8))
+        "AAMkAT" + Base64URL.encode(Data("\(user.index)|\(index)|\(n)".utf8))
     }
 
     private func textAttachment(user: SandboxUser, index: Int, date: Date) -> MailAttachment {

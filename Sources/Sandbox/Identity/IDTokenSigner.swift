@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import JSONText
 
 /// Signs id_tokens with RS256 and publishes the key as a JWKS.
 struct IDTokenSigner: Sendable {
@@ -17,11 +18,11 @@ struct IDTokenSigner: Sendable {
     func sign(_ claims: JSONValue) -> String {
         let header: JSONValue = .object([("typ", "JWT"), ("alg", "RS256"), ("kid", .string(keyId))])
         let input =
-            Secrets.base64URL(Data(header.serialized().utf8)) + "." + Secrets.base64URL(Data(claims.serialized().utf8))
+            Base64URL.encode(Data(header.serialized().utf8)) + "." + Base64URL.encode(Data(claims.serialized().utf8))
         let signature =
             (try? key.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)).map { Data($0.rawRepresentation) }
             ?? Data()
-        return input + "." + Secrets.base64URL(signature)
+        return input + "." + Base64URL.encode(signature)
     }
 
     /// The key set served at `/{tenant}/discovery/v2.0/keys`.
@@ -34,8 +35,8 @@ struct IDTokenSigner: Sendable {
                     .object([
                         ("kty", "RSA"), ("use", "sig"), ("kid", .string(keyId)), ("x5t", .string(keyId)),
                         ("alg", "RS256"),
-                        ("n", .string(Secrets.base64URL(primitives?.modulus ?? Data()))),
-                        ("e", .string(Secrets.base64URL(primitives?.publicExponent ?? Data()))),
+                        ("n", .string(Base64URL.encode(primitives?.modulus ?? Data()))),
+                        ("e", .string(Base64URL.encode(primitives?.publicExponent ?? Data()))),
                         ("issuer", .string(issuer)),
                     ])
                 ])

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONText
 
 extension IdentityRoutes {
     /// `POST /{tenant}/oauth2/v2.0/token`.
@@ -128,7 +129,7 @@ extension IdentityRoutes {
         }
         if let user, form["client_info"] == "1" {
             let info: JSONValue = .object([("uid", .string(user.id)), ("utid", .string(SandboxConfiguration.tenantId))])
-            o.append(("client_info", .string(Secrets.base64URL(Data(info.serialized().utf8)))))
+            o.append(("client_info", .string(Base64URL.encode(Data(info.serialized().utf8)))))
         }
         return .object(o)
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONText
 
 /// Random opaque values and the small encodings the wire formats need.
 enum Secrets {
@@ -7,25 +8,14 @@ enum Secrets {
     static func random(bytes: Int = 32) -> String {
         var g = SystemRandomNumberGenerator()
         let raw = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) }
-        return base64URL(Data(raw))
+        return Base64URL.encode(raw)
     }
 
     /// A random GUID in lower case.
     static func guid() -> String { UUID().uuidString.lowercased() }
 
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func base64URLDecode(_ text: String) -> Data? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s)
-    }
-
     static func sha256Base64URL(_ text: String) -> String {
-        base64URL(Data(SHA256.hash(data: Data(text.utf8))))
+        Base64URL.encode(Array(SHA256.hash(data: Data(text.utf8))))
     }
 
     /// Constant-time string comparison.

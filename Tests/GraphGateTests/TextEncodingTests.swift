@@ -1,0 +1,41 @@
+import Foundation
+import JSONText
+import Testing
+
+/// The small encodings every token travels in: unpadded base64url and lower-case hex, with Foundation as the
+/// oracle for what they must produce and read back.
+@Suite("Text encodings")
+struct TextEncodingTests {
+    /// Foundation's base64, made url-safe and unpadded by hand: what `Base64URL` must equal.
+    static func oracle(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    @Test("base64url: every length 0…70 and random bytes encode as Foundation does and decode back")
+    func roundTrip() {
+        var random = SystemRandomNumberGenerator()
+        for length in 0...70 {
+            for _ in 0..<20 {
+                let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+                let text = Base64URL.encode(bytes)
+                #expect(text == Self.oracle(Data(bytes)))
+                #expect(Base64URL.encode(Data(bytes)) == text)
+                #expect(Base64URL.decode(text) == Data(bytes))
+            }
+        }
+        #expect(Base64URL.encode([0xFB, 0xFF, 0xBF]) == "-_-_")
+    }
+
+    @Test("base64url: padding, the standard alphabet, whitespace, stray bytes and impossible lengths are refused",
+          arguments: ["QQ==", "QUI=", "a+b/", "QU I", "QUJD\n", "Q", "QUJDR", "QUJD\u{0}", "QUJDé", "%41"])
+    func refuses(_ text: String) {
+        #expect(Base64URL.decode(text) == nil)
+    }
+
+    @Test("hex is lower case, two digits a byte")
+    func hex() {
+        #expect(Hex.string([0x00, 0x0F, 0xA0, 0xFF]) == "000fa0ff")
+        #expect(Hex.string([UInt8]()) == "")
+    }
+}
