@@ -72,16 +72,14 @@ struct IncidentTests {
         }
     }
 
-    @Test("block, then unblock; a blocked user is refused with 403 on every path", arguments: TestDatabases.backends)
+    @Test(
+        "block, then unblock; a blocked user is refused with 403 on every path, at once although checks are cached",
+        arguments: TestDatabases.backends)
     func blockAndUnblock(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
             let user = try await Self.seedUser(database)
             let audit = MemoryAudit()
             let responder = Self.responder(database, audit: audit)
-            let block = try await responder.block(userId: user.id, for: .seconds(3600), reason: "test", actor: "ops")
-            #expect(block.blockedUntil != nil)
-            #expect(await responder.activeBlock(subject: Block.userSubject(user.id)) != nil)
-
             let keyPath = FileManager.default.temporaryDirectory.appendingPathComponent("gg-key-\(UUID().uuidString)")
                 .path
             defer { try? FileManager.default.removeItem(atPath: keyPath) }
@@ -90,7 +88,14 @@ struct IncidentTests {
             let security = try SecurityServices(
                 config: config, users: SQLUserStore(database: database), auditStore: SQLAuditStore(database: database),
                 alerts: SQLAlertStore(database: database), sharedBuckets: nil, httpClient: http,
-                logger: Logger(label: "s"), rateLimiter: InMemoryRateLimiter())
+                logger: Logger(label: "s"), rateLimiter: InMemoryRateLimiter(),
+                accessChanges: AccessChanges(epochs: SQLOAuthStore(database: database), pollInterval: .seconds(60)))
+            // Not blocked, and that answer is now kept in memory (the shared epoch is not polled again here).
+            #expect(await security.checkToolCall(userId: user.id, clientId: "client-1") == nil)
+
+            let block = try await responder.block(userId: user.id, for: .seconds(3600), reason: "test", actor: "ops")
+            #expect(block.blockedUntil != nil)
+            #expect(await responder.activeBlock(subject: Block.userSubject(user.id)) != nil)
             for path in ["/mcp", "/oauth/callback", "/account"] {
                 let denied = await security.checkUser(userId: user.id, path: path)
                 #expect(denied?.status.code == 403)

@@ -39,7 +39,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         let bearer = path.hasPrefix("/mcp") && Self.carriesBearer(request)
         let policy = security.rateLimits
 
-        if let block = try? await security.users.activeBlock(subject: Block.ipSubject(ip)),
+        if let block = await security.activeBlock(subject: Block.ipSubject(ip)),
             !(bearer && block.createdBy == SecurityMonitor.blockCreator)
         {
             return SecurityResponses.blocked(block, path: path)

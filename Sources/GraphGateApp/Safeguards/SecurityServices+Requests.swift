@@ -28,7 +28,28 @@ extension SecurityServices {
     /// A blocked user gets 403 on every path (bearer-authenticated requests, browser sessions, the sign-in
     /// callback). Returns the response to send, or nil when the user is not blocked.
     public func checkUser(userId: String, path: String) async -> Response? {
-        guard let block = try? await users.activeBlock(subject: Block.userSubject(userId)) else { return nil }
+        guard let block = await activeBlock(subject: Block.userSubject(userId)) else { return nil }
         return SecurityResponses.blocked(block, path: path)
     }
+
+    /// The block in force on `subject`, from the block cache when it holds the subject. An unreadable store
+    /// counts as no block here (the bearer and sign-in checks refuse on their own).
+    func activeBlock(subject: String) async -> Block? {
+        guard let blocks else { return try? await users.activeBlock(subject: subject) }
+        let cached = await blocks.lookup(subject)
+        if let lookup = cached.value { return lookup.block.flatMap { $0.isActive() ? $0 : nil } }
+        let block: Block?
+        do {
+            block = try await users.activeBlock(subject: subject)
+        } catch {
+            return nil  // not kept: the next request asks the store again
+        }
+        blocks.store(BlockLookup(block: block), for: subject, generation: cached.generation)
+        return block
+    }
+}
+
+/// A cached block check: the block in force then, or none.
+struct BlockLookup: Sendable {
+    let block: Block?
 }

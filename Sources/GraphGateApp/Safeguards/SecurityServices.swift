@@ -20,6 +20,9 @@ public struct SecurityServices: Sendable {
     /// The shared bucket table (PostgreSQL), pruned in the background; nil with in-memory buckets.
     let bucketStore: (any RateLimitStore)?
     public let users: any UserStore
+    /// Blocks by subject (`ip:…`, `user:…`) from memory, absence included, so the per-request checks read
+    /// nothing in the steady state; a block or unblock anywhere drops them (nil: every check reads).
+    let blocks: AccessChangeCache<BlockLookup>?
     let signInterval: Duration
     let logger: Logger
 
@@ -27,12 +30,14 @@ public struct SecurityServices: Sendable {
     ///   - sharedBuckets: the bucket table every instance shares (the root passes it on PostgreSQL); nil keeps
     ///     buckets in this process's memory.
     ///   - rateLimiter: overrides both.
+    ///   - accessChanges: the process's watch on the revocation epoch, for the block cache (nil: no cache).
     public init(
         config: GraphGateConfig, users: any UserStore, auditStore: any AuditStore, alerts: any AlertStore,
         sharedBuckets: (any RateLimitStore)?, httpClient: HTTPClient, logger: Logger,
-        rateLimiter: (any RateLimiter)? = nil
+        rateLimiter: (any RateLimiter)? = nil, accessChanges: AccessChanges? = nil
     ) throws(SecurityError) {
         self.users = users
+        blocks = accessChanges.map { AccessChangeCache(changes: $0) }
         self.logger = logger
         redactor = Redactor.standard.adding(secrets: [config.msClientSecret].compactMap { $0 })
         audit = AuditLog(store: auditStore, redactor: redactor, logger: logger, writeBehind: true)

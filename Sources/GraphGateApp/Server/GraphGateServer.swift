@@ -126,7 +126,7 @@ private struct MainService: Service {
             security = try SecurityServices(
                 config: config, users: users, auditStore: stores.audit, alerts: stores.alerts,
                 sharedBuckets: database.backend == .postgres ? stores.rateLimits : nil, httpClient: httpClient,
-                logger: logger)
+                logger: logger, accessChanges: stores.accessChanges)
         } catch {
             try? await httpClient.shutdown()
             throw ServeError.storage(error.description)
