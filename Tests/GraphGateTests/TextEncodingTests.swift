@@ -2,8 +2,8 @@ import Foundation
 import JSONText
 import Testing
 
-/// The small encodings every token travels in: unpadded base64url and lower-case hex, with Foundation as the
-/// oracle for what they must produce and read back.
+/// The small encodings every token travels in (unpadded base64url, lower-case hex, with Foundation as the oracle
+/// for what they must produce and read back) and the one Duration-to-number conversion.
 @Suite("Text encodings")
 struct TextEncodingTests {
     /// Foundation's base64, made url-safe and unpadded by hand: what `Base64URL` must equal.
@@ -37,5 +37,14 @@ struct TextEncodingTests {
     func hex() {
         #expect(Hex.string([0x00, 0x0F, 0xA0, 0xFF]) == "000fa0ff")
         #expect(Hex.string([UInt8]()) == "")
+    }
+
+    @Test("durations become whole milliseconds and nanoseconds (truncated) and fractional seconds")
+    func durationUnits() {
+        #expect(Duration.milliseconds(1500).inMilliseconds == 1500)
+        #expect(Duration.microseconds(2999).inMilliseconds == 2)
+        #expect(Duration.seconds(3).inNanoseconds == 3_000_000_000)
+        #expect(Duration.nanoseconds(1_234_567).inNanoseconds == 1_234_567)
+        #expect(Duration.milliseconds(250).inSeconds == 0.25)
     }
 }

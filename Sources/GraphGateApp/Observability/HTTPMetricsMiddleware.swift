@@ -1,4 +1,5 @@
 import Hummingbird
+import JSONText
 import Metrics
 
 /// Counts every request by route pattern, method and status, and times it. The route is the matched pattern
@@ -35,7 +36,6 @@ extension Timer {
     /// Records the time elapsed since `start`.
     func recordInterval(since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        recordNanoseconds(nanoseconds)
+        recordNanoseconds(elapsed.inNanoseconds)
     }
 }

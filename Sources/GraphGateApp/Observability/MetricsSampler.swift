@@ -1,3 +1,4 @@
+import JSONText
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -25,7 +26,7 @@ struct MetricsSampler: Service {
             try await database.checkReachable(timeout: .seconds(5))
             let elapsed = ContinuousClock.now - start
             Gauge(label: MetricName.databaseProbeSeconds)
-                .record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                .record(elapsed.inSeconds)
             Gauge(label: MetricName.databaseUp).record(1)
             let sample = try await store.sample(now: Timestamp.now)
             Gauge(label: MetricName.users).record(sample.users)

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
 import HummingbirdTLS
+import JSONText
 import NIOCore
 import NIOSSL
 
@@ -13,11 +14,11 @@ enum TransportSecurity {
         -> HTTPServerBuilder
     {
         let maxHeaderBytes = limits.maxHeaderBytes
-        let headerTimeout = TimeAmount.milliseconds(Int64(limits.headerTimeout / .milliseconds(1)))
+        let headerTimeout = TimeAmount.milliseconds(limits.headerTimeout.inMilliseconds)
         // NIO's own parser limit sits above ours, so heads between the two get a 431 rather than a bare close.
         let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
             maxHeaderFieldSize: maxHeaderBytes * 2, maxHeaderListSize: maxHeaderBytes * 2)
-        let idle = TimeAmount.milliseconds(Int64(limits.idleTimeout / .milliseconds(1)))
+        let idle = TimeAmount.milliseconds(limits.idleTimeout.inMilliseconds)
         func channel(http1: Bool) -> HTTP1Channel.Configuration {
             HTTP1Channel.Configuration(
                 additionalChannelHandlers: [

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONText
 import Logging
 import SecurityOps
 import Storage
@@ -88,7 +89,7 @@ extension SecurityAdmin {
             }
             var start = ContinuousClock.now
             for index in 0..<single { await log.record(event(index)) }
-            let singleMicros = (ContinuousClock.now - start).micros / Double(max(1, single))
+            let singleMicros = (ContinuousClock.now - start).inSeconds * 1e6 / Double(max(1, single))
 
             start = ContinuousClock.now
             await withTaskGroup(of: Void.self) { group in
@@ -98,7 +99,7 @@ extension SecurityAdmin {
                     }
                 }
             }
-            let concurrentMicros = (ContinuousClock.now - start).micros / Double(max(1, concurrent))
+            let concurrentMicros = (ContinuousClock.now - start).inSeconds * 1e6 / Double(max(1, concurrent))
 
             start = ContinuousClock.now
             var written = try await store.stats().count
@@ -110,21 +111,17 @@ extension SecurityAdmin {
                 _ = try await store.append(pending) { AuditChain.hash(previous: $0, row: $1) }
                 written += Int64(batch)
             }
-            let fill = (ContinuousClock.now - start).micros / 1e6
+            let fill = (ContinuousClock.now - start).inSeconds
 
             start = ContinuousClock.now
             let verification = try await AuditVerifier(store: store, key: nil).verify()
-            let verify = (ContinuousClock.now - start).micros / 1e6
+            let verify = (ContinuousClock.now - start).inSeconds
             return AuditBenchmark(
                 singleAppends: single, singleAppendMicros: singleMicros, concurrentAppends: concurrent,
                 concurrentAppendMicros: concurrentMicros, totalRows: written, fillSeconds: fill,
                 verifySeconds: verify, verification: verification)
         }
     }
-}
-
-extension Duration {
-    var micros: Double { Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12 }
 }
 
 extension SecurityAdmin {
@@ -171,7 +168,7 @@ extension SecurityAdmin {
                     }
                     return await group.reduce(0, +)
                 }
-                let micros = (ContinuousClock.now - start).micros / Double(max(1, requests))
+                let micros = (ContinuousClock.now - start).inSeconds * 1e6 / Double(max(1, requests))
                 results.append(
                     RateLimitBenchmark(
                         name: name, requests: requests, microsPerRequest: micros, allowed: allowed, budget: budget))
@@ -207,7 +204,7 @@ extension SecurityAdmin {
                 : "2001:db8:\(String((index >> 16) & 0xffff, radix: 16)):\(String(index & 0xffff, radix: 16))::1"
             _ = limiter.takeNow(ClientAddressResolver.limiterKey(address), budget: budget)
             if (index + 1) % step == 0 {
-                let nanos = (ContinuousClock.now - start).micros * 1000 / Double(step)
+                let nanos = (ContinuousClock.now - start).inSeconds * 1e9 / Double(step)
                 points.append(
                     LimiterMemoryPoint(
                         addresses: index + 1, buckets: limiter.count, residentMiB: residentMiB() - baseline,

@@ -1,4 +1,5 @@
 import Hummingbird
+import JSONText
 import Logging
 
 /// Logs one line per request: method, the matched route pattern (never the raw path or query string: a client
@@ -20,7 +21,7 @@ struct RequestLoggerMiddleware: RouterMiddleware {
 
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let ms = elapsed.inSeconds * 1000
         // Hummingbird names the not-found responder's endpoint "NotFound" (as in HTTPMetricsMiddleware).
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         context.logger.info(

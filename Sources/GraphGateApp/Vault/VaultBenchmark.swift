@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONText
 import Logging
 import MicrosoftGraph
 import NIOCore
@@ -138,14 +139,13 @@ public enum VaultBenchmark {
     }
 
     static func perOp(_ name: String, _ total: Duration, _ count: Int) -> String {
-        let seconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+        let seconds = total.inSeconds
         return "\(name): \(String(format: "%.2f", seconds / Double(count) * 1e6)) µs/op (\(count) ops, "
             + "\(String(format: "%.0f", Double(count) / seconds)) ops/s)"
     }
 
     static func ms(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return String(format: "%.2f ms", seconds * 1000)
+        String(format: "%.2f ms", duration.inSeconds * 1000)
     }
 
     struct NullAudit: AuditRecorder {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONText
 import Logging
 
 /// graphgate's MCP protocol core: answers one parsed JSON-RPC request in either era, for one principal.
@@ -99,7 +100,7 @@ public struct MCPCore: Sendable {
     }
 
     private var ttlMs: Int {
-        Int(configuration.listTTL.components.seconds * 1000)
+        Int(configuration.listTTL.inMilliseconds)
     }
 
     private func callTool(_ request: JSONRPCRequest, context: MCPRequestContext) async -> Result<Value, JSONRPCError> {

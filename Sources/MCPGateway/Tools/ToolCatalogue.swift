@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONText
 import Logging
 import MicrosoftGraph
 import SecurityOps
@@ -139,8 +140,7 @@ public struct ToolCatalogue: Sendable {
             "tool call",
             metadata: [
                 "gg.outcome": "\(outcome.rawValue)", "gg.error": "\(errorCode ?? "-")",
-                "gg.ms":
-                    "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                "gg.ms": "\(elapsed.inMilliseconds)",
             ])
         await audit.record(
             AuditEvent(

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONText
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -328,7 +329,7 @@ public struct GraphClient: Sendable {
     ) {
         GraphMetrics.attempt(status: status, since: started)
         let elapsed = ContinuousClock.now - started
-        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let ms = elapsed.inMilliseconds
         logger.debug(
             "graph call",
             metadata: [

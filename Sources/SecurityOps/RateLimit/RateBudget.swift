@@ -1,3 +1,5 @@
+import JSONText
+
 /// A token bucket's shape: `capacity` requests at once, refilled evenly over `period`.
 public struct RateBudget: Sendable, Equatable {
     /// A name for logs, metrics and the bucket key (`login`, `register`, `tool`, `ip`).
@@ -11,10 +13,7 @@ public struct RateBudget: Sendable, Equatable {
         self.period = period
     }
 
-    public var periodMs: Int64 {
-        let parts = period.components
-        return max(1, parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000)
-    }
+    public var periodMs: Int64 { max(1, period.inMilliseconds) }
 
     /// Nano-tokens per whole token (the integer unit of the shared buckets).
     static let scale: Int64 = 1_000_000_000
