@@ -30,6 +30,11 @@ public final class Database: Service, Sendable {
     private let postgres: PostgresClient?
     private let closeWatch = ConnectionCloseWatch()
     private let logger: Logger
+    private let operationCounter = Atomic<Int>(0)
+
+    /// Reads and transactions begun so far (one per store call): how tests see that a page's reads do not grow
+    /// with the rows it shows.
+    public var operations: Int { operationCounter.load(ordering: .relaxed) }
 
     private init(
         location: DatabaseLocation, sqlite: SQLiteConnection?, postgres: PostgresClient?, logger: Logger
@@ -143,6 +148,7 @@ public final class Database: Service, Sendable {
     /// Runs statements outside a transaction (each statement is atomic on its own).
     public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws(StorageError) -> R
     {
+        operationCounter.add(1, ordering: .relaxed)
         do {
             if let sqlite {
                 return try await sqliteLock.withLock { try await body(sqlite.sql(queryLogLevel: nil)) }
@@ -160,6 +166,7 @@ public final class Database: Service, Sendable {
     public func transaction<R: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> R
     ) async throws(StorageError) -> R {
+        operationCounter.add(1, ordering: .relaxed)
         do {
             if let sqlite {
                 return try await sqliteLock.withLock {
