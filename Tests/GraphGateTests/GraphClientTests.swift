@@ -7,6 +7,22 @@ import Testing
 /// The Graph client against the emulated tenant, with real tokens from a real sign-in.
 @Suite("Graph client", .serialized)
 struct GraphClientTests {
+    @Test("ids and query values are percent-encoded exactly as Foundation's unreserved-only encoding does")
+    func percentEncoding() {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~$")
+        var random = SystemRandomNumberGenerator()
+        let pool = Array("aZ09-._~$ /?#&=+%!*'()[]@:;,\"<>{}|^`\u{0}\u{7F}éß日本😀\r\n")
+        var samples = ["", "AAMkAGI2=", "../x", "a/b?c#d", "100%", "$select", "Ünïcødé 😀"]
+        for _ in 0..<500 {
+            let length = Int.random(in: 0...12, using: &random)
+            samples.append(String((0..<length).map { _ in pool.randomElement(using: &random)! }))
+        }
+        for sample in samples {
+            let expected = sample.addingPercentEncoding(withAllowedCharacters: allowed)
+            #expect(GraphRequest.segment(sample) == expected, "\(sample)")
+        }
+    }
+
     @Test("reads the profile, sends client-request-id, selects fields")
     func profile() async throws {
         try await GraphTestEnvironment.with { env in
