@@ -107,7 +107,11 @@ public struct JSONReader: ~Copyable {
     // MARK: - Values
 
     /// Reads a string.
-    public mutating func string() throws(Failure) -> String {
+    public mutating func string() throws(Failure) -> String { try readString(keeping: true) }
+
+    /// Reads a string, checked the same whether kept or not; one being skipped (`keeping: false`) is built only
+    /// when it has escapes, and "" is returned.
+    private mutating func readString(keeping: Bool) throws(Failure) -> String {
         skipSpace()
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw fail("expected a string") }
         offset += 1
@@ -124,7 +128,7 @@ public struct JSONReader: ~Copyable {
                 guard high < 0x80 || Self.isWellFormedUTF8(slice) else {
                     throw Failure(reason: "invalid UTF-8 in a string", offset: start)
                 }
-                return String(decoding: slice, as: UTF8.self)
+                return keeping ? String(decoding: slice, as: UTF8.self) : ""
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("control character in a string") }
@@ -260,7 +264,7 @@ public struct JSONReader: ~Copyable {
         case .array:
             try beginArray()
             while try nextElement() { try skip() }
-        case .string: _ = try string()
+        case .string: _ = try readString(keeping: false)
         case .number: _ = try number()
         case .bool: _ = try bool()
         case .null: try literal("null")

@@ -5,14 +5,23 @@ import MicrosoftGraph
 enum ToolFormat {
     /// `2025-03-14T09:30:00Z` → `2025-03-14 09:30Z` (Graph's message times are UTC).
     static func utc(_ iso: String?) -> String {
-        guard let iso, iso.count >= 16 else { return "-" }
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
+        guard let iso, let minutes = dateAndMinutes(iso) else { return "-" }
+        return minutes + "Z"
     }
 
     /// An event time in the zone it was asked in: `2025-03-14 09:30`.
     static func wallClock(_ value: GraphDateTimeTimeZone?) -> String {
-        guard let value, value.dateTime.count >= 16 else { return "-" }
-        return String(value.dateTime.prefix(10)) + " " + String(value.dateTime.dropFirst(11).prefix(5))
+        guard let value, let minutes = dateAndMinutes(value.dateTime) else { return "-" }
+        return minutes
+    }
+
+    /// `2025-03-14T09:30:00…` as `2025-03-14 09:30`, by byte position (Graph's ISO 8601 times are ASCII; anything
+    /// else still yields valid text), or nil when it is too short to be one.
+    private static func dateAndMinutes(_ iso: String) -> String? {
+        let bytes = iso.utf8
+        guard bytes.count >= 16 else { return nil }
+        return String(decoding: bytes.prefix(10), as: UTF8.self) + " "
+            + String(decoding: bytes.dropFirst(11).prefix(5), as: UTF8.self)
     }
 
     /// `Name <address>` (or just the address), flattened for one line.
