@@ -81,12 +81,22 @@ public struct JSONReader: ~Copyable {
     public mutating func beginArray() throws(Failure) { try open(UInt8(ascii: "["), "expected an array") }
 
     /// The next member's name (its value is to be read or skipped next), or nil after the closing `}`.
-    public mutating func nextMember() throws(Failure) -> String? {
+    public mutating func nextMember() throws(Failure) -> String? { try nextMemberKey()?.string }
+
+    /// The next member's name as it stands in the document, for a `switch` with string-literal cases (compared
+    /// byte for byte, no `String` built); nil after the closing `}`. Valid until the reader moves on.
+    public mutating func nextMemberKey() throws(Failure) -> JSONKey? {
         guard try advance(closing: UInt8(ascii: "}"), "expected ',' or '}'") else { return nil }
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
             throw fail("expected a member name in quotes")
         }
-        let key = try string()
+        let start = offset + 1
+        // Checked as strictly as `string()`; built only when it has escapes (then never empty).
+        let unescaped = try readString(keeping: false)
+        let key =
+            unescaped.isEmpty
+            ? JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<(offset - 1)]), unescaped: nil)
+            : JSONKey(raw: UnsafeBufferPointer(start: nil, count: 0), unescaped: unescaped)
         skipSpace()
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw fail("expected ':'") }
         offset += 1
@@ -392,5 +402,24 @@ public struct JSONReader: ~Copyable {
             offset += 1
         }
         return value
+    }
+}
+
+/// A member name read by ``JSONReader/nextMemberKey()``: the document's bytes when the name has no escapes (the
+/// common case), else the unescaped text. `case "id":` in a `switch` compares it with the literal's bytes.
+public struct JSONKey {
+    fileprivate let raw: UnsafeBufferPointer<UInt8>
+    fileprivate let unescaped: String?
+
+    /// The name as a `String`.
+    public var string: String { unescaped ?? String(decoding: raw, as: UTF8.self) }
+
+    public static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
+        guard key.unescaped == nil, pattern.hasPointerRepresentation else { return key.string == pattern.description }
+        let count = pattern.utf8CodeUnitCount
+        guard count == key.raw.count else { return false }
+        let literal = pattern.utf8Start
+        for index in 0..<count where literal[index] != key.raw[index] { return false }
+        return true
     }
 }

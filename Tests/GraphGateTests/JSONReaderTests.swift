@@ -50,6 +50,28 @@ struct JSONReaderTests {
         #expect((try? JSONParser.parse(Array(ok.utf8))) != nil)
     }
 
+    @Test("member names match string-literal cases byte for byte, escaped names by their text")
+    func memberKeys() throws {
+        let text = #"{"id":1,"\u0069d":2,"i":3,"idx":4,"":5,"é":6}"#
+        let seen = try JSONReader.read(Array(text.utf8)) {
+            (reader: inout JSONReader) throws(JSONReader.Failure) -> [String] in
+            var seen: [String] = []
+            try reader.beginObject()
+            while let key = try reader.nextMemberKey() {
+                switch key {
+                case "id": seen.append("id=\(try reader.number())")
+                case "": seen.append("empty=\(try reader.number())")
+                case "é": seen.append("é=\(try reader.number())")
+                default:
+                    seen.append("other:" + key.string)
+                    try reader.skip()
+                }
+            }
+            return seen
+        }
+        #expect(seen == ["id=int(1)", "id=int(2)", "other:i", "other:idx", "empty=int(5)", "é=int(6)"])
+    }
+
     @Test("the UTF-8 check agrees with the standard library's on every boundary and on random bytes")
     func utf8Check() {
         func agrees(_ bytes: [UInt8]) -> Bool {

@@ -16,7 +16,7 @@ extension GraphPage: GraphDecodable where Item: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         var value: [Item]?
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "value": value = try r.array(of: Item.self)
             case "@odata.nextLink": nextLink = try r.optionalString()

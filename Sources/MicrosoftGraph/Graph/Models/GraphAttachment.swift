@@ -32,7 +32,7 @@ extension GraphAttachment: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         var id: String?
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "@odata.type": odataType = try r.optionalString()
             case "id": id = try r.string()

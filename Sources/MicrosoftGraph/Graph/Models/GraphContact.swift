@@ -20,7 +20,7 @@ extension GraphContact: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         var id: String?
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "id": id = try r.string()
             case "displayName": displayName = try r.optionalString()

@@ -54,7 +54,7 @@ public struct GraphFollowupFlag: Codable, Sendable, Equatable {
 extension GraphEmailAddress: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "name": name = try r.optionalString()
             case "address": address = try r.optionalString()
@@ -67,7 +67,7 @@ extension GraphEmailAddress: GraphDecodable {
 extension GraphRecipient: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "emailAddress": emailAddress = try r.optional(GraphEmailAddress.self)
             default: try r.skip()
@@ -79,7 +79,7 @@ extension GraphRecipient: GraphDecodable {
 extension GraphItemBody: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "contentType": contentType = try r.optionalString()
             case "content": content = try r.optionalString()
@@ -93,7 +93,7 @@ extension GraphDateTimeTimeZone: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         var dateTime: String?
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "dateTime": dateTime = try r.string()
             case "timeZone": timeZone = try r.optionalString()
@@ -108,7 +108,7 @@ extension GraphDateTimeTimeZone: GraphDecodable {
 extension GraphFollowupFlag: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "flagStatus": flagStatus = try r.optionalString()
             default: try r.skip()

@@ -49,7 +49,7 @@ public struct GraphEvent: Codable, Sendable {
 extension GraphEvent.Location: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "displayName": displayName = try r.optionalString()
             default: try r.skip()
@@ -61,7 +61,7 @@ extension GraphEvent.Location: GraphDecodable {
 extension GraphEvent.ResponseStatus: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "response": response = try r.optionalString()
             default: try r.skip()
@@ -73,7 +73,7 @@ extension GraphEvent.ResponseStatus: GraphDecodable {
 extension GraphEvent.Attendee: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "emailAddress": emailAddress = try r.optional(GraphEmailAddress.self)
             case "type": type = try r.optionalString()
@@ -87,7 +87,7 @@ extension GraphEvent.Attendee: GraphDecodable {
 extension GraphEvent.OnlineMeeting: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "joinUrl": joinUrl = try r.optionalString()
             default: try r.skip()
@@ -100,7 +100,7 @@ extension GraphEvent: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         var id: String?
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "id": id = try r.string()
             case "subject": subject = try r.optionalString()

@@ -38,7 +38,7 @@ extension GraphMessage: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         var id: String?
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "id": id = try r.string()
             case "subject": subject = try r.optionalString()

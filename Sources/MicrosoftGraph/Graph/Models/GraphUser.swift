@@ -23,7 +23,7 @@ extension GraphUser: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         var id: String?
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "id": id = try r.string()
             case "displayName": displayName = try r.optionalString()
@@ -43,7 +43,7 @@ extension GraphUser: GraphDecodable {
 extension GraphMailboxSettings: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
         try r.beginObject()
-        while let member = try r.nextMember() {
+        while let member = try r.nextMemberKey() {
             switch member {
             case "timeZone": timeZone = try r.optionalString()
             default: try r.skip()
