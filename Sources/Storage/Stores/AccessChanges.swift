@@ -88,8 +88,11 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         let now = clock.now
         let value = state.withLock { state -> Value? in
             if state.generation != generation {
-                state.entries.removeAll(keepingCapacity: true)
-                state.generation = generation
+                // Only forward: a lookup that brought an older generation (a change raced it) just misses.
+                if generation > state.generation {
+                    state.entries.removeAll(keepingCapacity: true)
+                    state.generation = generation
+                }
                 return nil
             }
             guard let entry = state.entries[key] else { return nil }
@@ -116,7 +119,4 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
             state.entries[key] = Entry(value: value, until: until)
         }
     }
-
-    /// Entries kept now (for tests).
-    public var count: Int { state.withLock { $0.entries.count } }
 }
