@@ -17,7 +17,9 @@ public enum Base64URL {
     }()
 
     public static func encode(_ data: Data) -> String {
-        data.withUnsafeBytes { encode(UnsafeBufferPointer(start: $0.bindMemory(to: UInt8.self).baseAddress, count: $0.count)) }
+        data.withUnsafeBytes { raw in
+            encode(UnsafeBufferPointer(start: raw.bindMemory(to: UInt8.self).baseAddress, count: raw.count))
+        }
     }
 
     public static func encode(_ bytes: [UInt8]) -> String {

@@ -79,7 +79,9 @@ struct JSONReaderTests {
             return ours == (String(validating: bytes, as: UTF8.self) != nil)
         }
         // Every lead byte with continuation bytes at each edge of the ranges table 3-7 allows.
-        let edges: [UInt8] = [0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xF4, 0xF5, 0xFF]
+        let edges: [UInt8] = [
+            0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xF4, 0xF5, 0xFF,
+        ]
         for lead in 0...255 {
             for a in edges {
                 #expect(agrees([UInt8(lead), a]), "\(lead) \(a)")
@@ -92,7 +94,8 @@ struct JSONReaderTests {
         }
         var random = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {
-            let bytes = (0..<Int.random(in: 1...8, using: &random)).map { _ in UInt8.random(in: 0x70...0xFF, using: &random) }
+            let length = Int.random(in: 1...8, using: &random)
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0x70...0xFF, using: &random) }
             #expect(agrees(bytes), "\(bytes)")
         }
         #expect(agrees(Array("plain, é, 日本, 😀".utf8)))
