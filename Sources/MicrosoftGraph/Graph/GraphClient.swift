@@ -183,17 +183,27 @@ public struct GraphClient: Sendable {
         var requestId: String?
         var clientRequestId: String?
         var contentType: String?
+        /// `error.code` of Graph's error envelope (`{"error":{"code":"…","message":"…"}}`), nil for a success or
+        /// a body that is not one.
         var errorCode: String? {
-            guard !(200..<300).contains(status),
-                let envelope = try? JSONDecoder().decode(ErrorEnvelope.self, from: body)
-            else { return nil }
-            return envelope.error.code
+            guard !(200..<300).contains(status) else { return nil }
+            return try? JSONReader.read(body) { (r: inout JSONReader) throws(JSONReader.Failure) -> String? in
+                var code: String?
+                try r.beginObject()
+                while let member = try r.nextMemberKey() {
+                    guard case "error" = member else {
+                        try r.skip()
+                        continue
+                    }
+                    try r.beginObject()
+                    while let inner = try r.nextMemberKey() {
+                        if case "code" = inner { code = try r.optionalString() } else { try r.skip() }
+                    }
+                }
+                try r.finish()
+                return code
+            }
         }
-    }
-
-    struct ErrorEnvelope: Decodable {
-        struct Inner: Decodable { var code: String? }
-        var error: Inner
     }
 
     private func exchange(
