@@ -24,13 +24,12 @@ public struct AuthorizationServer: Sendable {
     /// Bearer checks from memory, by token hash; only valid tokens are kept, so guessing cannot fill it (nil when
     /// the store has no revocation epoch: every check reads).
     let tokenCache: AccessChangeCache<AccessTokenInfo>?
-    /// Block checks from memory, by user id (nil as above).
-    let blockCache: AccessChangeCache<Bool>?
 
     /// - Parameters:
     ///   - onRevoke: called after grants were revoked, to end what still runs on them (live MCP sessions).
     ///   - now: the clock, in epoch seconds (tests move it).
-    ///   - isBlocked: whether a user is blocked; checked before any token is issued or refreshed.
+    ///   - isBlocked: whether a user is blocked; checked before any token is issued or refreshed (the root
+    ///     passes the same cached check the bearer check at `/mcp` makes).
     ///   - metadataFetcher: fetches Client ID Metadata Documents (nil: they are not supported).
     ///   - accessChanges: what tells the caches that access changed; by default one on the OAuth store's epoch.
     public init(
@@ -54,7 +53,6 @@ public struct AuthorizationServer: Sendable {
         self.metadataDocuments = metadataFetcher.map { ClientMetadataDocuments(fetcher: $0, store: store) }
         let changes = accessChanges ?? (store as? any RevocationEpochStore).map { AccessChanges(epochs: $0) }
         self.tokenCache = changes.map { AccessChangeCache(changes: $0) }
-        self.blockCache = changes.map { AccessChangeCache(changes: $0) }
     }
 
     /// Whether `userId` is blocked; a failing check is reported as unavailable (never as "not blocked").
@@ -64,17 +62,6 @@ public struct AuthorizationServer: Sendable {
         } catch {
             throw .temporarilyUnavailable("the authorization store is unavailable; try again")
         }
-    }
-
-    /// Whether `userId` is blocked, for every request at the MCP endpoint: from the access cache when it holds
-    /// a fresh answer (a block or unblock anywhere drops it; see `AccessChanges`), else from the store.
-    public func isUserBlocked(_ userId: String) async throws(AuthorizationError) -> Bool {
-        guard let blockCache else { return try await blocked(userId) }
-        let cached = await blockCache.lookup(userId)
-        if let blocked = cached.value { return blocked }
-        let answer = try await blocked(userId)
-        blockCache.store(answer, for: userId, generation: cached.generation)
-        return answer
     }
 
     /// Browser sessions of this server (same store, clock and timeouts).

@@ -14,7 +14,8 @@ import Storage
 /// → the same plus `error="invalid_token"`; a token without the scope → 403 `insufficient_scope`.
 struct BearerAuthenticator: Sendable {
     let authorization: AuthorizationServer
-    let users: any UserStore
+    /// The block in force on a user (see `MCPAccess.userBlock`).
+    let userBlock: @Sendable (_ userId: String) async throws -> Block?
     let audit: any AuditRecorder
 
     enum Outcome {
@@ -61,7 +62,7 @@ struct BearerAuthenticator: Sendable {
                     error: ("insufficient_scope", "the access token lacks the mcp scope"), scope: OAuthScopes.mcp))
         }
         do {
-            if try await authorization.isUserBlocked(info.userId) {
+            if try await userBlock(info.userId) != nil {
                 await audit.record(
                     AuditEvent(
                         "mcp.auth", outcome: .denied, userId: info.userId, clientId: info.clientId, sourceIP: sourceIP,

@@ -34,6 +34,7 @@ extension AppComponents {
             toolCallGate: { principal in
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },
+            userBlock: { userId in try await security.userBlock(userId) },
             catalogue: catalogue, accessChanges: stores.accessChanges)
     }
 }

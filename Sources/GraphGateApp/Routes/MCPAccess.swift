@@ -26,6 +26,9 @@ public struct MCPAccess: Sendable {
     let loopbackPublicHost: Bool
     /// Runs after authentication for each `tools/call` (per-user and per-client budgets); a response stops it.
     let toolCallGate: @Sendable (MCPPrincipal) async -> Response?
+    /// The block in force on a user (throws when the store cannot say): checked for every bearer request and
+    /// before any token is issued.
+    let userBlock: @Sendable (_ userId: String) async throws -> Block?
     /// Request body cap at `/mcp` and the OAuth endpoints.
     static let mcpBodyLimit = 512 * 1024
     static let formBodyLimit = 16 * 1024
@@ -36,6 +39,8 @@ public struct MCPAccess: Sendable {
     ///   - signIn: the Microsoft side of sign-in (the token vault).
     ///   - catalogue: the tools `/mcp` serves.
     ///   - configuration: MCP server identity and limits (session idle timeout, list TTL, …).
+    ///   - userBlock: the block in force on a user (nil: read from `users` each time; the root passes the
+    ///     security services' cached check).
     ///   - accessChanges: the process's watch on the revocation epoch (nil: one on `oauth`'s).
     public init(
         config: GraphGateConfig, users: any UserStore, sessionStore: any MCPSessionStore, oauth: any OAuthStore,
@@ -43,8 +48,10 @@ public struct MCPAccess: Sendable {
         audit: any AuditRecorder, logger: Logger, configuration: MCPConfiguration = MCPConfiguration(),
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
+        userBlock: (@Sendable (_ userId: String) async throws -> Block?)? = nil,
         catalogue: ToolCatalogue, accessChanges: AccessChanges? = nil
     ) {
+        let userBlock = userBlock ?? { userId in try await users.activeBlock(subject: Block.userSubject(userId)) }
         let sessions = MCPSessionManager(
             store: sessionStore, configuration: configuration, logger: logger, audit: audit,
             now: now)
@@ -63,7 +70,7 @@ public struct MCPAccess: Sendable {
                 case .grants(let ids): await sessions.closeAll(grantIds: ids)
                 }
             },
-            isBlocked: { userId in try await users.activeBlock(subject: Block.userSubject(userId)) != nil },
+            isBlocked: { userId in try await userBlock(userId) != nil },
             metadataFetcher: ClientMetadataHTTPSFetcher(limits: config.limits, logger: logger),
             accessChanges: accessChanges)
         self.endpoint = MCPHTTPEndpoint(core: core, sessions: sessions, logger: logger)
@@ -72,6 +79,7 @@ public struct MCPAccess: Sendable {
         self.audit = audit
         self.logger = logger
         self.toolCallGate = toolCallGate
+        self.userBlock = userBlock
         let publicHost = config.publicURL.host ?? ""
         self.loopbackPublicHost = GraphGateConfig.isLoopback(publicHost)
         let port = config.publicURL.port.map { ":\($0)" } ?? ""

@@ -34,7 +34,7 @@ struct MCPRoutes {
             return BearerAuthenticator.plain(.forbidden, "this Host is not accepted")
         }
         let authenticator = BearerAuthenticator(
-            authorization: access.authorization, users: access.users, audit: access.audit)
+            authorization: access.authorization, userBlock: access.userBlock, audit: access.audit)
         let principal: MCPPrincipal
         switch await authenticator.authenticate(request, sourceIP: context.sourceIP) {
         case .rejected(let response): return response

@@ -4,10 +4,10 @@ import SecurityOps
 import Storage
 
 extension SecurityServices {
-    /// After authentication, for every tool call: the user must not be blocked, and the call spends from the
-    /// user's and the OAuth client's budgets. Returns the response to send instead (403 or 429), or nil to go on.
+    /// After authentication, for every tool call: the call spends from the user's and the OAuth client's
+    /// budgets. Returns the response to send instead (429), or nil to go on. (A blocked user never gets this far:
+    /// the bearer check refuses them, through ``userBlock(_:)``.)
     public func checkToolCall(userId: String, clientId: String, path: String = "/mcp") async -> Response? {
-        if let denied = await checkUser(userId: userId, path: path) { return denied }
         for (key, budget) in [
             ("user:\(userId)", rateLimits.toolCallsPerUser), ("client:\(clientId)", rateLimits.toolCallsPerClient),
         ] {
@@ -25,25 +25,25 @@ extension SecurityServices {
         return SecurityResponses.tooManyRequests(decision, budget: budget.name, path: path)
     }
 
-    /// A blocked user gets 403 on every path (bearer-authenticated requests, browser sessions, the sign-in
-    /// callback). Returns the response to send, or nil when the user is not blocked.
-    public func checkUser(userId: String, path: String) async -> Response? {
-        guard let block = await activeBlock(subject: Block.userSubject(userId)) else { return nil }
-        return SecurityResponses.blocked(block, path: path)
+    /// The block in force on a user: the one check every bearer request at `/mcp` and every token issuance
+    /// make. From memory in the steady state; a store that cannot be read throws (never "not blocked").
+    public func userBlock(_ userId: String) async throws -> Block? {
+        try await block(subject: Block.userSubject(userId))
     }
 
-    /// The block in force on `subject`, from the block cache when it holds the subject. An unreadable store
-    /// counts as no block here (the bearer and sign-in checks refuse on their own).
+    /// The block in force on a client address. An unreadable store counts as no block here: the address check
+    /// runs before anything else and must not take the whole server down with the store.
     func activeBlock(subject: String) async -> Block? {
-        guard let blocks else { return try? await users.activeBlock(subject: subject) }
+        try? await block(subject: subject)
+    }
+
+    /// The block in force on `subject` (`ip:…`, `user:…`), from the block cache when it holds the subject;
+    /// absence is cached too, an expired block no longer counts, and a failed read is not kept.
+    private func block(subject: String) async throws -> Block? {
+        guard let blocks else { return try await users.activeBlock(subject: subject) }
         let cached = await blocks.lookup(subject)
         if let lookup = cached.value { return lookup.block.flatMap { $0.isActive() ? $0 : nil } }
-        let block: Block?
-        do {
-            block = try await users.activeBlock(subject: subject)
-        } catch {
-            return nil  // not kept: the next request asks the store again
-        }
+        let block = try await users.activeBlock(subject: subject)
         blocks.store(BlockLookup(block: block), for: subject, generation: cached.generation)
         return block
     }

@@ -18,7 +18,9 @@ public struct ToolCatalogue: Sendable {
     let cursors: PageCursor
     let sends: SendLimiter
     let confirmations: SendConfirmations
-    let definitions: [ToolDefinition]
+    /// The tools the policy exposes, sorted by name, and the same by name (the policy is fixed at start).
+    let exposed: [ToolDefinition]
+    let exposedByName: [String: ToolDefinition]
 
     /// - Parameter cursorKey: seals paging cursors; give the same 32-byte key to every instance behind one
     ///   load balancer (default: random per process, so cursors end with a restart).
@@ -35,7 +37,9 @@ public struct ToolCatalogue: Sendable {
         self.cursors = PageCursor(key: cursorKey ?? SymmetricKey(size: .bits256))
         self.sends = SendLimiter()
         self.confirmations = confirmations
-        self.definitions = Self.allDefinitions
+        self.exposed = Self.allDefinitions.filter { policy.exposes(name: $0.name, isWrite: $0.isWrite) }
+            .sorted { $0.name < $1.name }
+        self.exposedByName = Dictionary(exposed.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Every tool graphgate has, before the policy picks the exposed ones.
@@ -51,25 +55,18 @@ public struct ToolCatalogue: Sendable {
         MicrosoftScopes.normalize(exposed.filter(\.isWrite).flatMap(\.scopes))
     }
 
-    var exposed: [ToolDefinition] { definitions.filter { policy.exposes(name: $0.name, isWrite: $0.isWrite) } }
-
-    /// The tools `principal` may see, by name: the policy's exposed tools, minus write tools when this request's
-    /// token lacks `mcp:write`; with the `account` argument on the desktop.
-    func table(for principal: MCPPrincipal, listing: Bool) -> [String: ToolDefinition] {
-        var table: [String: ToolDefinition] = [:]
-        for var definition in exposed where !listing || principal.canWrite || !definition.isWrite {
-            if principal.allowsAccountSelection {
-                definition.parameters.append(
-                    .string("account", "Linked account label; default the primary one.", max: 64))
-            }
-            table[definition.name] = definition
-        }
-        return table
+    /// `definition` as `principal` sees it: with the `account` argument on the desktop.
+    func adapted(_ definition: ToolDefinition, for principal: MCPPrincipal) -> ToolDefinition {
+        guard principal.allowsAccountSelection else { return definition }
+        var definition = definition
+        definition.parameters.append(.string("account", "Linked account label; default the primary one.", max: 64))
+        return definition
     }
 
-    /// The `tools` array of `tools/list` for this request's principal, sorted by name (deterministic).
+    /// The `tools` array of `tools/list` for this request's principal, sorted by name (deterministic): the
+    /// policy's exposed tools, minus write tools when this request's token lacks `mcp:write`.
     public func listTools(for principal: MCPPrincipal) -> Value {
-        .array(table(for: principal, listing: true).values.sorted { $0.name < $1.name }.map(\.json))
+        .array(exposed.filter { principal.canWrite || !$0.isWrite }.map { adapted($0, for: principal).json })
     }
 
     /// How one `tools/call` ended.
@@ -86,7 +83,7 @@ public struct ToolCatalogue: Sendable {
         name: String, arguments: [String: Value]?, principal: MCPPrincipal,
         elicit: @escaping @Sendable (Elicitation) async throws -> ElicitationAnswer
     ) async throws(JSONRPCError) -> CallOutcome {
-        guard let definition = table(for: principal, listing: false)[name] else {
+        guard let definition = exposedByName[name].map({ adapted($0, for: principal) }) else {
             MCPMetrics.toolCall(name, .error)
             // The name a client sent is never repeated or stored (it could be anything, a token too): only
             // the names of tools graphgate has (one the policy does not expose) are audited.
