@@ -7,10 +7,6 @@ import ServiceLifecycle
 import Storage
 
 extension AppComponents {
-    /// Who may sign in. The OAuth callback checks `accessPolicy.allows(tenantId:username:)` with the verified
-    /// id_token's `tid` and `preferred_username` before anything is stored.
-    public var accessPolicy: AccessPolicy { config.operations.accessPolicy(effectiveTenant: msTenant) }
-
     /// Request ids, HTTP metrics and (for an https public URL) HSTS. Added first, so they wrap every route.
     func addOperationsMiddleware(to router: Router<GraphGateRequestContext>) {
         router.middlewares.add(RequestIDMiddleware())

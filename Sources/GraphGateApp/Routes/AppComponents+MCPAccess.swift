@@ -10,14 +10,14 @@ extension AppComponents {
     func makeMCPAccess() -> MCPAccess {
         let vault = vault
         let httpClient = httpClient
-        let graphURL = graphURL
+        let microsoft = microsoft
         let logger = logger
         let limiter = MailboxLimiter()
         let source = ClosureGraphClientSource(
             client: { principal, account in
                 let provider = try await vault.tokenProvider(userId: principal.userId, accountLabel: account)
                 return GraphClient(
-                    httpClient: httpClient, baseURL: graphURL, tokenProvider: provider,
+                    httpClient: httpClient, baseURL: microsoft.graph, tokenProvider: provider,
                     mailboxKey: principal.userId + "/" + (account ?? TokenVault.defaultAccountLabel),
                     limiter: limiter, logger: logger)
             },

@@ -4,8 +4,8 @@ import ServiceLifecycle
 /// Signs the audit chain's head at start, every `interval`, and once more at graceful shutdown.
 ///
 /// The final signature relies on the shutdown order: the app's services stop in reverse order after the HTTP
-/// server has drained (so no request writes audit events any more), and the store is a service of the outer
-/// group that closes only after the whole app has stopped. A hard cancellation skips it.
+/// server has drained (so no request writes audit events any more), and the store is the app's first service, so
+/// it closes only after every other service has stopped. A hard cancellation skips it.
 struct AuditHeadSigningService: Service {
     let signer: AuditHeadSigner
     let interval: Duration

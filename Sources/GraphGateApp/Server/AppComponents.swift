@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import MicrosoftGraph
 import MCPGateway
 import Storage
 import TokenVault
@@ -11,17 +12,13 @@ public struct AppComponents: Sendable {
     public let logger: Logger
     /// For the readiness probe and the pool metrics only; the data is read and written through `stores`.
     public let database: Database
-    /// Every store, built once from `database` by the root (`GraphGateServer`).
+    /// Every store, built once from `database` by the root (`buildApplication`).
     public let stores: Stores
     public var users: any UserStore { stores.users }
     /// The shared outbound HTTP client (Microsoft identity platform and Graph).
     public let httpClient: HTTPClient
-    /// Microsoft identity platform authority and Graph base URL actually used (the emulated tenant in sandbox).
-    public let msAuthority: URL
-    public let graphURL: URL
-    public let msClientId: String
-    public let msClientSecret: String?
-    public let msTenant: String
+    /// Where Microsoft's identity platform and Graph are (the emulated tenant in sandbox mode, once it listens).
+    public let microsoft: MicrosoftEndpoints
     /// Audit log (the `AuditRecorder` every module records to), rate limits, monitor and alerts, redaction.
     public let security: SecurityServices
     /// Microsoft's tokens per user: sign-in (`MicrosoftSignIn`), token providers for Graph, consent links. One

@@ -11,7 +11,9 @@ import NIOHTTP1
 /// are Microsoft's fixed paths under `{authority}/{tenant}`; discovery is used for the issuer and `jwks_uri`.
 /// Nothing secret (tokens, codes, verifier, client secret) is logged or put into an error.
 public struct IdentityClient: Sendable {
-    public let authority: URL
+    /// Where the authority is (read per request: in sandbox mode it is known only once the tenant listens).
+    public let endpoints: MicrosoftEndpoints
+    public var authority: URL { endpoints.authority }
     public let tenant: String
     public let clientId: String
     let clientSecret: String?
@@ -27,23 +29,38 @@ public struct IdentityClient: Sendable {
         httpClient: HTTPClient, authority: URL, tenant: String, clientId: String, clientSecret: String?,
         logger: Logger = Logger(label: "graphgate.identity"), jwksMinimumRefetchInterval: TimeInterval = 60
     ) {
+        self.init(
+            httpClient: httpClient, endpoints: MicrosoftEndpoints(authority: authority, graph: authority),
+            tenant: tenant, clientId: clientId, clientSecret: clientSecret, logger: logger,
+            jwksMinimumRefetchInterval: jwksMinimumRefetchInterval)
+    }
+
+    /// - Parameter endpoints: where the authority is; only its `authority` is used.
+    public init(
+        httpClient: HTTPClient, endpoints: MicrosoftEndpoints, tenant: String, clientId: String,
+        clientSecret: String?, logger: Logger = Logger(label: "graphgate.identity"),
+        jwksMinimumRefetchInterval: TimeInterval = 60
+    ) {
         self.httpClient = httpClient
-        self.authority = authority
+        self.endpoints = endpoints
         self.tenant = tenant
         self.clientId = clientId
         self.clientSecret = clientSecret
         self.logger = logger
-        let base =
-            authority.absoluteString.hasSuffix("/")
-            ? String(authority.absoluteString.dropLast()) : authority.absoluteString
         self.keyCache = SigningKeyCache(
-            httpClient: httpClient, discoveryURL: "\(base)/\(tenant)/v2.0/.well-known/openid-configuration",
+            httpClient: httpClient,
+            discoveryURL: { [endpoints] in
+                "\(Self.base(endpoints.authority))/\(tenant)/v2.0/.well-known/openid-configuration"
+            },
             minimumRefetchInterval: jwksMinimumRefetchInterval, logger: logger)
     }
 
     public var isConfidential: Bool { clientSecret != nil }
 
-    var base: String {
+    var base: String { Self.base(authority) }
+
+    /// The authority without a trailing slash.
+    static func base(_ authority: URL) -> String {
         let text = authority.absoluteString
         return text.hasSuffix("/") ? String(text.dropLast()) : text
     }

@@ -17,7 +17,8 @@ actor SigningKeyCache {
     }
 
     private let httpClient: HTTPClient
-    private let discoveryURL: String
+    /// Read when the document is fetched (the authority can move once, before the server starts).
+    private let discoveryURL: @Sendable () -> String
     private let logger: Logger
     private let metadataLifetime: TimeInterval = 24 * 3600
     private let minimumRefetchInterval: TimeInterval
@@ -27,7 +28,10 @@ actor SigningKeyCache {
     private var keys: KeySet?
     private var keysTask: Task<KeySet, any Error>?
 
-    init(httpClient: HTTPClient, discoveryURL: String, minimumRefetchInterval: TimeInterval, logger: Logger) {
+    init(
+        httpClient: HTTPClient, discoveryURL: @escaping @Sendable () -> String,
+        minimumRefetchInterval: TimeInterval, logger: Logger
+    ) {
         self.httpClient = httpClient
         self.discoveryURL = discoveryURL
         self.minimumRefetchInterval = minimumRefetchInterval
@@ -41,7 +45,7 @@ actor SigningKeyCache {
             task = metadataTask
         } else {
             let client = httpClient
-            let url = discoveryURL
+            let url = discoveryURL()
             task = Task { try await Self.fetchJSON(OpenIDMetadata.self, url: url, client: client) }
             metadataTask = task
         }
