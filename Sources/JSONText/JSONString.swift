@@ -11,42 +11,68 @@ public enum JSONString {
         public static let angleBrackets = Extra(rawValue: 2)
     }
 
-    /// Appends `text` as a quoted literal. Runs of bytes that need no escape are copied in bulk.
+    /// Appends `text` as a quoted literal. Runs of bytes that need no escape are copied in bulk; a byte is
+    /// classified by one table look-up.
     public static func append(_ text: String, to out: inout [UInt8], escaping extra: Extra = []) {
         out.append(UInt8(ascii: "\""))
+        var mask = ByteClass.always
+        if extra.contains(.angleBrackets) { mask |= ByteClass.angle }
+        if extra.contains(.lineSeparators) { mask |= ByteClass.lineSeparatorLead }
         var text = text
         text.withUTF8 { bytes in
             var start = 0
             var index = 0
-            while index < bytes.count {
+            let count = bytes.count
+            while index < count {
                 let byte = bytes[index]
-                let escape: [UInt8]?
-                var length = 1
-                switch byte {
-                case UInt8(ascii: "\""): escape = [0x5C, byte]
-                case UInt8(ascii: "\\"): escape = [0x5C, byte]
-                case 0x0A: escape = [0x5C, UInt8(ascii: "n")]
-                case 0x0D: escape = [0x5C, UInt8(ascii: "r")]
-                case 0x09: escape = [0x5C, UInt8(ascii: "t")]
-                case 0..<0x20: escape = unicodeEscape(UInt16(byte))
-                case UInt8(ascii: "<") where extra.contains(.angleBrackets): escape = unicodeEscape(0x3C)
-                case UInt8(ascii: ">") where extra.contains(.angleBrackets): escape = unicodeEscape(0x3E)
-                case 0xE2 where extra.contains(.lineSeparators) && index + 2 < bytes.count
-                    && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
-                    escape = unicodeEscape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029)
-                    length = 3
-                default: escape = nil
+                let byteClass = classes[Int(byte)] & mask
+                if byteClass == 0 {
+                    index += 1
+                    continue
                 }
-                if let escape {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                    out.append(contentsOf: escape)
-                    start = index + length
+                var length = 1
+                if byteClass == ByteClass.lineSeparatorLead {
+                    // U+2028 / U+2029 are E2 80 A8 / E2 80 A9; any other E2 sequence is copied as it is.
+                    guard index + 2 < count, bytes[index + 1] == 0x80,
+                        bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+                    else {
+                        index += 1
+                        continue
+                    }
+                    length = 3
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(0x5C); out.append(byte)
+                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+                case 0xE2: appendUnicodeEscape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
+                default: appendUnicodeEscape(UInt16(byte), to: &out)  // other controls, `<`, `>`
                 }
                 index += length
+                start = index
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// What a byte may need: always an escape (controls, `"`, `\`), one with ``Extra/angleBrackets``, or a look at
+    /// the next bytes with ``Extra/lineSeparators``.
+    private enum ByteClass {
+        static let always: UInt8 = 1
+        static let angle: UInt8 = 2
+        static let lineSeparatorLead: UInt8 = 4
+    }
+
+    private static let classes: [UInt8] = (0...255).map { byte -> UInt8 in
+        switch byte {
+        case 0..<0x20, 0x22, 0x5C: ByteClass.always
+        case 0x3C, 0x3E: ByteClass.angle
+        case 0xE2: ByteClass.lineSeparatorLead
+        default: 0
+        }
     }
 
     /// Appends `text` as a quoted literal to a string.
@@ -64,10 +90,12 @@ public enum JSONString {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private static func unicodeEscape(_ value: UInt16) -> [UInt8] {
-        [
-            0x5C, UInt8(ascii: "u"), hex[Int(value >> 12)], hex[Int(value >> 8 & 0xF)], hex[Int(value >> 4 & 0xF)],
-            hex[Int(value & 0xF)],
-        ]
+    private static func appendUnicodeEscape(_ value: UInt16, to out: inout [UInt8]) {
+        out.append(0x5C)
+        out.append(UInt8(ascii: "u"))
+        out.append(hex[Int(value >> 12)])
+        out.append(hex[Int(value >> 8 & 0xF)])
+        out.append(hex[Int(value >> 4 & 0xF)])
+        out.append(hex[Int(value & 0xF)])
     }
 }

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Foundation
-import MicrosoftGraph
+import Logging
 import Sandbox
 import Testing
+
+@testable import MicrosoftGraph
 
 /// The Graph client against the emulated tenant, with real tokens from a real sign-in.
 @Suite("Graph client", .serialized)
@@ -35,6 +37,46 @@ struct GraphClientTests {
             #expect(UUID(uuidString: raw.clientRequestId ?? "") != nil)
             let selected = try JSONSerialization.jsonObject(with: raw.body) as? [String: Any]
             #expect(selected?["displayName"] == nil, "$select must limit the fields")
+        }
+    }
+
+    @Test("a paging link is followed only below the Graph base: same scheme, host, port and path prefix")
+    func pagingLinkOrigin() throws {
+        struct NoTokens: AccessTokenProvider {
+            func accessToken(forceRefresh: Bool) async throws -> String { "" }
+            func accessToken(replacing rejected: String) async throws -> String { "" }
+            func grantedScopes() async throws -> Set<String> { [] }
+        }
+        for base in ["https://graph.microsoft.com", "https://graph.microsoft.com/", "http://127.0.0.1:8443/graph"] {
+            let client = GraphClient(
+                httpClient: HTTPClientHolder.shared, baseURL: URL(string: base)!, tokenProvider: NoTokens(),
+                mailboxKey: "k", limiter: MailboxLimiter(), logger: Logger(label: "test"))
+            let root = base.hasSuffix("/") ? String(base.dropLast()) : base
+            #expect(
+                try client.relativeLink(root + "/v1.0/me/messages?$top=25&$skip=25")
+                    == "/v1.0/me/messages?$top=25&$skip=25")
+            #expect(try client.relativeLink(root.uppercased().replacingOccurrences(of: "/GRAPH", with: "/graph")
+                + "/v1.0/me/messages?$skip=2") == "/v1.0/me/messages?$skip=2", "scheme and host in any case")
+            let host = URL(string: base)!.host!
+            for foreign in [
+                root.replacingOccurrences(of: host, with: host + ".evil.example") + "/v1.0/me/messages",
+                root.replacingOccurrences(of: host, with: "user@" + host) + "/v1.0/me/messages",
+                root.replacingOccurrences(of: host, with: host + "@evil.example") + "/v1.0/me/messages",
+                root.replacingOccurrences(of: "https:", with: "http:").replacingOccurrences(of: "http://127", with: "https://127")
+                    + "/v1.0/me/messages",
+                root + ":9/v1.0/me/messages", root + "/v1.0/me/messages#x", root + "/v1.0/../me",
+                "//evil.example/v1.0/me", "/v1.0/me/messages", "",
+                "https://evil.example/v1.0/me/messages",
+            ] {
+                #expect(throws: GraphError.self, "\(foreign) against \(base)") { try client.relativeLink(foreign) }
+            }
+        }
+        #expect(throws: GraphError.self) {
+            try GraphClient(
+                httpClient: HTTPClientHolder.shared, baseURL: URL(string: "http://127.0.0.1:8443/graph")!,
+                tokenProvider: NoTokens(), mailboxKey: "k", limiter: MailboxLimiter(),
+                logger: Logger(label: "test")
+            ).relativeLink("http://127.0.0.1:8443/other/v1.0/me")
         }
     }
 

@@ -287,6 +287,19 @@ public struct GraphClient: Sendable {
     /// Turns Graph's absolute `@odata.nextLink` into a path below the base URL, refusing any other origin
     /// (a token must never be sent to a host the answer names).
     func relativeLink(_ link: String) throws -> String {
+        // The usual case, without URL parsing: the link starts with the base URL itself and then a path of plain
+        // characters (anything else takes the careful route below).
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        if link.utf8.count > base.utf8.count, link.utf8.starts(with: base.utf8) {
+            let rest = link.utf8.dropFirst(base.utf8.count)
+            if rest.first == UInt8(ascii: "/"),
+                rest.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") && $0 != UInt8(ascii: "@") }),
+                let relative = String(rest), GraphRequest.continuation(relative) != nil
+            {
+                return relative
+            }
+        }
         guard let next = URLComponents(string: link),
             let base = URLComponents(url: baseURL, resolvingAgainstBaseURL: false),
             next.scheme?.lowercased() == base.scheme?.lowercased(), next.host?.lowercased() == base.host?.lowercased(),
