@@ -38,19 +38,12 @@ public struct UntrustedContent: Sendable {
     }
 
     /// Removes control characters (except newline and tab) and anything that looks like a fence marker.
-    public static func scrub(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        scrub(text, into: &out, flatten: false)
-        return out
-    }
+    public static func scrub(_ text: String) -> String { scrubbed(text, flatten: false) }
 
     /// One line of untrusted text (subjects, names): newlines and markers removed, length capped.
     public static func line(_ text: String?, max: Int = 200) -> String {
         guard let text, !text.isEmpty else { return "" }
-        var flat = ""
-        flat.reserveCapacity(text.utf8.count)
-        scrub(text, into: &flat, flatten: true)
+        let flat = scrubbed(text, flatten: true)
         let scalars = flat.unicodeScalars
         if flat.utf8.count <= max, let head = scalars.first, let tail = scalars.last, !isBlank(head), !isBlank(tail) {
             return flat
@@ -68,16 +61,17 @@ public struct UntrustedContent: Sendable {
     /// in linear time and without a regex or a second copy. Works on UTF-8 bytes: text that needs no change (most
     /// of it) is appended whole.
     static func scrub(_ text: String, into out: inout String, flatten: Bool) {
+        out.append(scrubbed(text, flatten: flatten))
+    }
+
+    /// `text` after the pass of ``scrub(_:into:flatten:)``: the same string (no copy) when nothing changes.
+    static func scrubbed(_ text: String, flatten: Bool) -> String {
         var text = text
         let rewritten: [UInt8]? = text.withUTF8 { bytes in
             guard needsScrubbing(bytes, flatten: flatten) else { return nil }
             return scrubbed(bytes, flatten: flatten)
         }
-        if let rewritten {
-            out.append(String(decoding: rewritten, as: UTF8.self))
-        } else {
-            out.append(text)
-        }
+        return rewritten.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
     /// Whether `scrubbed` would change anything: a dropped or flattened scalar, or three `<` or `>` in a row.
