@@ -139,6 +139,7 @@ let package = Package(
                 "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         // libFuzzer targets (docs/fuzzing.md). A plain build links each as an executable that does nothing;

@@ -7,12 +7,12 @@ import TokenVault
 struct OpsReadinessTests {
     @Test("ready when the database answers and Microsoft's discovery was fetched", arguments: TestDatabases.backends)
     func ready(backend: Storage.Database.Backend) async throws {
-        try await TestServer.with(backend: backend) { server in
+        try await TestApp.with(backend: backend) { client, _ in
             // Polled like a load balancer does: on a loaded machine one probe may miss its time budget.
-            var response = try await server.http.fetch(server.url("/readyz"))
+            var response = try await client.fetch("/readyz")
             for _ in 0..<5 where response.status != 200 {
                 try await Task.sleep(for: .milliseconds(500))
-                response = try await server.http.fetch(server.url("/readyz"))
+                response = try await client.fetch("/readyz")
             }
             #expect(response.status == 200)
             let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
@@ -30,27 +30,27 @@ struct OpsReadinessTests {
         let keyring = FileManager.default.temporaryDirectory.appendingPathComponent("gg-keyring-\(UUID().uuidString)")
         _ = try KeyringFile.create(at: keyring.path)
         defer { try? FileManager.default.removeItem(at: keyring) }
-        try await TestServer.with(environment: [
+        try await TestApp.with(environment: [
             "GRAPHGATE_MS_CLIENT_ID": "11111111-2222-3333-4444-555555555555", "GRAPHGATE_SANDBOX": "0",
             "GRAPHGATE_MS_TENANT": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
             "GRAPHGATE_MS_AUTHORITY": "http://127.0.0.1:\(closed)", "GRAPHGATE_KEYRING": keyring.path,
-        ]) { server in
+        ]) { client, _ in
             // /readyz is polled; on a loaded machine one database probe may miss its 5 s budget, so ask again.
-            var response = try await server.http.fetch(server.url("/readyz"))
+            var response = try await client.fetch("/readyz")
             var checks: [String: String]?
             for _ in 0..<3 {
                 checks =
                     (try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["checks"]
                     as? [String: String]
                 if checks?["database"] == "ok" { break }
-                response = try await server.http.fetch(server.url("/readyz"))
+                response = try await client.fetch("/readyz")
             }
             #expect(response.status == 503)
             let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
             #expect(json?["status"] as? String == "not_ready")
             #expect(checks?["database"] == "ok")
             #expect(checks?["upstream_discovery"] != "ok")
-            #expect(try await server.http.fetch(server.url("/healthz")).status == 200)
+            #expect(try await client.fetch("/healthz").status == 200)
         }
     }
 }
@@ -59,11 +59,11 @@ struct OpsReadinessTests {
 struct OpsHomePageTests {
     @Test("/ shows the MCP URL and a snippet for each client, passes the CSP, and loads nothing external")
     func home() async throws {
-        try await TestServer.with { server in
-            let response = try await server.http.fetch(server.url("/"))
+        try await TestApp.with { client, config in
+            let response = try await client.fetch("/")
             #expect(response.status == 200)
             #expect(response.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
-            let mcp = server.config.mcpResource
+            let mcp = config.mcpResource
             #expect(response.body.contains("<code id=\"mcp-url\">\(mcp)</code>"))
             for client in ["Claude", "VS Code", "Cursor", "MCP Inspector"] {
                 #expect(response.body.contains("<h2>\(client)</h2>"))

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import HummingbirdTesting
+import NIOFoundationCompat
 import Logging
 import ServiceLifecycle
 import Storage
@@ -12,10 +14,10 @@ import Testing
 struct ServeTests {
     @Test("healthz names the mode and the store", arguments: TestDatabases.backends)
     func healthz(backend: Storage.Database.Backend) async throws {
-        try await TestServer.with(backend: backend) { server in
-            let response = try await server.http.fetch(server.url("/healthz"))
-            #expect(response.status == 200)
-            let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String]
+        try await TestApp.with(backend: backend) { client, _ in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .ok)
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String]
             #expect(json?["mode"] == "sandbox")
             #expect(json?["store"] == backend.rawValue)
         }

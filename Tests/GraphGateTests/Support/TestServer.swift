@@ -46,20 +46,31 @@ struct TestServer: Sendable {
         _ port: Int, environment: [String: String], backend: Database.Backend, sandbox: SandboxConfiguration,
         _ body: @escaping @Sendable (TestServer) async throws -> R
     ) async throws -> R {
+        var settings = environment
+        settings["GRAPHGATE_PORT"] = settings["GRAPHGATE_PORT"] ?? "\(port)"
+        return try await withConfig(environment: settings, backend: backend) { config in
+            try await runServer(config: config, sandbox: sandbox, body)
+        }
+    }
+
+    /// A configuration as a user would give it (`environment` over the defaults), on a fresh store of `backend`
+    /// that is removed afterwards: a SQLite file in a temporary directory, or on PostgreSQL
+    /// (`GRAPHGATE_TEST_POSTGRES_URL`) a database of its own.
+    static func withConfig<R: Sendable>(
+        environment: [String: String], backend: Database.Backend,
+        _ body: @escaping @Sendable (GraphGateConfig) async throws -> R
+    ) async throws -> R {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gg-app-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: path) }
-        var env = ["GRAPHGATE_PORT": "\(port)", "GRAPHGATE_DATABASE_URL": "sqlite:\(path.path)/graphgate.sqlite"]
+        var env = ["GRAPHGATE_DATABASE_URL": "sqlite:\(path.path)/graphgate.sqlite"]
         env.merge(environment) { _, new in new }
-        guard backend == .postgres else {
-            return try await runServer(config: try GraphGateConfig.load(environment: env), sandbox: sandbox, body)
-        }
+        guard backend == .postgres else { return try await body(try GraphGateConfig.load(environment: env)) }
         let settings = env
         return try await TestDatabases.withPostgresDatabase { url in
             var withDatabase = settings
             withDatabase["GRAPHGATE_DATABASE_URL"] = url
-            return try await runServer(
-                config: try GraphGateConfig.load(environment: withDatabase), sandbox: sandbox, body)
+            return try await body(try GraphGateConfig.load(environment: withDatabase))
         }
     }
 
