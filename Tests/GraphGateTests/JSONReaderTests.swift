@@ -230,6 +230,38 @@ struct GraphDecodingTests {
         #expect(throws: JSONReader.Failure.self) { try GraphMessage.decode(json: data) }
     }
 
+    @Test("a listed message reads the members lists select and skips the rest, still checking that it is JSON")
+    func listedMessage() throws {
+        let json = #"""
+            {"id":"m1","subject":"Hi","from":{"emailAddress":{"name":"Ana","address":"ana@contoso.example"}},
+             "receivedDateTime":"2026-11-02T09:00:00Z","isRead":false,"hasAttachments":true,"importance":"high",
+             "flag":{"flagStatus":"flagged"},"isDraft":false,"parentFolderId":"inbox",
+             "bodyPreview":"preview","body":{"contentType":"text","content":"secret body"},
+             "toRecipients":[{"emailAddress":{"address":"bo@contoso.example"}}],"sender":{"emailAddress":{}},
+             "categories":["Blue"],"webLink":"https://outlook.example/x","unknown":{"a":[1,2,{"b":null}]}}
+            """#
+        let full = try GraphMessage.decode(json: Array(json.utf8))
+        let listed = try GraphMessage.Listed.decode(json: Array(json.utf8)).message
+        for message in [full, listed] {
+            #expect(message.id == "m1" && message.subject == "Hi" && message.from?.emailAddress?.name == "Ana")
+            #expect(message.receivedDateTime == "2026-11-02T09:00:00Z" && message.isRead == false)
+            #expect(message.hasAttachments == true && message.importance == "high" && message.isDraft == false)
+            #expect(message.flag?.flagStatus == "flagged" && message.parentFolderId == "inbox")
+        }
+        #expect(full.body?.content == "secret body" && full.toRecipients?.count == 1 && full.categories == ["Blue"])
+        #expect(listed.body == nil && listed.bodyPreview == nil && listed.toRecipients == nil && listed.sender == nil)
+        #expect(listed.categories == nil && listed.webLink == nil)
+        // Skipped is not unchecked: a broken member outside the list selection still fails the message.
+        #expect(throws: JSONReader.Failure.self) {
+            try GraphMessage.Listed.decode(json: Array(#"{"id":"x","body":{"content":"a",}}"#.utf8))
+        }
+        #expect(throws: JSONReader.Failure.self) {
+            try GraphMessage.Listed.decode(json: Array(#"{"id":"x","webLink":"\u12"}"#.utf8))
+        }
+        // A type error in a skipped member is not an error of the list (the member is not read).
+        #expect(try GraphMessage.Listed.decode(json: Array(#"{"id":"x","toRecipients":{}}"#.utf8)).message.id == "x")
+    }
+
     @Test("a page without value is refused")
     func pageWithoutValue() {
         #expect(throws: JSONReader.Failure.self) { try GraphPage<GraphMessage>.decode(json: Array(#"{"@odata.nextLink":"x"}"#.utf8)) }

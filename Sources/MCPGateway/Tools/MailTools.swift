@@ -107,7 +107,7 @@ package enum MailTools {
     ) { call in
         let folder = call.arguments.string("folder") ?? "inbox"
         if let cursor = try call.openCursor() {
-            return messageList(try await call.graph.page(continuing: cursor.link), heading: "Next page", call)
+            return messageList(try await call.graph.messagePage(continuing: cursor.link), heading: "Next page", call)
         }
         let since = call.arguments.date("since"), until = call.arguments.date("until")
         if let since, let until, since >= until {
@@ -176,7 +176,7 @@ package enum MailTools {
     ) { call in
         let query = try checkSearch(try call.arguments.require("query"))
         if let cursor = try call.openCursor() {
-            return messageList(try await call.graph.page(continuing: cursor.link), heading: "Next page", call)
+            return messageList(try await call.graph.messagePage(continuing: cursor.link), heading: "Next page", call)
         }
         return messageList(
             try await call.graph.searchMessages(kql: query, top: call.pageSize), heading: "Search results", call)

@@ -72,13 +72,26 @@ extension GraphClient {
         let path = folder.map { "/v1.0/me/mailFolders/\(GraphRequest.segment($0))/messages" } ?? "/v1.0/me/messages"
         var query = [("$select", GraphMessage.listSelect), ("$top", "\(top)"), ("$orderby", "receivedDateTime desc")]
         if let filter { query.append(("$filter", filter)) }
-        return try await page(GraphRequest(.get, path, query: query))
+        return try await messagePage(GraphRequest(.get, path, query: query))
+    }
+
+    /// A page of a message list (selected with `listSelect`), decoded as lists are: see ``GraphMessage/Listed``.
+    func messagePage(_ request: GraphRequest) async throws -> GraphPage<GraphMessage> {
+        let page = try await page(request, as: GraphMessage.Listed.self)
+        return GraphPage(value: page.value.map(\.message), nextLink: page.nextLink)
+    }
+
+    /// The next page of a message list (a link from an earlier page of ``messages(folder:filter:top:)`` or
+    /// ``searchMessages(kql:top:)``).
+    public func messagePage(continuing link: String) async throws -> GraphPage<GraphMessage> {
+        let page = try await page(continuing: link, as: GraphMessage.Listed.self)
+        return GraphPage(value: page.value.map(\.message), nextLink: page.nextLink)
     }
 
     /// Full-text search (`$search`, KQL); Graph orders by relevance and pages with `$skiptoken`.
     /// - Parameter kql: the query WITHOUT surrounding quotes; it must not contain `"` or `\`.
     public func searchMessages(kql: String, top: Int) async throws -> GraphPage<GraphMessage> {
-        try await page(Self.searchRequest(kql: kql, top: top))
+        try await messagePage(Self.searchRequest(kql: kql, top: top))
     }
 
     /// The `$search` request of ``searchMessages(kql:top:)`` (the KQL goes inside one quoted value).

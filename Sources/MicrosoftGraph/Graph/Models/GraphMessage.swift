@@ -36,33 +36,58 @@ public struct GraphMessage: Codable, Sendable {
 
 extension GraphMessage: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try self.init(json: &r, everything: true)
+    }
+
+    /// A message in a list: the members of ``listSelect`` are read, any other member is skipped unread (Graph
+    /// sends only what was selected; whatever else an answer carries costs a scan, not a decode).
+    public struct Listed: GraphDecodable, Decodable, Sendable {
+        public var message: GraphMessage
+
+        public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+            message = try GraphMessage(json: &r, everything: false)
+        }
+
+        public init(from decoder: any Decoder) throws { message = try GraphMessage(from: decoder) }
+    }
+
+    /// `everything`: every member graphgate knows (``detailSelect``); else those of ``listSelect`` only.
+    init(json r: inout JSONReader, everything: Bool) throws(JSONReader.Failure) {
         var id: String?
         try r.beginObject()
         while let member = try r.nextMemberKey() {
             switch member {
+            // The members of `listSelect` first: a list reads only these.
             case "id": id = try r.string()
             case "subject": subject = try r.optionalString()
-            case "bodyPreview": bodyPreview = try r.optionalString()
-            case "body": body = try r.optional(GraphItemBody.self)
             case "from": from = try r.optional(GraphRecipient.self)
-            case "sender": sender = try r.optional(GraphRecipient.self)
-            case "toRecipients": toRecipients = try r.optionalArray(of: GraphRecipient.self)
-            case "ccRecipients": ccRecipients = try r.optionalArray(of: GraphRecipient.self)
-            case "bccRecipients": bccRecipients = try r.optionalArray(of: GraphRecipient.self)
-            case "replyTo": replyTo = try r.optionalArray(of: GraphRecipient.self)
             case "receivedDateTime": receivedDateTime = try r.optionalString()
-            case "sentDateTime": sentDateTime = try r.optionalString()
+            case "isRead": isRead = try r.optionalBool()
             case "hasAttachments": hasAttachments = try r.optionalBool()
             case "importance": importance = try r.optionalString()
-            case "isRead": isRead = try r.optionalBool()
-            case "isDraft": isDraft = try r.optionalBool()
             case "flag": flag = try r.optional(GraphFollowupFlag.self)
-            case "categories": categories = try r.optionalStrings()
+            case "isDraft": isDraft = try r.optionalBool()
             case "parentFolderId": parentFolderId = try r.optionalString()
-            case "conversationId": conversationId = try r.optionalString()
-            case "internetMessageId": internetMessageId = try r.optionalString()
-            case "webLink": webLink = try r.optionalString()
-            default: try r.skip()
+            default:
+                guard everything else {
+                    try r.skip()
+                    continue
+                }
+                switch member {
+                case "bodyPreview": bodyPreview = try r.optionalString()
+                case "body": body = try r.optional(GraphItemBody.self)
+                case "sender": sender = try r.optional(GraphRecipient.self)
+                case "toRecipients": toRecipients = try r.optionalArray(of: GraphRecipient.self)
+                case "ccRecipients": ccRecipients = try r.optionalArray(of: GraphRecipient.self)
+                case "bccRecipients": bccRecipients = try r.optionalArray(of: GraphRecipient.self)
+                case "replyTo": replyTo = try r.optionalArray(of: GraphRecipient.self)
+                case "sentDateTime": sentDateTime = try r.optionalString()
+                case "categories": categories = try r.optionalStrings()
+                case "conversationId": conversationId = try r.optionalString()
+                case "internetMessageId": internetMessageId = try r.optionalString()
+                case "webLink": webLink = try r.optionalString()
+                default: try r.skip()
+                }
             }
         }
         guard let id else { throw r.missing("id") }
