@@ -47,7 +47,9 @@ struct ToolsMailTests {
             // A cursor of another tool (or tampered) is refused.
             let wrongTool = try await session.call("search_messages", ["query": "budget", "cursor": .string(cursor)])
             #expect(wrongTool.failed && wrongTool.text.contains("cursor"))
-            let tampered = try await session.call("list_messages", ["cursor": .string("A" + cursor.dropFirst())])
+            // (The first character changed, never kept: a cursor may start with "A" already.)
+            let altered = (cursor.first == "A" ? "B" : "A") + cursor.dropFirst()
+            let tampered = try await session.call("list_messages", ["cursor": .string(altered)])
             #expect(tampered.failed && tampered.text.contains("cursor"))
 
             let unread = try await session.call("list_messages", ["unread_only": true, "page_size": 50])

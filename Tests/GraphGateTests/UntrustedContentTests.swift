@@ -61,6 +61,12 @@ struct UntrustedContentTests {
             }
             #expect(UntrustedContent.scrub(text) == Self.oracleScrub(text), "\(text.unicodeScalars.map(\.value))")
             #expect(UntrustedContent.line(text, max: 6) == Self.oracleLine(text, max: 6), "\(text.unicodeScalars.map(\.value))")
+            // A line cut again is the line made with the smaller cap (lists make the subject once and cut it).
+            for (long, short) in [(12, 5), (20, 1), (8, 8)] {
+                #expect(
+                    UntrustedContent.capped(UntrustedContent.line(text, max: long), max: short)
+                        == UntrustedContent.line(text, max: short), "\(text.unicodeScalars.map(\.value))")
+            }
         }
     }
 }

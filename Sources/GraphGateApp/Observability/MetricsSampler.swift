@@ -41,6 +41,7 @@ struct MetricsSampler: Service {
             }
             if let size = sample.sizeBytes { Gauge(label: MetricName.databaseSizeBytes).record(size) }
         } catch {
+            guard !Task.isCancelled else { return }  // stopping: not a failure of the store
             Gauge(label: MetricName.databaseUp).record(0)
             logger.warning("metrics sample failed", metadata: ["gg.error": "\(error)"])
         }

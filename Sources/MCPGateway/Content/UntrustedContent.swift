@@ -43,7 +43,12 @@ public struct UntrustedContent: Sendable {
     /// One line of untrusted text (subjects, names): newlines and markers removed, length capped.
     public static func line(_ text: String?, max: Int = 200) -> String {
         guard let text, !text.isEmpty else { return "" }
-        let flat = scrubbed(text, flatten: true)
+        return capped(scrubbed(text, flatten: true), max: max)
+    }
+
+    /// A line of ``line(_:max:)``, cut to `max`: blanks at the ends trimmed, and over `max` characters the first
+    /// `max - 1` and `…`. Cutting a line again gives what ``line(_:max:)`` gives with the smaller `max`.
+    public static func capped(_ flat: String, max: Int) -> String {
         let scalars = flat.unicodeScalars
         if flat.utf8.count <= max, let head = scalars.first, let tail = scalars.last, !isBlank(head), !isBlank(tail) {
             return flat

@@ -13,39 +13,57 @@ package enum MailTools {
         "flagged": ToolFormat.bool,
     ])
 
-    static func summaryValue(_ m: GraphMessage) -> Value {
-        [
-            "id": .string(m.id), "subject": .string(UntrustedContent.line(m.subject, max: 300)),
-            "from": ToolFormat.personValue(m.from?.emailAddress),
-            "received": .string(m.receivedDateTime ?? ""), "is_read": .bool(m.isRead ?? false),
-            "has_attachments": .bool(m.hasAttachments ?? false), "importance": .string(m.importance ?? "normal"),
-            "flagged": .bool(m.flag?.flagStatus == "flagged"),
-        ]
-    }
+    /// A listed message's untrusted text, each field made one safe line once: the text line and the structured
+    /// row both use it.
+    struct Listed {
+        let message: GraphMessage
+        let subject: String
+        let from: ToolFormat.Person?
 
-    /// One line: date, sender, subject, marks, id.
-    static func line(_ m: GraphMessage) -> String {
-        var marks: [String] = []
-        if m.isRead == false { marks.append("unread") }
-        if m.hasAttachments == true { marks.append("attachments") }
-        if m.flag?.flagStatus == "flagged" { marks.append("flagged") }
-        if m.importance == "high" { marks.append("important") }
-        if m.isDraft == true { marks.append("draft") }
-        let subject = UntrustedContent.line(m.subject, max: 160)
-        return "\(ToolFormat.utc(m.receivedDateTime)) | \(ToolFormat.person(m.from?.emailAddress)) | "
-            + "\(subject.isEmpty ? "(no subject)" : subject)\(marks.isEmpty ? "" : " | " + marks.joined(separator: ", ")) | id=\(m.id)"
+        init(_ message: GraphMessage) {
+            self.message = message
+            subject = UntrustedContent.line(message.subject, max: 300)
+            from = ToolFormat.Person(message.from?.emailAddress)
+        }
+
+        var summaryValue: Value {
+            let m = message
+            return [
+                "id": .string(m.id), "subject": .string(subject), "from": from?.value ?? .null,
+                "received": .string(m.receivedDateTime ?? ""), "is_read": .bool(m.isRead ?? false),
+                "has_attachments": .bool(m.hasAttachments ?? false), "importance": .string(m.importance ?? "normal"),
+                "flagged": .bool(m.flag?.flagStatus == "flagged"),
+            ]
+        }
+
+        /// One line: date, sender, subject, marks, id.
+        var line: String {
+            let m = message
+            var marks: [String] = []
+            if m.isRead == false { marks.append("unread") }
+            if m.hasAttachments == true { marks.append("attachments") }
+            if m.flag?.flagStatus == "flagged" { marks.append("flagged") }
+            if m.importance == "high" { marks.append("important") }
+            if m.isDraft == true { marks.append("draft") }
+            let subject = UntrustedContent.capped(self.subject, max: 160)
+            return "\(ToolFormat.utc(m.receivedDateTime)) | \(from?.text ?? "-") | "
+                + "\(subject.isEmpty ? "(no subject)" : subject)\(marks.isEmpty ? "" : " | " + marks.joined(separator: ", ")) | id=\(m.id)"
+        }
     }
 
     static func messageList(_ page: GraphPage<GraphMessage>, heading: String, _ call: ToolInvocation) -> ToolReply {
         let cursor = call.cursor(page.nextLink)
-        var text = "\(heading): \(page.value.count) message\(page.value.count == 1 ? "" : "s")."
-        if !page.value.isEmpty {
-            text += "\n" + call.fence.notice + "\n" + call.fence.fence(page.value.map(line).joined(separator: "\n"))
+        let listed = page.value.map(Listed.init)
+        var text = "\(heading): \(listed.count) message\(listed.count == 1 ? "" : "s")."
+        if !listed.isEmpty {
+            text += "\n" + call.fence.notice + "\n" + call.fence.fence(listed.map(\.line).joined(separator: "\n"))
         }
         if let cursor { text += "\nMore: call again with cursor=\(cursor)" }
         return ToolReply(
             text: text,
-            structured: ["messages": .array(page.value.map(summaryValue)), "next_cursor": ToolFormat.optional(cursor)])
+            structured: [
+                "messages": .array(listed.map(\.summaryValue)), "next_cursor": ToolFormat.optional(cursor),
+            ])
     }
 
     // MARK: list_mail_folders

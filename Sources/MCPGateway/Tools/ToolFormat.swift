@@ -25,12 +25,26 @@ enum ToolFormat {
     }
 
     /// `Name <address>` (or just the address), flattened for one line.
-    static func person(_ address: GraphEmailAddress?) -> String {
-        guard let address else { return "-" }
-        let name = UntrustedContent.line(address.name, max: 80)
-        let mail = UntrustedContent.line(address.address, max: 254)
-        if name.isEmpty || name == mail { return mail.isEmpty ? "-" : mail }
-        return mail.isEmpty ? name : "\(name) <\(mail)>"
+    static func person(_ address: GraphEmailAddress?) -> String { Person(address)?.text ?? "-" }
+
+    /// A person's name and address, each made one safe line once; shown as text or as a structured value.
+    struct Person {
+        let name: String
+        let address: String
+
+        init?(_ address: GraphEmailAddress?) {
+            guard let address else { return nil }
+            name = UntrustedContent.line(address.name, max: 80)
+            self.address = UntrustedContent.line(address.address, max: 254)
+        }
+
+        /// `Name <address>`, or the one that is there, or `-`.
+        var text: String {
+            if name.isEmpty || name == address { return address.isEmpty ? "-" : address }
+            return address.isEmpty ? name : "\(name) <\(address)>"
+        }
+
+        var value: Value { .object(["name": .string(name), "address": .string(address)]) }
     }
 
     static func people(_ recipients: [GraphRecipient]?) -> String {
@@ -38,13 +52,7 @@ enum ToolFormat {
         return all.isEmpty ? "-" : all.joined(separator: ", ")
     }
 
-    static func personValue(_ address: GraphEmailAddress?) -> Value {
-        guard let address else { return .null }
-        return .object([
-            "name": .string(UntrustedContent.line(address.name, max: 80)),
-            "address": .string(UntrustedContent.line(address.address, max: 254)),
-        ])
-    }
+    static func personValue(_ address: GraphEmailAddress?) -> Value { Person(address)?.value ?? .null }
 
     static func peopleValue(_ recipients: [GraphRecipient]?) -> Value {
         .array((recipients ?? []).map { personValue($0.emailAddress) })
