@@ -1,11 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
 import Logging
-import MCPGateway
-import MicrosoftGraph
 import NIOCore
-import NIOPosix
 import Sandbox
 import ServiceLifecycle
 import Storage
