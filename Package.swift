@@ -29,9 +29,20 @@ let package = Package(
         .executableTarget(
             name: "graphgate",
             dependencies: [
-                "GraphGateApp", "Sandbox",
+                "GraphGateApp", "GraphGateDesktop", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "GraphGateDesktop",
+            dependencies: [
+                "GraphGateApp", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "MCPGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
@@ -135,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "GraphGateTests",
             dependencies: [
-                "GraphGateApp", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
+                "GraphGateApp", "GraphGateDesktop", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
                 "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

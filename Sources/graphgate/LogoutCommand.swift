@@ -1,5 +1,6 @@
 import ArgumentParser
 import GraphGateApp
+import GraphGateDesktop
 
 /// `graphgate logout`: deletes this computer's Microsoft tokens (all of them, or one account's).
 struct LogoutCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GraphGateApp
+import GraphGateDesktop
 
 /// `graphgate stdio`: MCP over stdin/stdout for a desktop client, as the person who ran `graphgate login`.
 struct StdioCommand: AsyncParsableCommand {

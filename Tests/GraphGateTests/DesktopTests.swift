@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 
 @testable import GraphGateApp
+@testable import GraphGateDesktop
 
 /// Desktop mode (`graphgate login` / `logout` / `stdio`) against a real emulated tenant: the device code flow
 /// approved through the tenant's pages, the local store's files and permissions, several accounts under one owner,

@@ -188,7 +188,7 @@ extension GraphGateConfig {
         )
     }
 
-    static func parseDomains(_ text: String?) throws(ConfigError) -> [String] {
+    package static func parseDomains(_ text: String?) throws(ConfigError) -> [String] {
         let domains = parseList(text).map { $0.lowercased() }
         for domain in domains
         where domain.range(
@@ -200,7 +200,7 @@ extension GraphGateConfig {
         return domains
     }
 
-    static func parseSendCap(_ text: String) throws(ConfigError) -> Int {
+    package static func parseSendCap(_ text: String) throws(ConfigError) -> Int {
         guard let n = Int(text), (0...100_000).contains(n) else {
             throw ConfigError("GRAPHGATE_SEND_CAP", "expected a whole number of sends per user per hour (0 to 100000)")
         }
@@ -221,7 +221,7 @@ extension GraphGateConfig {
         return port
     }
 
-    static func parseBool(_ text: String?, variable: String) throws(ConfigError) -> Bool? {
+    package static func parseBool(_ text: String?, variable: String) throws(ConfigError) -> Bool? {
         guard let text else { return nil }
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
@@ -230,12 +230,12 @@ extension GraphGateConfig {
         }
     }
 
-    static func parseList(_ text: String?) -> [String] {
+    package static func parseList(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// An absolute http(s) URL; plain `http` only for loopback hosts, so tokens never cross a network in clear.
-    static func parseURL(_ text: String, variable: String, allowPath: Bool) throws(ConfigError) -> URL {
+    package static func parseURL(_ text: String, variable: String, allowPath: Bool) throws(ConfigError) -> URL {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty, components.user == nil, components.query == nil,
             components.fragment == nil, let url = components.url

@@ -69,5 +69,5 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
 }
 
 extension String {
-    var trimmingTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+    package var trimmingTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GraphGateApp
 import Sandbox
 
 /// What `graphgate login` signed in with, kept next to the store (`desktop.json`, mode 0600) so that
