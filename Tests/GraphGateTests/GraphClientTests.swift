@@ -62,8 +62,8 @@ struct GraphClientTests {
                 root.replacingOccurrences(of: host, with: host + ".evil.example") + "/v1.0/me/messages",
                 root.replacingOccurrences(of: host, with: "user@" + host) + "/v1.0/me/messages",
                 root.replacingOccurrences(of: host, with: host + "@evil.example") + "/v1.0/me/messages",
-                root.replacingOccurrences(of: "https:", with: "http:").replacingOccurrences(of: "http://127", with: "https://127")
-                    + "/v1.0/me/messages",
+                root.replacingOccurrences(of: "https:", with: "http:")
+                    .replacingOccurrences(of: "http://127", with: "https://127") + "/v1.0/me/messages",
                 root + ":9/v1.0/me/messages", root + "/v1.0/me/messages#x", root + "/v1.0/../me",
                 "//evil.example/v1.0/me", "/v1.0/me/messages", "",
                 "https://evil.example/v1.0/me/messages",

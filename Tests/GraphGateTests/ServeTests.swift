@@ -54,7 +54,9 @@ struct ServeStartOrderTests {
             #expect(probe.started.withLock { $0 } == nil, "started before the store was ready")
             migrated.withLock { $0 = true }
             readiness.markReady()
-            for _ in 0..<100 where probe.started.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<100 where probe.started.withLock({ $0 }) == nil {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             #expect(probe.started.withLock { $0 } == true)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()

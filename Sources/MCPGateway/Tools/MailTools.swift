@@ -46,8 +46,9 @@ package enum MailTools {
             if m.importance == "high" { marks.append("important") }
             if m.isDraft == true { marks.append("draft") }
             let subject = UntrustedContent.capped(self.subject, max: 160)
+            let marked = marks.isEmpty ? "" : " | " + marks.joined(separator: ", ")
             return "\(ToolFormat.utc(m.receivedDateTime)) | \(from?.text ?? "-") | "
-                + "\(subject.isEmpty ? "(no subject)" : subject)\(marks.isEmpty ? "" : " | " + marks.joined(separator: ", ")) | id=\(m.id)"
+                + "\(subject.isEmpty ? "(no subject)" : subject)\(marked) | id=\(m.id)"
         }
     }
 
