@@ -29,8 +29,20 @@ let package = Package(
         .executableTarget(
             name: "graphgate",
             dependencies: [
-                "GraphGateApp", "GraphGateDesktop", "Sandbox",
+                "GraphGateApp", "GraphGateDesktop", "Observability", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Observability",
+            dependencies: [
+                "Storage", "SecurityOps", "MicrosoftGraph", "TokenVault", "MCPGateway", "JSONText",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -48,7 +60,7 @@ let package = Package(
         .target(
             name: "GraphGateApp",
             dependencies: [
-                "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault",
+                "Observability", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault",
                 "Authorization", "MCPGateway", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -146,8 +158,8 @@ let package = Package(
         .testTarget(
             name: "GraphGateTests",
             dependencies: [
-                "GraphGateApp", "GraphGateDesktop", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
-                "TokenVault", "Authorization", "MCPGateway", "JSONText",
+                "GraphGateApp", "GraphGateDesktop", "Observability", "Storage", "SecurityOps", "Sandbox",
+                "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Observability
 import GraphGateApp
 import Logging
 

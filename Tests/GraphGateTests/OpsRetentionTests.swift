@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Observability
 import Logging
 import SQLKit
 import SecurityOps

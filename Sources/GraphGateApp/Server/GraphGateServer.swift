@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Observability
 import Logging
 import NIOCore
 import Sandbox

@@ -4,10 +4,12 @@ import Hummingbird
 
 /// `/metrics`: the Prometheus text exposition. Requires `Authorization: Bearer <GRAPHGATE_METRICS_TOKEN>` when a
 /// token is configured (compared in constant time); on the main port it is served only when a token is set.
-struct MetricsRoutes<Context: RequestContext> {
+package struct MetricsRoutes<Context: RequestContext> {
     let token: String?
 
-    func add(to router: Router<Context>) {
+    package init(token: String?) { self.token = token }
+
+    package func add(to router: Router<Context>) {
         router.get("metrics") { request, _ -> Response in
             if let token {
                 guard let presented = Self.bearer(request), Self.constantTimeEqual(presented, token) else {
@@ -24,7 +26,7 @@ struct MetricsRoutes<Context: RequestContext> {
         }
     }
 
-    static func bearer(_ request: Request) -> String? {
+    package static func bearer(_ request: Request) -> String? {
         guard let header = request.headers[.authorization], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else { return nil }
@@ -32,7 +34,7 @@ struct MetricsRoutes<Context: RequestContext> {
     }
 
     /// Compares SHA-256 digests, so the time taken does not depend on where the strings first differ.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let left = SHA256.hash(data: Data(a.utf8))
         let right = SHA256.hash(data: Data(b.utf8))
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0

@@ -88,7 +88,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// Appends `text` as a JSON string literal; U+2028/U+2029 escaped too, so a line stays one line.
-    static func appendString(_ text: String, to out: inout String) {
+    package static func appendString(_ text: String, to out: inout String) {
         JSONString.append(text, to: &out, escaping: .lineSeparators)
     }
 

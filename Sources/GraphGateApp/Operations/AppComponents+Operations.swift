@@ -1,5 +1,6 @@
 import Authorization
 import Hummingbird
+import Observability
 import Logging
 import Metrics
 import MicrosoftGraph

@@ -1,4 +1,5 @@
 import Foundation
+import Observability
 import JSONText
 import HTTPTypes
 import Hummingbird

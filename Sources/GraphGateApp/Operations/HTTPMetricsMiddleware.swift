@@ -1,4 +1,5 @@
 import Hummingbird
+import Observability
 import JSONText
 import Metrics
 

@@ -6,13 +6,20 @@ import Storage
 
 /// Samples gauges that live in the database (users, open browser sessions, connection and size figures, database
 /// probe time) every `interval`, until graceful shutdown.
-struct MetricsSampler: Service {
+package struct MetricsSampler: Service {
     let database: Database
     let store: any OperationsStore
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    package init(database: Database, store: any OperationsStore, interval: Duration, logger: Logger) {
+        self.database = database
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
         Gauge(label: MetricName.databasePoolMax).record(database.backend == .postgres ? 16 : 1)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await sampleOnce()
@@ -20,7 +27,7 @@ struct MetricsSampler: Service {
         }
     }
 
-    func sampleOnce() async {
+    package func sampleOnce() async {
         let start = ContinuousClock.now
         do {
             try await database.checkReachable(timeout: .seconds(5))

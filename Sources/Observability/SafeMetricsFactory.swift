@@ -6,7 +6,7 @@ import Synchronization
 /// a gauge in another, or with and without dimensions) cannot crash the server: swift-prometheus treats that as a
 /// programming error (`fatalError`). The second shape gets its own series, suffixed `_conflict_<kind>`, and one
 /// warning is printed, so the mistake is visible in `/metrics` and the log instead of taking the process down.
-final class SafeMetricsFactory: MetricsFactory, Sendable {
+package final class SafeMetricsFactory: MetricsFactory, Sendable {
     private struct Shape: Hashable {
         let kind: String
         let labelled: Bool
@@ -15,7 +15,7 @@ final class SafeMetricsFactory: MetricsFactory, Sendable {
     private let wrapped: any MetricsFactory
     private let shapes = Mutex<[String: Shape]>([:])
 
-    init(wrapping factory: any MetricsFactory) { self.wrapped = factory }
+    package init(wrapping factory: any MetricsFactory) { self.wrapped = factory }
 
     /// Where handlers are made: the task's own registry when it has one (`GraphGateMetrics.withOwnRegistry`).
     private var target: any MetricsFactory { GraphGateMetrics.scope?.factory ?? wrapped }
@@ -37,34 +37,36 @@ final class SafeMetricsFactory: MetricsFactory, Sendable {
         return renamed
     }
 
-    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+    package func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         target.makeCounter(label: safeLabel(label, kind: "counter", dimensions: dimensions), dimensions: dimensions)
     }
 
-    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    package func makeFloatingPointCounter(
+        label: String, dimensions: [(String, String)]
+    ) -> any FloatingPointCounterHandler {
         target.makeFloatingPointCounter(
             label: safeLabel(label, kind: "counter", dimensions: dimensions), dimensions: dimensions)
     }
 
-    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+    package func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         target.makeRecorder(
             label: safeLabel(label, kind: aggregate ? "histogram" : "gauge", dimensions: dimensions),
             dimensions: dimensions, aggregate: aggregate)
     }
 
-    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+    package func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         target.makeMeter(label: safeLabel(label, kind: "gauge", dimensions: dimensions), dimensions: dimensions)
     }
 
-    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+    package func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         target.makeTimer(label: safeLabel(label, kind: "timer", dimensions: dimensions), dimensions: dimensions)
     }
 
-    func destroyCounter(_ handler: any CounterHandler) { target.destroyCounter(handler) }
-    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
+    package func destroyCounter(_ handler: any CounterHandler) { target.destroyCounter(handler) }
+    package func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
         target.destroyFloatingPointCounter(handler)
     }
-    func destroyRecorder(_ handler: any RecorderHandler) { target.destroyRecorder(handler) }
-    func destroyMeter(_ handler: any MeterHandler) { target.destroyMeter(handler) }
-    func destroyTimer(_ handler: any TimerHandler) { target.destroyTimer(handler) }
+    package func destroyRecorder(_ handler: any RecorderHandler) { target.destroyRecorder(handler) }
+    package func destroyMeter(_ handler: any MeterHandler) { target.destroyMeter(handler) }
+    package func destroyTimer(_ handler: any TimerHandler) { target.destroyTimer(handler) }
 }

@@ -12,18 +12,18 @@ public enum GraphGateMetrics {
     public static let registry = PrometheusCollectorRegistry()
 
     /// A registry that replaces ``registry`` for one task tree (see ``withOwnRegistry(_:)``).
-    struct Scope: Sendable {
+    package struct Scope: Sendable {
         let registry: PrometheusCollectorRegistry
         let factory: PrometheusMetricsFactory
     }
 
-    @TaskLocal static var scope: Scope?
+    @TaskLocal package static var scope: Scope?
 
     private static let once: Void = {
         MetricsSystem.bootstrap(SafeMetricsFactory(wrapping: makeFactory(registry)))
     }()
 
-    static func makeFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+    package static func makeFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[MetricName.graphRequestDuration] = [
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
@@ -38,7 +38,7 @@ public enum GraphGateMetrics {
     /// Runs `body` with a fresh registry of its own: every metric recorded by `body` and the tasks it starts
     /// (a whole server run with its requests) goes there, and `render()` within it renders that registry. Several
     /// servers in one process (the tests) thereby count apart; a normal process never uses it.
-    static func withOwnRegistry<R: Sendable>(_ body: () async throws -> R) async rethrows -> R {
+    package static func withOwnRegistry<R: Sendable>(_ body: () async throws -> R) async rethrows -> R {
         bootstrap()
         let registry = PrometheusCollectorRegistry()
         return try await $scope.withValue(Scope(registry: registry, factory: makeFactory(registry))) {

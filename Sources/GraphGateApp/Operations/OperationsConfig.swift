@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import Observability
 
 /// The operator-facing settings: transport (native TLS, trusted proxies), who may sign in, metrics, logs and
 /// retention. Part of `GraphGateConfig` (`config.operations`), read once with the rest.

@@ -6,14 +6,25 @@ import Storage
 /// Prunes what is past its retention: expired/revoked sessions, tokens, codes and pending sign-ins after
 /// `GRAPHGATE_SESSION_RETENTION_DAYS`, audit rows after `GRAPHGATE_AUDIT_RETENTION_DAYS` (0 keeps them). Runs at
 /// start and then every `interval`; several instances may run it at once (each step is one transaction).
-struct RetentionService: Service {
+package struct RetentionService: Service {
     let store: any OperationsStore
     let auditRetentionDays: Int
     let sessionRetentionDays: Int
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    package init(
+        store: any OperationsStore, auditRetentionDays: Int, sessionRetentionDays: Int, interval: Duration,
+        logger: Logger
+    ) {
+        self.store = store
+        self.auditRetentionDays = auditRetentionDays
+        self.sessionRetentionDays = sessionRetentionDays
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await pruneOnce(now: Timestamp.now)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -22,7 +33,7 @@ struct RetentionService: Service {
 
     /// One pass. Returns rows removed per table (`audit_log` included), for tests and the log line.
     @discardableResult
-    func pruneOnce(now: Int64) async -> [String: Int] {
+    package func pruneOnce(now: Int64) async -> [String: Int] {
         var removed: [String: Int] = [:]
         do {
             removed = try await store.pruneExpired(before: now - Int64(sessionRetentionDays) * 86_400)

@@ -1,4 +1,5 @@
 import Foundation
+import Observability
 import Hummingbird
 
 /// `/readyz`: 200 when every probe passes, else 503, with each probe's state as JSON. Load balancers and
