@@ -142,7 +142,7 @@ struct RateLimitTests {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = count
         // Generous: the whole suite runs in parallel on two cores in CI, and a burst of 80 connections then waits its
-        // turn for a long time (one request passed 60 s there once); the tests count answers, not their speed.
+        // turn for a long time (one request passed 30 s there once); the tests count answers, not their speed.
         configuration.timeout = .init(connect: .seconds(60), read: .seconds(180))
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         defer { _ = http.shutdown() }
@@ -151,7 +151,7 @@ struct RateLimitTests {
                 group.addTask {
                     let headers = (forwardedFor(index).map { [("X-Forwarded-For", $0)] } ?? []) + extra
                     let response = try await http.fetch(
-                        server.url(path), method: method, headers: headers, body: body)
+                        server.url(path), method: method, headers: headers, body: body, timeout: .seconds(180))
                     return (index, (response.status, response.headers.first(name: "Retry-After"), response.body))
                 }
             }

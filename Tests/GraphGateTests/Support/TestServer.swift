@@ -146,13 +146,14 @@ struct TestServer: Sendable {
 extension HTTPClient {
     /// GET/POST helper for tests: returns status, headers and the body as text.
     func fetch(
-        _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil
+        _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil,
+        timeout: TimeAmount = .seconds(30)
     ) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await execute(request, timeout: .seconds(30))
+        let response = try await execute(request, timeout: timeout)
         let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return (Int(response.status.code), response.headers, String(buffer: buffer))
     }
