@@ -77,15 +77,13 @@ extension GraphClient {
 
     /// A page of a message list (selected with `listSelect`), decoded as lists are: see ``GraphMessage/Listed``.
     func messagePage(_ request: GraphRequest) async throws -> GraphPage<GraphMessage> {
-        let page = try await page(request, as: GraphMessage.Listed.self)
-        return GraphPage(value: page.value.map(\.message), nextLink: page.nextLink)
+        GraphMessage.Listed.messages(try await page(request, as: GraphMessage.Listed.self))
     }
 
     /// The next page of a message list (a link from an earlier page of ``messages(folder:filter:top:)`` or
     /// ``searchMessages(kql:top:)``).
     public func messagePage(continuing link: String) async throws -> GraphPage<GraphMessage> {
-        let page = try await page(continuing: link, as: GraphMessage.Listed.self)
-        return GraphPage(value: page.value.map(\.message), nextLink: page.nextLink)
+        GraphMessage.Listed.messages(try await page(continuing: link, as: GraphMessage.Listed.self))
     }
 
     /// Full-text search (`$search`, KQL); Graph orders by relevance and pages with `$skiptoken`.

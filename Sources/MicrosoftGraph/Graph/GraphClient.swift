@@ -15,6 +15,8 @@ import NIOHTTP1
 /// and one retry.
 public struct GraphClient: Sendable {
     public let baseURL: URL
+    /// `baseURL` as text without trailing slashes: what request paths are appended to and paging links start with.
+    let baseText: String
     /// The limiter key: one per Microsoft account, never shared between users.
     public let mailboxKey: String
     let http: HTTPClient
@@ -29,6 +31,9 @@ public struct GraphClient: Sendable {
     ) {
         self.http = httpClient
         self.baseURL = baseURL
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        baseText = base
         self.tokens = tokenProvider
         self.mailboxKey = mailboxKey
         self.limiter = limiter
@@ -270,9 +275,7 @@ public struct GraphClient: Sendable {
         guard request.path.hasPrefix("/"), !request.path.hasPrefix("//") else {
             throw GraphError.invalidResponse(reason: "request path must start with /")
         }
-        var base = baseURL.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        var url = base + request.path
+        var url = baseText + request.path
         if let encoded = request.encodedQuery {
             url += "?" + encoded
         } else if !request.query.isEmpty {
@@ -289,10 +292,8 @@ public struct GraphClient: Sendable {
     func relativeLink(_ link: String) throws -> String {
         // The usual case, without URL parsing: the link starts with the base URL itself and then a path of plain
         // characters (anything else takes the careful route below).
-        var base = baseURL.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        if link.utf8.count > base.utf8.count, link.utf8.starts(with: base.utf8) {
-            let rest = link.utf8.dropFirst(base.utf8.count)
+        if link.utf8.count > baseText.utf8.count, link.utf8.starts(with: baseText.utf8) {
+            let rest = link.utf8.dropFirst(baseText.utf8.count)
             if rest.first == UInt8(ascii: "/"),
                 rest.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") && $0 != UInt8(ascii: "@") }),
                 let relative = String(rest), GraphRequest.continuation(relative) != nil

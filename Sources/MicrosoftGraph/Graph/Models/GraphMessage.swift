@@ -49,6 +49,11 @@ extension GraphMessage: GraphDecodable {
         }
 
         public init(from decoder: any Decoder) throws { message = try GraphMessage(from: decoder) }
+
+        /// A page of listed messages as a page of messages (same next link).
+        static func messages(_ page: GraphPage<Listed>) -> GraphPage<GraphMessage> {
+            GraphPage(value: page.value.map(\.message), nextLink: page.nextLink)
+        }
     }
 
     /// `everything`: every member graphgate knows (``detailSelect``); else those of ``listSelect`` only.
