@@ -1,7 +1,7 @@
 import Hummingbird
-import Observability
 import JSONText
 import Metrics
+import Observability
 
 /// Counts every request by route pattern, method and status, and times it. The route is the matched pattern
 /// (`/oauth/authorize`, `/account/clients/{id}`), never the raw path, so scanners cannot create unbounded series;
@@ -21,8 +21,7 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
-        // Hummingbird names the not-found responder's endpoint "NotFound"; both that and nil become `unmatched`.
-        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        let route = context.routeName
         let method = request.method.rawValue
         Counter(
             label: MetricName.httpRequests, dimensions: [("route", route), ("method", method), ("status", "\(status)")]

@@ -21,6 +21,11 @@ public struct GraphGateRequestContext: RequestContext, RemoteAddressRequestConte
     /// reported the client).
     public var sourceIP: String? { clientIP ?? remoteAddress?.ipAddress }
 
+    /// The matched route pattern (`/oauth/authorize`, `/account/clients/{id}`), never the raw path (a client can put
+    /// a token in it), for logs and metrics; `unmatched` when no route matched (Hummingbird names its not-found
+    /// responder's endpoint "NotFound").
+    public var routeName: String { endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched" }
+
     /// Request bodies are capped here for every route; `/mcp` and the OAuth endpoints set tighter caps.
     public var maxUploadSize: Int { 1024 * 1024 }
 }

@@ -22,8 +22,7 @@ struct RequestLoggerMiddleware: RouterMiddleware {
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let ms = elapsed.inSeconds * 1000
-        // Hummingbird names the not-found responder's endpoint "NotFound" (as in HTTPMetricsMiddleware).
-        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        let route = context.routeName
         context.logger.info(
             "\(request.method) \(route) \(status)",
             metadata: ["gg.status": "\(status)", "gg.ms": "\(Int(ms))"])
