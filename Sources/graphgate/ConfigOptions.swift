@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import Observability
 import GraphGateApp
 import Logging
+import Observability
 
 /// The settings of every server-side command: each `GRAPHGATE_*` variable of the one settings table
 /// (`GraphGateConfig.variables`) is also a flag (`--port 9000` or `--port=9000`), which wins over the variable.

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Observability
 import Logging
+import Observability
 import Testing
 
 @testable import GraphGateApp

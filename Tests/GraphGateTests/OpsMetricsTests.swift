@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Observability
 import Metrics
+import Observability
 import Storage
 import Testing
 

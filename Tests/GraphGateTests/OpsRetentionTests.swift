@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Observability
 import Logging
+import Observability
 import SQLKit
 import SecurityOps
 import Storage

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import HummingbirdTesting
-import NIOFoundationCompat
 import Logging
+import NIOFoundationCompat
 import ServiceLifecycle
 import Storage
 import Synchronization

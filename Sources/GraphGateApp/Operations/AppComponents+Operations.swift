@@ -1,9 +1,9 @@
 import Authorization
 import Hummingbird
-import Observability
 import Logging
 import Metrics
 import MicrosoftGraph
+import Observability
 import ServiceLifecycle
 import Storage
 

@@ -1,6 +1,6 @@
 import Foundation
-import Observability
 import Hummingbird
+import Observability
 
 /// `/readyz`: 200 when every probe passes, else 503, with each probe's state as JSON. Load balancers and
 /// orchestrators use it to send traffic only to an instance that can serve (unlike `/healthz`, which only says

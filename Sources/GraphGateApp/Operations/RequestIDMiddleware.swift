@@ -1,9 +1,9 @@
 import Foundation
-import Observability
-import JSONText
 import HTTPTypes
 import Hummingbird
+import JSONText
 import Logging
+import Observability
 
 /// Gives every request an id: the caller's `X-Request-Id` when it is a plain token (a proxy's id, so its log lines
 /// and ours join up), else a fresh random one. It goes into the request logger's metadata (`gg.request_id`), so

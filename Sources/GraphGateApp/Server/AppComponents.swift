@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import MicrosoftGraph
 import MCPGateway
+import MicrosoftGraph
 import Storage
 import TokenVault
 

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-import Observability
 import Logging
 import NIOCore
+import Observability
 import Sandbox
 import ServiceLifecycle
 import Storage
