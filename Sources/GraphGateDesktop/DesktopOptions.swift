@@ -36,10 +36,10 @@ public struct DesktopOptions: Sendable {
         try DesktopPaths.resolve(dataDirectory: dataDirectory, sandbox: sandbox, environment: environment)
     }
 
-    private func value(_ flag: String?, _ variable: String) -> String? {
+    /// A flag's value (nil or empty: not given), else the server setting's variable.
+    private func value<Value>(_ flag: String?, _ setting: Setting<Value>) -> String? {
         if let flag, !flag.isEmpty { return flag }
-        if let env = environment[variable], !env.isEmpty { return env }
-        return nil
+        return SettingsReader(environment: environment).text(setting)
     }
 
     /// What a new login signs in with: the emulated tenant (`--sandbox-url`, else the URL of the previous
@@ -49,19 +49,22 @@ public struct DesktopOptions: Sendable {
             let text = sandboxURL ?? previous?.authority ?? Self.defaultSandboxURL
             return .sandbox(url: try Self.url(text, what: "--sandbox-url"))
         }
-        guard let clientId = value(clientId, "GRAPHGATE_MS_CLIENT_ID") ?? previous?.clientId else {
+        guard let clientId = value(clientId, GraphGateConfig.msClientId) ?? previous?.clientId else {
             throw .noClientId
         }
         guard UUID(uuidString: clientId) != nil else { throw .invalid("--client-id: expected the app's GUID") }
-        let tenant = value(tenant, "GRAPHGATE_MS_TENANT") ?? previous?.tenant ?? "common"
+        let tenant =
+            value(tenant, GraphGateConfig.msTenant) ?? previous?.tenant ?? GraphGateConfig.msTenant.defaultValue
         guard tenant.range(of: #"^[A-Za-z0-9.\-]{1,100}$"#, options: .regularExpression) != nil else {
             throw .invalid("--tenant: expected a tenant id, domain, common, organizations or consumers")
         }
         let authority = try Self.url(
-            value(authority, "GRAPHGATE_MS_AUTHORITY") ?? previous?.authority ?? "https://login.microsoftonline.com",
+            value(authority, GraphGateConfig.msAuthority) ?? previous?.authority
+                ?? GraphGateConfig.msAuthority.defaultValue.absoluteString,
             what: "--authority")
         let graph = try Self.url(
-            value(graphURL, "GRAPHGATE_GRAPH_URL") ?? previous?.graphURL ?? "https://graph.microsoft.com",
+            value(graphURL, GraphGateConfig.graphURL) ?? previous?.graphURL
+                ?? GraphGateConfig.graphURL.defaultValue.absoluteString,
             what: "--graph-url")
         return DesktopSettings(
             sandbox: false, authority: authority.absoluteString.trimmingTrailingSlash, tenant: tenant,
@@ -82,24 +85,25 @@ public struct DesktopOptions: Sendable {
         }
     }
 
-    /// The tool policy from flags (nil: not given) or the server's variables (`GRAPHGATE_READ_ONLY`,
-    /// `GRAPHGATE_TOOLS`, `GRAPHGATE_SEND_ALLOWED_DOMAINS`, `GRAPHGATE_SEND_CAP`, `GRAPHGATE_CONFIRM_SENDS`).
+    /// The tool policy from flags (nil or empty: not given) or the server's settings (`GraphGateConfig.readOnly`,
+    /// `.tools`, `.sendAllowedDomains`, `.sendCap`, `.confirmSends`).
     public func toolPolicy(
         readOnly: Bool, tools: String?, sendAllowedDomains: String?, sendCap: String?, confirmSends: Bool
     ) throws(DesktopError) -> ToolPolicy {
+        let flags = [
+            GraphGateConfig.tools.name: tools, GraphGateConfig.sendAllowedDomains.name: sendAllowedDomains,
+            GraphGateConfig.sendCap.name: sendCap,
+        ].compactMapValues { $0?.isEmpty == false ? $0 : nil }
+        let settings = SettingsReader(flags: flags, environment: environment)
         do {
-            let envReadOnly = try GraphGateConfig.parseBool(
-                environment["GRAPHGATE_READ_ONLY"].flatMap { $0.isEmpty ? nil : $0 }, variable: "GRAPHGATE_READ_ONLY")
-            let envConfirm = try GraphGateConfig.parseBool(
-                environment["GRAPHGATE_CONFIRM_SENDS"].flatMap { $0.isEmpty ? nil : $0 },
-                variable: "GRAPHGATE_CONFIRM_SENDS")
+            let envReadOnly = try settings.read(GraphGateConfig.readOnly)
+            let envConfirm = try settings.read(GraphGateConfig.confirmSends)
             return ToolPolicy(
-                readOnly: readOnly || envReadOnly == true,
-                toolPatterns: GraphGateConfig.parseList(value(tools, "GRAPHGATE_TOOLS")),
-                sendAllowedDomains: try GraphGateConfig.parseDomains(
-                    value(sendAllowedDomains, "GRAPHGATE_SEND_ALLOWED_DOMAINS")),
-                sendsPerHour: try GraphGateConfig.parseSendCap(value(sendCap, "GRAPHGATE_SEND_CAP") ?? "30"),
-                confirmSends: confirmSends || envConfirm == true)
+                readOnly: readOnly || envReadOnly,
+                toolPatterns: try settings.read(GraphGateConfig.tools),
+                sendAllowedDomains: try settings.read(GraphGateConfig.sendAllowedDomains),
+                sendsPerHour: try settings.read(GraphGateConfig.sendCap),
+                confirmSends: confirmSends || envConfirm)
         } catch {
             throw .invalid(error.description)
         }

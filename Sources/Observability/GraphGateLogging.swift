@@ -15,6 +15,13 @@ public enum GraphGateLogging {
         case auto
     }
 
+    /// The environment variables logging is set by, and their defaults: read here, before the command line is
+    /// parsed; declared with the other settings (`OperationsConfig.logLevel`, `.logFormat`), which check them.
+    public static let levelVariable = "GRAPHGATE_LOG_LEVEL"
+    public static let formatVariable = "GRAPHGATE_LOG_FORMAT"
+    public static let defaultLevel = Logger.Level.info
+    public static let defaultFormat = Format.auto
+
     public static func level(_ text: String) -> Logger.Level? { Logger.Level(rawValue: text.lowercased()) }
 
     /// The format actually used for `requested` (resolving `auto` by asking whether stderr is a terminal).
@@ -29,12 +36,13 @@ public enum GraphGateLogging {
         label: String, environment: [String: String] = ProcessInfo.processInfo.environment,
         write: @escaping @Sendable (String) -> Void = JSONLogHandler.writeToStandardError
     ) -> any LogHandler {
-        let format = resolve(environment["GRAPHGATE_LOG_FORMAT"].flatMap { Format(rawValue: $0.lowercased()) } ?? .auto)
+        let format = resolve(
+            environment[formatVariable].flatMap { Format(rawValue: $0.lowercased()) } ?? defaultFormat)
         var inner: any LogHandler =
             format == .json
             ? JSONLogHandler(label: label, metadataProvider: RequestLogContext.metadataProvider, write: write)
             : StreamLogHandler.standardError(label: label, metadataProvider: RequestLogContext.metadataProvider)
-        inner.logLevel = environment["GRAPHGATE_LOG_LEVEL"].flatMap(level) ?? .info
+        inner.logLevel = environment[levelVariable].flatMap(level) ?? defaultLevel
         return RedactingLogHandler(wrapping: inner)
     }
 }

@@ -21,6 +21,13 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
+extension Setting {
+    /// `[GRAPHGATE_TOOLS]`: the server setting a desktop command's flag falls back to, for the flag's help.
+    var fallbackHint: String { "[\(name)]" }
+    /// `[GRAPHGATE_SEND_CAP, default 30]`: the same with the setting's default.
+    var fallbackHintWithDefault: String { "[\(name), default \(shownDefault)]" }
+}
+
 /// One-line failures: the message, no stack trace, exit code 1.
 enum CleanExit {
     static func failure(_ message: String) -> ValidationError { ValidationError(message) }

@@ -26,7 +26,7 @@ struct DesktopCommandOptions: ParsableArguments {
     /// stderr logger; quiet (warnings) for interactive commands unless GRAPHGATE_LOG_LEVEL says otherwise.
     static func logger(defaultLevel: Logger.Level) -> Logger {
         var logger = CLILogging.logger("graphgate.desktop")
-        if ProcessInfo.processInfo.environment["GRAPHGATE_LOG_LEVEL"] == nil { logger.logLevel = defaultLevel }
+        if ProcessInfo.processInfo.environment[OperationsConfig.logLevel.name] == nil { logger.logLevel = defaultLevel }
         return logger
     }
 }

@@ -26,13 +26,14 @@ struct LoginCommand: AsyncParsableCommand {
     var noOpen = false
     @Flag(help: "Ask only for read permissions (for `graphgate stdio --read-only`).")
     var readOnly = false
-    @Option(help: "Client id of your Entra app (public client flows allowed). [GRAPHGATE_MS_CLIENT_ID]")
+    @Option(
+        help: "Client id of your Entra app (public client flows allowed). \(GraphGateConfig.msClientId.fallbackHint)")
     var clientId: String?
-    @Option(help: "Tenant id, common, organizations or consumers. [GRAPHGATE_MS_TENANT, default common]")
+    @Option(help: "Tenant id, common, organizations or consumers. \(GraphGateConfig.msTenant.fallbackHintWithDefault)")
     var tenant: String?
-    @Option(help: "Identity platform authority. [GRAPHGATE_MS_AUTHORITY, default https://login.microsoftonline.com]")
+    @Option(help: "Identity platform authority. \(GraphGateConfig.msAuthority.fallbackHintWithDefault)")
     var authority: String?
-    @Option(help: "Microsoft Graph base URL. [GRAPHGATE_GRAPH_URL, default https://graph.microsoft.com]")
+    @Option(help: "Microsoft Graph base URL. \(GraphGateConfig.graphURL.fallbackHintWithDefault)")
     var graphURL: String?
 
     func run() async throws {

@@ -14,15 +14,16 @@ struct StdioCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var desktop: DesktopCommandOptions
-    @Flag(help: "Expose only read tools. [GRAPHGATE_READ_ONLY]")
+    @Flag(help: "Expose only read tools. \(GraphGateConfig.readOnly.fallbackHint)")
     var readOnly = false
-    @Option(help: "Tool names or globs to expose, comma-separated. [GRAPHGATE_TOOLS]")
+    @Option(help: "Tool names or globs to expose, comma-separated. \(GraphGateConfig.tools.fallbackHint)")
     var tools: String?
-    @Option(help: "Recipient domains mail may go to, comma-separated. [GRAPHGATE_SEND_ALLOWED_DOMAINS]")
+    @Option(
+        help: "Recipient domains mail may go to, comma-separated. \(GraphGateConfig.sendAllowedDomains.fallbackHint)")
     var sendAllowedDomains: String?
-    @Option(help: "Sends per hour. [GRAPHGATE_SEND_CAP, default 30]")
+    @Option(help: "Sends per hour. \(GraphGateConfig.sendCap.fallbackHintWithDefault)")
     var sendCap: String?
-    @Flag(help: "Confirm each send with the user (MCP elicitation). [GRAPHGATE_CONFIRM_SENDS]")
+    @Flag(help: "Confirm each send with the user (MCP elicitation). \(GraphGateConfig.confirmSends.fallbackHint)")
     var confirmSends = false
 
     func run() async throws {

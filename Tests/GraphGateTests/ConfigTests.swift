@@ -43,6 +43,30 @@ struct ConfigTests {
     }
 
     @Test(
+        "settings of one kind say the same about a value they cannot use",
+        arguments: [
+            ("GRAPHGATE_PORT", "eighty", "expected a port number from 0 to 65535"),
+            ("GRAPHGATE_METRICS_PORT", "0", "expected a port number from 1 to 65535"),
+            ("GRAPHGATE_RATE_LIMIT", "0", "expected a whole number of calls per minute from 1 to 1000000"),
+            ("GRAPHGATE_SEND_CAP", "-1", "expected a whole number of sends per user per hour from 0 to 100000"),
+            ("GRAPHGATE_MAX_HEADER_BYTES", "10", "expected a whole number of bytes from 1024 to 1048576"),
+            ("GRAPHGATE_GRANT_MAX_DAYS", "0", "expected a whole number of days from 1 to 3650"),
+            ("GRAPHGATE_CLIENT_IDLE_DAYS", "x", "expected a whole number of days from 1 to 3650"),
+            ("GRAPHGATE_AUDIT_RETENTION_DAYS", "-1", "expected a whole number of days from 0 to 36500"),
+            ("GRAPHGATE_IDLE_TIMEOUT", "2h", "expected a duration such as 10s or 2m (at most 1h)"),
+            ("GRAPHGATE_CONFIRM_SENDS", "maybe", "expected 1 or 0 (true/false)"),
+            ("GRAPHGATE_CLIENT_METADATA_CA", "/nonexistent/ca.pem", "expected a readable PEM file"),
+            ("GRAPHGATE_GRAPH_URL", "https://graph.example.com/v1.0", "expected a base URL without a path"),
+        ])
+    func messages(variable: String, value: String, problem: String) {
+        #expect {
+            try GraphGateConfig.load(environment: [variable: value])
+        } throws: { error in
+            (error as? ConfigError)?.description == "\(variable): \(problem)"
+        }
+    }
+
+    @Test(
         "http upstreams are accepted only for loopback hosts",
         arguments: [
             ("http://127.0.0.1:9999", true), ("http://localhost:1", true), ("http://[::1]:8", true),

@@ -3,8 +3,10 @@ import Storage
 
 /// The one typed configuration of graphgate, read once at start.
 ///
-/// Each setting comes from a command-line flag, else an environment variable, else its default. Every
-/// variable is listed in `GraphGateConfig.variables` (README's table is generated from the same facts).
+/// Each setting comes from a command-line flag, else an environment variable, else its default. Every setting is
+/// declared once, as a ``Setting`` (`GraphGateConfig+Settings.swift`, and the `OperationsConfig`, `SecurityConfig`
+/// and `LimitsConfig` ones), with its variable, flag, typed default, help and parser; `GraphGateConfig.variables`
+/// (flags, `--help`, README's table) is derived from those declarations, and the loaders read through them.
 public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -28,19 +30,19 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     /// TLS, trusted proxies, who may sign in, metrics, logs and retention (`Observability/OperationsConfig.swift`).
     public var operations: OperationsConfig
     /// Alert webhook and thresholds, audit signing key (`SecurityOps/SecurityConfig.swift`).
-    public var security: SecurityConfig = SecurityConfig()
+    public var security: SecurityConfig
     /// Rate budgets, HTTP limits, client metadata documents, idle clients (`Config/LimitsConfig.swift`).
-    public var limits: LimitsConfig = LimitsConfig()
+    public var limits: LimitsConfig
     /// Keyring in compact form (`ID:BASE64[,ID:BASE64…]`, first primary) for containers; wins over `keyringPath`.
-    public var keyringKey: String? = nil
+    public var keyringKey: String?
     /// Recipient domains mail may be sent to (`*.example.com` allowed); empty allows all.
-    public var sendAllowedDomains: [String] = []
+    public var sendAllowedDomains: [String]
     /// Sends (send, reply, forward, invitations) per user per hour.
-    public var sendsPerHour: Int = 30
+    public var sendsPerHour: Int
     /// Ask the user to confirm each send through MCP elicitation when the client supports it.
-    public var confirmSends: Bool = false
+    public var confirmSends: Bool
     /// Days an assistant's authorization (grant) lasts at most; refreshing does not extend it.
-    public var grantMaxDays: Int = 90
+    public var grantMaxDays: Int
 
     /// Where sandbox keyrings and other generated files go: the SQLite file's directory, or the working directory.
     public var dataDirectory: String {
@@ -58,7 +60,7 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var description: String {
         """
         GraphGateConfig(mode: \(modeName), listen: \(host):\(port), public: \(publicURL.absoluteString), \
-        database: \(database), keyring: \(keyringKey != nil ? "<from GRAPHGATE_KEYRING_KEY>" : keyringPath ?? "-"), ms_client_id: \(msClientId ?? "-"), \
+        database: \(database), keyring: \(keyringKey != nil ? "<from \(Self.keyringKey.name)>" : keyringPath ?? "-"), ms_client_id: \(msClientId ?? "-"), \
         ms_client_secret: \(msClientSecret == nil ? "-" : "<redacted>"), tenant: \(msTenant), \
         authority: \(msAuthority.absoluteString), graph: \(graphURL.absoluteString), read_only: \(readOnly), \
         tools: \(tools.isEmpty ? "*" : tools.joined(separator: ",")), admins: \(admins.count), \

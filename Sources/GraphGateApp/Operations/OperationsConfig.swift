@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import Logging
 import Observability
 
 /// The operator-facing settings: transport (native TLS, trusted proxies), who may sign in, metrics, logs and
@@ -44,117 +45,120 @@ public struct OperationsConfig: Sendable {
     }
 
     static let variables: [GraphGateConfig.Variable] = [
-        .init(
-            name: "GRAPHGATE_TLS_CERT", flag: "tls-cert", defaultValue: "(none: plain HTTP)",
-            help: "PEM certificate chain for native TLS (with GRAPHGATE_TLS_KEY); TLS 1.2+, HTTP/2 via ALPN."),
-        .init(
-            name: "GRAPHGATE_TLS_KEY", flag: "tls-key", defaultValue: "(none)",
-            help: "PEM private key for GRAPHGATE_TLS_CERT."),
-        .init(
-            name: "GRAPHGATE_TRUSTED_PROXIES", flag: "trusted-proxies", defaultValue: "(none)",
-            help: "Comma-separated proxy IPs/CIDRs that terminate TLS and set X-Forwarded-For."),
-        .init(
-            name: "GRAPHGATE_ALLOWED_TENANTS", flag: "allowed-tenants", defaultValue: "(the configured tenant)",
-            help: "Tenant ids allowed to sign in, or * for any (required with common/organizations in production)."),
-        .init(
-            name: "GRAPHGATE_ALLOWED_USERS", flag: "allowed-users", defaultValue: "(all users of allowed tenants)",
-            help: "Usernames or tenant-id/object-id allowed to sign in (a username binds to its first account)."),
-        .init(
-            name: "GRAPHGATE_ALLOWED_DOMAINS", flag: "allowed-domains", defaultValue: "(all)",
-            help: "Comma-separated username domains allowed to sign in (with or instead of GRAPHGATE_ALLOWED_USERS)."),
-        .init(
-            name: "GRAPHGATE_METRICS_TOKEN", flag: "metrics-token", defaultValue: "(none: /metrics off)",
-            help: "Bearer token required for /metrics (Prometheus text).", secret: true),
-        .init(
-            name: "GRAPHGATE_METRICS_PORT", flag: "metrics-port", defaultValue: "(none)",
-            help: "Serve /metrics on this separate port instead (token still required when set)."),
-        .init(
-            name: "GRAPHGATE_AUDIT_RETENTION_DAYS", flag: "audit-retention-days", defaultValue: "365",
-            help: "Days audit rows are kept (0: forever)."),
-        .init(
-            name: "GRAPHGATE_SESSION_RETENTION_DAYS", flag: "session-retention-days", defaultValue: "30",
-            help: "Days expired/revoked sessions, tokens and codes are kept before they are pruned."),
-        .init(
-            name: "GRAPHGATE_LOG_LEVEL", flag: "log-level", defaultValue: "info",
-            help: "trace, debug, info, notice, warning, error or critical (environment only).", environmentOnly: true),
-        .init(
-            name: "GRAPHGATE_LOG_FORMAT", flag: "log-format", defaultValue: "auto",
-            help: "json, text, or auto (text on a terminal, JSON lines otherwise; environment only).",
-            environmentOnly: true),
+        tlsCertificate.variable, tlsKey.variable, trustedProxies.variable, allowedTenants.variable,
+        allowedUsers.variable, allowedDomains.variable, metricsToken.variable, metricsPort.variable,
+        auditRetentionDays.variable, sessionRetentionDays.variable, logLevel.variable, logFormat.variable,
     ]
 
-    /// Reads the operations settings (`value` gives a flag or environment value by variable name).
-    static func load(value: (String) -> String?) throws(ConfigError) -> OperationsConfig {
-        let cert = value("GRAPHGATE_TLS_CERT")
-        let key = value("GRAPHGATE_TLS_KEY")
+    public static let tlsCertificate = Setting<String?>(
+        "GRAPHGATE_TLS_CERT", flag: "tls-cert", shown: "(none: plain HTTP)",
+        help: "PEM certificate chain for native TLS (with \(tlsKey.name)); TLS 1.2+, HTTP/2 via ALPN.",
+        kind: .readableFile)
+
+    public static let tlsKey = Setting<String?>(
+        "GRAPHGATE_TLS_KEY", flag: "tls-key", shown: "(none)", help: "PEM private key for GRAPHGATE_TLS_CERT.",
+        kind: .readableFile)
+
+    public static let trustedProxies = Setting<[String]>(
+        "GRAPHGATE_TRUSTED_PROXIES", flag: "trusted-proxies", default: [], shown: "(none)",
+        help: "Comma-separated proxy IPs/CIDRs that terminate TLS and set X-Forwarded-For.",
+        kind: .list(each: { isAddressOrRange($0) }, else: "expected IP addresses or CIDR ranges, comma-separated"))
+
+    /// Unset: the configured tenant (resolved at start).
+    public static let allowedTenants = Setting<[String]?>(
+        "GRAPHGATE_ALLOWED_TENANTS", flag: "allowed-tenants", shown: "(the configured tenant)",
+        help: "Tenant ids allowed to sign in, or * for any (required with common/organizations in production).",
+        kind: SettingKind(
+            parse: { text throws(SettingProblem) in
+                let tenants = GraphGateConfig.parseList(text)
+                guard !tenants.isEmpty,
+                    tenants.allSatisfy({
+                        $0 == "*" || $0.range(of: #"^[A-Za-z0-9.\-]{1,100}$"#, options: .regularExpression) != nil
+                    })
+                else {
+                    throw SettingProblem("expected tenant ids (GUIDs), comma-separated, or *")
+                }
+                if tenants.contains(where: { ["common", "organizations", "consumers"].contains($0.lowercased()) }) {
+                    throw SettingProblem(
+                        "expected tenant ids (GUIDs) as they appear in tokens, not common/organizations/consumers")
+                }
+                return tenants
+            }, show: { $0.joined(separator: ",") }))
+
+    public static let allowedUsers = Setting<[String]>(
+        "GRAPHGATE_ALLOWED_USERS", flag: "allowed-users", default: [], shown: "(all users of allowed tenants)",
+        help: "Usernames or tenant-id/object-id allowed to sign in (a username binds to its first account).",
+        kind: .list(each: { $0.contains("@") || $0.count <= 320 }, else: "expected usernames like ada@contoso.com"))
+
+    public static let allowedDomains = Setting<[String]>(
+        "GRAPHGATE_ALLOWED_DOMAINS", flag: "allowed-domains", default: [], shown: "(all)",
+        help: "Comma-separated username domains allowed to sign in (with or instead of \(allowedUsers.name)).",
+        kind: .list(
+            each: { $0.range(of: #"^@?[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$"#, options: .regularExpression) != nil },
+            else: "expected domain names like contoso.com"))
+
+    public static let metricsToken = Setting<String?>(
+        "GRAPHGATE_METRICS_TOKEN", flag: "metrics-token", shown: "(none: /metrics off)",
+        help: "Bearer token required for /metrics (Prometheus text).", secret: true,
+        kind: .text(where: { $0.count >= 16 }, else: "expected at least 16 characters"))
+
+    public static let metricsPort = Setting<Int?>(
+        "GRAPHGATE_METRICS_PORT", flag: "metrics-port", shown: "(none)",
+        help: "Serve /metrics on this separate port instead (token still required when set).",
+        kind: .port(in: 1...65535))
+
+    public static let auditRetentionDays = Setting(
+        "GRAPHGATE_AUDIT_RETENTION_DAYS", flag: "audit-retention-days", default: 365,
+        help: "Days audit rows are kept (0: forever).", kind: .days(in: 0...36500))
+
+    public static let sessionRetentionDays = Setting(
+        "GRAPHGATE_SESSION_RETENTION_DAYS", flag: "session-retention-days", default: 30,
+        help: "Days expired/revoked sessions, tokens and codes are kept before they are pruned.",
+        kind: .days(in: 0...36500))
+
+    /// Read by `GraphGateLogging` from the environment when logging starts; checked here with the rest.
+    public static let logLevel = Setting(
+        GraphGateLogging.levelVariable, flag: "log-level", default: GraphGateLogging.defaultLevel,
+        help: "trace, debug, info, notice, warning, error or critical (environment only).", environmentOnly: true,
+        kind: SettingKind(
+            parse: { text throws(SettingProblem) in
+                guard let level = GraphGateLogging.level(text) else {
+                    throw SettingProblem("expected trace, debug, info, notice, warning, error or critical")
+                }
+                return level
+            }, show: { $0.rawValue }))
+
+    /// Read by `GraphGateLogging` from the environment when logging starts; checked here with the rest.
+    public static let logFormat = Setting(
+        GraphGateLogging.formatVariable, flag: "log-format", default: GraphGateLogging.defaultFormat,
+        help: "json, text, or auto (text on a terminal, JSON lines otherwise; environment only).",
+        environmentOnly: true,
+        kind: SettingKind(
+            parse: { text throws(SettingProblem) in
+                guard let format = GraphGateLogging.Format(rawValue: text.lowercased()) else {
+                    throw SettingProblem("expected json, text or auto")
+                }
+                return format
+            }, show: { $0.rawValue }))
+
+    /// Reads the operations settings. Each setting's own rules are in its declaration; TLS needs both files.
+    static func load(_ settings: SettingsReader) throws(ConfigError) -> OperationsConfig {
+        let cert = try settings.read(tlsCertificate)
+        let key = try settings.read(tlsKey)
         if (cert == nil) != (key == nil) {
             throw ConfigError(
-                cert == nil ? "GRAPHGATE_TLS_CERT" : "GRAPHGATE_TLS_KEY",
-                "native TLS needs both GRAPHGATE_TLS_CERT and GRAPHGATE_TLS_KEY")
+                cert == nil ? tlsCertificate.name : tlsKey.name,
+                "native TLS needs both \(tlsCertificate.name) and \(tlsKey.name)")
         }
-        for (name, path) in [("GRAPHGATE_TLS_CERT", cert), ("GRAPHGATE_TLS_KEY", key)] {
-            if let path, !FileManager.default.isReadableFile(atPath: path) {
-                throw ConfigError(name, "cannot read the PEM file at that path")
-            }
-        }
-
-        let proxies = GraphGateConfig.parseList(value("GRAPHGATE_TRUSTED_PROXIES"))
-        for proxy in proxies where !Self.isAddressOrRange(proxy) {
-            throw ConfigError("GRAPHGATE_TRUSTED_PROXIES", "expected IP addresses or CIDR ranges, comma-separated")
-        }
-
-        let tenants = value("GRAPHGATE_ALLOWED_TENANTS").map { GraphGateConfig.parseList($0) }
-        if let tenants {
-            guard !tenants.isEmpty,
-                tenants.allSatisfy({
-                    $0 == "*" || $0.range(of: #"^[A-Za-z0-9.\-]{1,100}$"#, options: .regularExpression) != nil
-                })
-            else {
-                throw ConfigError("GRAPHGATE_ALLOWED_TENANTS", "expected tenant ids (GUIDs), comma-separated, or *")
-            }
-            if tenants.contains(where: { ["common", "organizations", "consumers"].contains($0.lowercased()) }) {
-                throw ConfigError(
-                    "GRAPHGATE_ALLOWED_TENANTS",
-                    "expected tenant ids (GUIDs) as they appear in tokens, not common/organizations/consumers")
-            }
-        }
-        let users = GraphGateConfig.parseList(value("GRAPHGATE_ALLOWED_USERS"))
-        if users.contains(where: { !$0.contains("@") && $0.count > 320 }) {
-            throw ConfigError("GRAPHGATE_ALLOWED_USERS", "expected usernames like ada@contoso.com")
-        }
-        let domains = GraphGateConfig.parseList(value("GRAPHGATE_ALLOWED_DOMAINS"))
-        for domain in domains
-        where domain.range(of: #"^@?[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$"#, options: .regularExpression) == nil {
-            throw ConfigError("GRAPHGATE_ALLOWED_DOMAINS", "expected domain names like contoso.com")
-        }
-
-        let metricsToken = value("GRAPHGATE_METRICS_TOKEN")
-        if let metricsToken, metricsToken.count < 16 {
-            throw ConfigError("GRAPHGATE_METRICS_TOKEN", "expected at least 16 characters")
-        }
-        var metricsPort: Int?
-        if let text = value("GRAPHGATE_METRICS_PORT") {
-            guard let port = Int(text), (1...65535).contains(port) else {
-                throw ConfigError("GRAPHGATE_METRICS_PORT", "expected a port number from 1 to 65535")
-            }
-            metricsPort = port
-        }
-
-        let auditDays = try parseDays(
-            value("GRAPHGATE_AUDIT_RETENTION_DAYS") ?? "365", "GRAPHGATE_AUDIT_RETENTION_DAYS")
-        let sessionDays = try parseDays(
-            value("GRAPHGATE_SESSION_RETENTION_DAYS") ?? "30", "GRAPHGATE_SESSION_RETENTION_DAYS")
-        if let level = value("GRAPHGATE_LOG_LEVEL"), GraphGateLogging.level(level) == nil {
-            throw ConfigError("GRAPHGATE_LOG_LEVEL", "expected trace, debug, info, notice, warning, error or critical")
-        }
-        if let format = value("GRAPHGATE_LOG_FORMAT"), GraphGateLogging.Format(rawValue: format.lowercased()) == nil {
-            throw ConfigError("GRAPHGATE_LOG_FORMAT", "expected json, text or auto")
-        }
-
-        return OperationsConfig(
-            tlsCertificatePath: cert, tlsKeyPath: key, trustedProxies: proxies, allowedTenants: tenants,
-            allowedUsers: users, allowedDomains: domains, metricsToken: metricsToken, metricsPort: metricsPort,
-            auditRetentionDays: auditDays, sessionRetentionDays: sessionDays)
+        let operations = OperationsConfig(
+            tlsCertificatePath: cert, tlsKeyPath: key, trustedProxies: try settings.read(trustedProxies),
+            allowedTenants: try settings.read(allowedTenants), allowedUsers: try settings.read(allowedUsers),
+            allowedDomains: try settings.read(allowedDomains), metricsToken: try settings.read(metricsToken),
+            metricsPort: try settings.read(metricsPort), auditRetentionDays: try settings.read(auditRetentionDays),
+            sessionRetentionDays: try settings.read(sessionRetentionDays))
+        _ = try settings.read(logLevel)
+        _ = try settings.read(logFormat)
+        return operations
     }
 
     /// The rules checked when a server starts (not by `migrate` or `backup`): outside the sandbox, a multi-tenant
@@ -165,23 +169,16 @@ public struct OperationsConfig: Sendable {
         let ops = config.operations
         if ["common", "organizations"].contains(config.msTenant.lowercased()) && ops.allowedTenants == nil {
             throw ConfigError(
-                "GRAPHGATE_ALLOWED_TENANTS",
-                "GRAPHGATE_MS_TENANT=\(config.msTenant.lowercased()) lets any organisation sign in: list the allowed tenant ids, or * to allow all"
-            )
+                allowedTenants.name,
+                "\(GraphGateConfig.msTenant.name)=\(config.msTenant.lowercased()) lets any organisation sign in: "
+                    + "list the allowed tenant ids, or * to allow all")
         }
         if !ops.servesTLS && ops.trustedProxies.isEmpty && !GraphGateConfig.isLoopback(config.publicURL.host ?? "") {
             throw ConfigError(
-                "GRAPHGATE_TRUSTED_PROXIES",
-                "production mode without TLS: set GRAPHGATE_TLS_CERT and GRAPHGATE_TLS_KEY, or name the TLS-terminating proxy in GRAPHGATE_TRUSTED_PROXIES"
-            )
+                trustedProxies.name,
+                "production mode without TLS: set \(tlsCertificate.name) and \(tlsKey.name), or name the "
+                    + "TLS-terminating proxy in \(trustedProxies.name)")
         }
-    }
-
-    private static func parseDays(_ text: String, _ variable: String) throws(ConfigError) -> Int {
-        guard let days = Int(text), (0...36500).contains(days) else {
-            throw ConfigError(variable, "expected a whole number of days (0 to 36500)")
-        }
-        return days
     }
 
     /// An IPv4/IPv6 address, optionally with a `/prefix`.

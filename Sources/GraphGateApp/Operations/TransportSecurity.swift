@@ -39,7 +39,7 @@ enum TransportSecurity {
         } catch let error as ConfigError {
             throw error
         } catch {
-            throw ConfigError("GRAPHGATE_TLS_CERT", "the TLS server could not be configured")
+            throw ConfigError(OperationsConfig.tlsCertificate.name, "the TLS server could not be configured")
         }
     }
 
@@ -49,14 +49,16 @@ enum TransportSecurity {
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
         } catch {
-            throw ConfigError("GRAPHGATE_TLS_CERT", "expected a PEM certificate chain")
+            throw ConfigError(OperationsConfig.tlsCertificate.name, "expected a PEM certificate chain")
         }
-        guard !chain.isEmpty else { throw ConfigError("GRAPHGATE_TLS_CERT", "the PEM file holds no certificate") }
+        guard !chain.isEmpty else {
+            throw ConfigError(OperationsConfig.tlsCertificate.name, "the PEM file holds no certificate")
+        }
         let key: NIOSSLPrivateKey
         do {
             key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         } catch {
-            throw ConfigError("GRAPHGATE_TLS_KEY", "expected an unencrypted PEM private key")
+            throw ConfigError(OperationsConfig.tlsKey.name, "expected an unencrypted PEM private key")
         }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
