@@ -1,3 +1,4 @@
+import GraphGateApp
 import MicrosoftGraph
 import Storage
 import TokenVault
@@ -26,7 +27,7 @@ public enum DesktopError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .noClientId:
             "graphgate login needs the client id of your Entra app registration (a public client with "
-                + "\"Allow public client flows\" on): pass --client-id or set GRAPHGATE_MS_CLIENT_ID; "
+                + "\"Allow public client flows\" on): pass --client-id or set \(GraphGateConfig.msClientId.name); "
                 + "or try it offline with --sandbox"
         case .notSignedIn(let sandbox):
             "not signed in: run `graphgate login\(sandbox ? " --sandbox" : "")` in a terminal"

@@ -9,9 +9,9 @@ struct BackupCommand: AsyncParsableCommand {
         abstract: "Write a consistent copy of the SQLite database to PATH (PostgreSQL: prints pg_dump guidance).",
         discussion: """
             The copy holds users, grants, hashed tokens, encrypted Microsoft tokens and the audit log, never mail \
-            content. The keyring (GRAPHGATE_KEYRING) is NOT in it: back the keyring up separately and keep the \
+            content. The keyring (\(GraphGateConfig.keyring.name)) is NOT in it: back the keyring up separately and keep the \
             two apart, so a stolen database backup is only ciphertext. Restore: stop graphgate, put the copy \
-            where GRAPHGATE_DATABASE_URL points (or point it at the copy), start graphgate with the same keyring.
+            where \(GraphGateConfig.databaseURL.name) points (or point it at the copy), start graphgate with the same keyring.
             """)
 
     @Argument(help: "The file to create (must not exist).")

@@ -18,7 +18,7 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a keyring file (mode 0600) with one primary key. Never overwrites.")
         @OptionGroup var options: ConfigOptions
-        @Flag(help: "Print a new keyring in GRAPHGATE_KEYRING_KEY form instead of writing a file.")
+        @Flag(help: "Print a new keyring in \(GraphGateConfig.keyringKey.name) form instead of writing a file.")
         var env = false
 
         func run() async throws {
@@ -43,7 +43,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try options.load()
             if config.keyringKey != nil {
-                fail("the keyring comes from GRAPHGATE_KEYRING_KEY: prepend a new ID:KEY there")
+                fail("the keyring comes from \(GraphGateConfig.keyringKey.name): prepend a new ID:KEY there")
             }
             do {
                 let id = try await KeysAdmin.rotate(config: config, logger: CLILogging.logger())
@@ -86,7 +86,9 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            if config.keyringKey != nil { fail("the keyring comes from GRAPHGATE_KEYRING_KEY: remove the key there") }
+            if config.keyringKey != nil {
+                fail("the keyring comes from \(GraphGateConfig.keyringKey.name): remove the key there")
+            }
             do {
                 let affected = try await KeysAdmin.disable(
                     config: config, id: id, force: force, logger: CLILogging.logger())

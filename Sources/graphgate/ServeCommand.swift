@@ -6,7 +6,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve MCP over HTTP at {public URL}/mcp, with the sign-in and consent pages.",
         discussion: """
-            With no Microsoft app configured (GRAPHGATE_MS_CLIENT_ID unset) graphgate runs in sandbox mode: an \
+            With no Microsoft app configured (\(GraphGateConfig.msClientId.name) unset) graphgate runs in sandbox mode: an \
             emulated Microsoft 365 tenant starts in-process and tokens are encrypted with a keyring generated \
             next to the database. Stop with Ctrl-C or SIGTERM; in-flight requests finish first.
 

@@ -8,7 +8,7 @@ struct StdioCommand: AsyncParsableCommand {
         commandName: "stdio",
         abstract: "Serve MCP over stdin/stdout for Claude Desktop, VS Code, Cursor (after `graphgate login`).",
         discussion: """
-            stdout carries only JSON-RPC; logs go to stderr (GRAPHGATE_LOG_LEVEL, GRAPHGATE_LOG_FORMAT). Tools \
+            stdout carries only JSON-RPC; logs go to stderr (\(OperationsConfig.logLevel.name), \(OperationsConfig.logFormat.name)). Tools \
             take an optional `account` argument to pick one of several signed-in accounts. Audit events are \
             written to the local store.
             """)

@@ -52,7 +52,7 @@ public enum DatabaseBackup {
                     PostgreSQL's own tools, e.g.
                       pg_dump --format=custom --file=graphgate-$(date +%F).dump -h \(pg.host) -p \(pg.port) -U \(pg.username) \(pg.database)
                     and restore with pg_restore --clean --if-exists -d \(pg.database) FILE. Back up the keyring \
-                    (GRAPHGATE_KEYRING) separately: see docs/deployment.md.
+                    (\(GraphGateConfig.keyring.name)) separately: see docs/deployment.md.
                     """)
         }
         guard case .sqlite(let live) = config.database, FileManager.default.fileExists(atPath: live) else {

@@ -9,7 +9,7 @@ public enum ServeError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .portInUse(let host, let port):
-            "cannot listen on \(host):\(port): the port is already in use (set GRAPHGATE_PORT or --port)"
+            "cannot listen on \(host):\(port): the port is already in use (set \(GraphGateConfig.port.name) or --\(GraphGateConfig.port.flag))"
         case .cannotListen(let host, let port, let reason): "cannot listen on \(host):\(port): \(reason)"
         case .storage(let why): why
         case .keyring(let why): why
