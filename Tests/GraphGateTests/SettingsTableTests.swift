@@ -41,7 +41,8 @@ struct SettingsTableTests {
         let literal = Set(table.values.filter(\.defaultIsLiteral).map(\.name))
 
         // What the reader handed the loader for each setting left unset.
-        let used = Dictionary(settings.reads.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let used = Dictionary(
+            settings.reads.map { ($0.name, $0.defaultUsed) }, uniquingKeysWith: { first, _ in first })
         for name in literal.sorted() {
             let shown = try #require(table[name]).defaultValue
             #expect(used[name] == .some(shown), "\(name): read \(String(describing: used[name])), shown \(shown)")

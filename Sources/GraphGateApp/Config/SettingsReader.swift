@@ -3,9 +3,9 @@
 public final class SettingsReader {
     let flags: [String: String]
     let environment: [String: String]
-    /// Every setting read so far, with its value as text (nil: unset), in the order read. Tests compare it with
-    /// the settings table.
-    package private(set) var reads: [(name: String, value: String?)] = []
+    /// Every setting read so far, in the order read, with the default it fell back to written as text (nil when
+    /// a value was given: given values, secrets among them, are not kept). Tests compare it with the table.
+    package private(set) var reads: [(name: String, defaultUsed: String?)] = []
 
     public init(flags: [String: String] = [:], environment: [String: String]) {
         self.flags = flags
@@ -22,13 +22,11 @@ public final class SettingsReader {
     /// `setting`'s value: the flag's or variable's text parsed, else the setting's default. A text that cannot be
     /// used fails with a `ConfigError` naming the setting.
     public func read<Value>(_ setting: Setting<Value>) throws(ConfigError) -> Value {
-        let value: Value
-        if let text = text(setting) {
-            value = try setting.parse(text)
-        } else {
-            value = setting.defaultValue
+        guard let text = text(setting) else {
+            reads.append((setting.name, setting.show(setting.defaultValue)))
+            return setting.defaultValue
         }
-        reads.append((setting.name, setting.show(value)))
-        return value
+        reads.append((setting.name, nil))
+        return try setting.parse(text)
     }
 }
