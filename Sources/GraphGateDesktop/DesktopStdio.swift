@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import MCPGateway
 import MicrosoftGraph
+import NIOPosix
 import TokenVault
+import UnixSignals
 
 /// `graphgate stdio`: MCP over stdin/stdout (``MCPStdioServer``: line-delimited JSON-RPC, both protocol eras) with
 /// the same protocol core, tool catalogue and policy as the server, running as the local person. Tools take an
@@ -28,7 +30,20 @@ public enum DesktopStdio {
             audit: DesktopAuditRecorder(cache: cache, logger: logger), logger: logger)
         let server = MCPStdioServer(core: MCPCore(catalogue: catalogue), principal: principal, logger: logger)
         logger.info("serving MCP on stdio", metadata: ["gg.tools": "\(catalogue.exposedToolNames.count)"])
-        await server.serve(FileLines(fileDescriptor: 0))
+        // Audit rows are written behind the answers: a client that stops the process with a signal instead of
+        // closing stdin still gets every answered call's row written first.
+        let signals = Task {
+            for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                await cache.flushAudit()
+                logger.info("stopped by \(signal); audit rows written")
+                exit(0)
+            }
+        }
+        // One event loop runs the calls and their Graph requests (see `EventLoopTaskExecutor`).
+        await withTaskExecutorPreference(EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())) {
+            await server.serve(FileLines(fileDescriptor: 0))
+        }
+        signals.cancel()
         await cache.close()
         try? await httpClient.shutdown()
     }

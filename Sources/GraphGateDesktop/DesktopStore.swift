@@ -32,8 +32,12 @@ public final class DesktopStore: Sendable {
 
     /// Opens (and with `create`, first creates) the store in `paths`: directory 0700, keyring and database 0600.
     /// Without `create`, a missing store is `notSignedIn`.
+    /// - Parameter auditBehind: audit rows are written behind the answer, as the server writes them (`stdio`,
+    ///   which flushes them on `close` and on SIGTERM); false: each `record` returns once its row is written (the
+    ///   one-shot commands).
     public static func open(
-        paths: DesktopPaths, settings: DesktopSettings, create: Bool, httpClient: HTTPClient, logger: Logger
+        paths: DesktopPaths, settings: DesktopSettings, create: Bool, httpClient: HTTPClient, logger: Logger,
+        auditBehind: Bool = false
     ) async throws(DesktopError) -> DesktopStore {
         if !create && !paths.hasStore { throw .notSignedIn(sandbox: paths.sandbox) }
         try paths.prepare()
@@ -68,7 +72,7 @@ public final class DesktopStore: Sendable {
         // Desktop mode's composition root: the stores, built once, and what works on them.
         let stores = Stores(database: database)
         let users = stores.users
-        let audit = AuditLog(store: stores.audit, logger: logger)
+        let audit = AuditLog(store: stores.audit, logger: logger, writeBehind: auditBehind)
         let vault = TokenVault(
             users: users, blobs: stores.tokenBlobs, pending: stores.pendingSignIns, keyring: keyring,
             identity: IdentityClient(
@@ -105,5 +109,9 @@ public final class DesktopStore: Sendable {
         return paths.databaseIdentity == identity
     }
 
-    public func close() async { await database.close() }
+    /// Writes the audit rows still queued, then closes the database.
+    public func close() async {
+        await audit.flush()
+        await database.close()
+    }
 }

@@ -44,7 +44,7 @@ actor DesktopStoreCache {
         }
         let store = try await DesktopStore.open(
             paths: paths, settings: try options.stdioSettings(saved: saved), create: false, httpClient: httpClient,
-            logger: logger)
+            logger: logger, auditBehind: true)
         let opened = Current(store: store, ownerId: try await store.owner()?.id)
         current = opened
         return opened
@@ -54,6 +54,11 @@ actor DesktopStoreCache {
     func openStore() -> Current? {
         guard let current, current.store.isCurrent else { return nil }
         return current
+    }
+
+    /// Writes the audit rows still queued (SIGTERM: the process exits right after).
+    func flushAudit() async {
+        await current?.store.audit.flush()
     }
 
     func close() async {

@@ -130,6 +130,7 @@ public struct JSONReader: ~Copyable {
         // by `isWellFormedUTF8` (the standard library's `String(validating:)` is generic and, called from here,
         // unspecialised: it cost a third of reading a Graph page in metadata look-ups).
         var high: UInt8 = 0
+        skipPlainWords(high: &high)
         while offset < bytes.count {
             let byte = bytes[offset]
             if byte == UInt8(ascii: "\"") {
@@ -151,6 +152,28 @@ public struct JSONReader: ~Copyable {
             guard Self.isWellFormedUTF8(text) else { throw Failure(reason: "invalid UTF-8 in a string", offset: start) }
             return String(decoding: text, as: UTF8.self)
         }
+    }
+
+    /// Moves `offset` over whole 8-byte words of string content that hold no quote, backslash or control
+    /// character (the bulk of a long string), eight bytes per step; `high` collects their high bits for the UTF-8
+    /// check. The byte loop after it takes over at the first word that holds one of those (or at the end).
+    private mutating func skipPlainWords(high: inout UInt8) {
+        guard let base = bytes.baseAddress else { return }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        var highBits: UInt64 = 0
+        while bytes.count - offset >= 8 {
+            let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+            // A byte is zero in `x` exactly when `(x - 1) & ~x` sets its top bit (as a yes/no for the whole word).
+            let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+            let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            let special =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if special & tops != 0 { break }
+            highBits |= word
+            offset += 8
+        }
+        if highBits & tops != 0 { high = 0x80 }
     }
 
     /// True when `bytes` are well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates, nothing

@@ -41,6 +41,38 @@ struct JSONReaderTests {
         }
     }
 
+    @Test("strings read word by word: an escape, quote, control character or non-ASCII byte at any position")
+    func stringsAtEveryOffset() throws {
+        // Each insert lands at every offset of a 24-byte run, so it falls in every lane of the 8-byte scan and in
+        // the byte-by-byte tail; Foundation decides what each document means.
+        let inserts: [[UInt8]] = [
+            Array(#"\""#.utf8), Array(#"\\"#.utf8), Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8), Array("é".utf8),
+            Array("😀".utf8), [0x01], [0x1F], [0xFF], [0xC3], [0x7F], [0x20],
+        ]
+        for insert in inserts {
+            for position in 0...24 {
+                var content = Array(repeating: UInt8(ascii: "a"), count: 24)
+                content.insert(contentsOf: insert, at: position)
+                let document = [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")]
+                let expected = try? JSONSerialization.jsonObject(with: Data(document), options: .fragmentsAllowed) as? String
+                let read = try? JSONReader.read(document) {
+                    (reader: inout JSONReader) throws(JSONReader.Failure) -> String in
+                    let text = try reader.string()
+                    try reader.finish()
+                    return text
+                }
+                #expect(read == expected, "insert \(insert) at \(position)")
+                let skipped = (try? JSONReader.read(document) {
+                    (reader: inout JSONReader) throws(JSONReader.Failure) -> Bool in
+                    try reader.skip()
+                    try reader.finish()
+                    return true
+                }) ?? false
+                #expect(skipped == (expected != nil), "skipping insert \(insert) at \(position)")
+            }
+        }
+    }
+
     @Test("invalid UTF-8 and nesting beyond the bound are refused")
     func bounds() {
         #expect(throws: JSONReader.Failure.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }

@@ -78,6 +78,23 @@ def measure(pids, run):
     return result, canned.cpu_us(canned.cpu_ticks(pids) - before)
 
 
+def counted(pid, run):
+    """Runs `run()` under `perf stat` on pid; returns (its result, {event: count}). Context switches per call (and
+    instructions, where the machine exposes the counter) depend less on how busy a shared box is than CPU time."""
+    events = "instructions,context-switches"
+    stat = subprocess.Popen(["perf", "stat", "-x", ",", "-e", events, "-p", str(pid)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    result = run()
+    stat.send_signal(2)
+    counts = {}
+    for line in stat.communicate(timeout=30)[1].splitlines():
+        parts = line.split(",")
+        if len(parts) > 2 and parts[0].strip().isdigit():
+            counts[parts[2].split(":")[0]] = int(parts[0])
+    return result, counts
+
+
 def row(name, result, cpu_us):
     calls = result["requests"]
     seconds = result["duration_us"] / 1e6
@@ -115,6 +132,8 @@ def main():
     parser.add_argument("--rss-sessions", type=int, default=1000)
     parser.add_argument("--profile", type=int, default=0, help="seconds of perf record at 64 connections (0: off)")
     parser.add_argument("--perf-data", default=None, help="keep the --profile recording at this path")
+    parser.add_argument("--counters", action="store_true",
+                        help="also count graphgate's instructions and context switches per call (perf stat)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
@@ -172,7 +191,12 @@ def main():
             for era in eras:
                 for c in levels:
                     creds = gg_creds(era, c)
-                    result, cpu = measure([pid], lambda: wrk(gg_url, era, creds, c, args.duration, tool=tool))
+                    load = lambda: wrk(gg_url, era, creds, c, args.duration, tool=tool)  # noqa: E731
+                    counts = {}
+                    if args.counters:
+                        (result, counts), cpu = measure([pid], lambda: counted(pid, load))
+                    else:
+                        result, cpu = measure([pid], load)
                     g = row(f"graphgate {era}", result, cpu)
                     rss[f"after {tool} {era} c={c}"] = canned.rss_kib(pid)
                     result, cpu = measure(proxy.pids(), lambda: wrk(proxy_url, "get", ms_creds[tool], c, args.duration,
@@ -182,6 +206,11 @@ def main():
                     print(f"{tool} {era:6} c={c:<4} graphgate {g['rate']:8.0f}/s p50 {g['p50']:7.2f} ms p99 {g['p99']:8.2f} ms "
                           f"cpu {g['cpu']:7.0f} µs err {g['errors']} | nginx {n['rate']:8.0f}/s p50 {n['p50']:6.2f} "
                           f"p99 {n['p99']:7.2f} cpu {n['cpu']:5.0f} µs err {n['errors']}", flush=True)
+                    if counts and g["calls"]:
+                        instructions = counts.get("instructions")
+                        print(f"  graphgate per call: {counts.get('context-switches', 0) / g['calls']:.2f} context "
+                              f"switches, " + (f"{instructions / g['calls'] / 1000:.0f}k instructions" if instructions
+                                               else "instructions not counted on this machine"), flush=True)
                     if g["errors"]:
                         print(f"  first graphgate error: {g['sample']}", flush=True)
         if args.profile:

@@ -312,3 +312,46 @@ def test_browser_login_on_loopback_redirect(sandbox):
         assert not result.is_error and "Megan" in text_of(result), text_of(result)
     asyncio.run(session_run(env, use))
     subprocess.run([graphgate_bin(), "logout"], env=env, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("stop_with", ["sigterm", "eof"])
+def test_stdio_writes_every_answered_calls_audit_row_before_it_exits(sandbox, stop_with):
+    """stdio writes audit rows behind its answers (as the server does); a client that stops it with SIGTERM while
+    stdin is still open, or by closing stdin, still finds one `tool.call` row per answered call in the chain."""
+    import signal
+    import sqlite3
+    home = tempfile.mkdtemp(prefix="gg-desk-")
+    env = desktop_env(home)
+    assert login(sandbox, env)[0] == 0
+    database = os.path.join(home, "data", "graphgate", "sandbox", "graphgate.sqlite")
+
+    def tool_rows():
+        with sqlite3.connect(database) as db:
+            return db.execute("SELECT COUNT(*) FROM audit_log WHERE event_type = 'tool.call'").fetchone()[0]
+    before = tool_rows()
+    proc = subprocess.Popen([graphgate_bin(), "stdio", "--sandbox"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env)
+    calls = 12
+    try:
+        for i in range(calls):
+            request = {"jsonrpc": "2.0", "id": i + 1, "method": "tools/call", "params": {
+                "name": "list_messages", "arguments": {"page_size": 2}, "_meta": {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                    "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"}}}}
+            proc.stdin.write((json.dumps(request) + "\n").encode())
+            proc.stdin.flush()
+            answer = json.loads(proc.stdout.readline())
+            assert answer["id"] == i + 1 and not answer["result"].get("isError"), answer
+        if stop_with == "sigterm":
+            proc.send_signal(signal.SIGTERM)  # stdin stays open: only the signal ends it
+        else:
+            proc.stdin.close()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+    assert tool_rows() - before == calls
+    verify = subprocess.run([graphgate_bin(), "audit", "verify", "--database-url", f"sqlite:{database}"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -30,16 +30,17 @@ enum TransportSecurity {
                 httpDecoderConfiguration: decoder)
         }
         guard let certPath = operations.tlsCertificatePath, let keyPath = operations.tlsKeyPath else {
-            return .http1(configuration: channel(http1: true))
+            let configuration = channel(http1: true)
+            return HTTPServerBuilder { responder in
+                EventLoopBoundChannel(inner: HTTP1Channel(responder: responder, configuration: configuration))
+            }
         }
-        do {
-            return try .http2Upgrade(
-                tlsConfiguration: try tlsConfiguration(certificatePath: certPath, keyPath: keyPath),
-                configuration: .init(idleTimeout: limits.idleTimeout, streamConfiguration: channel(http1: false)))
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            throw ConfigError(OperationsConfig.tlsCertificate.name, "the TLS server could not be configured")
+        let tls = try tlsConfiguration(certificatePath: certPath, keyPath: keyPath)
+        let configuration = HTTP2UpgradeChannel.Configuration(
+            idleTimeout: limits.idleTimeout, streamConfiguration: channel(http1: false))
+        return HTTPServerBuilder { responder in
+            EventLoopBoundChannel(
+                inner: try HTTP2UpgradeChannel(tlsConfiguration: tls, configuration: configuration, responder: responder))
         }
     }
 
