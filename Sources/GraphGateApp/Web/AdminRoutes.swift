@@ -208,7 +208,7 @@ struct AdminRoutes {
             primaryKey:
                 "Primary key \(primary.id), created \(AdminPage.time(primary.createdAt)) "
                 + "(\(AdminPage.span(now - primary.createdAt)) ago).",
-            keys: KeysAdmin.lines(keyring: keyring, usage: usage).map {
+            keys: KeyMaintenance.lines(keyring: keyring, usage: usage).map {
                 AdminPage.KeyRow(
                     id: $0.id, status: $0.status, created: $0.createdAt > 0 ? AdminPage.time($0.createdAt) : "-",
                     tokens: $0.tokens, pendingSignIns: $0.pendingSignIns)
