@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "graphgate",
             dependencies: [
-                "GraphGateApp", "GraphGateDesktop", "Observability", "Sandbox",
+                "GraphGateApp", "GraphGateDesktop", "GraphGateSettings", "Observability", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "GraphGateDesktop",
             dependencies: [
-                "GraphGateApp", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "MCPGateway",
+                "GraphGateSettings", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "MCPGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -60,8 +60,8 @@ let package = Package(
         .target(
             name: "GraphGateApp",
             dependencies: [
-                "Observability", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault",
-                "Authorization", "MCPGateway", "JSONText",
+                "GraphGateSettings", "Observability", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
+                "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -78,6 +78,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // Every GRAPHGATE_* setting, declared once, and the one typed configuration read from them.
+        .target(
+            name: "GraphGateSettings",
+            dependencies: [
+                "Observability", "Authorization", "SecurityOps", "Storage",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -158,8 +166,8 @@ let package = Package(
         .testTarget(
             name: "GraphGateTests",
             dependencies: [
-                "GraphGateApp", "GraphGateDesktop", "Observability", "Storage", "SecurityOps", "Sandbox",
-                "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
+                "GraphGateApp", "GraphGateDesktop", "GraphGateSettings", "Observability", "Storage", "SecurityOps",
+                "Sandbox", "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import GraphGateSettings
 import Hummingbird
 import Logging
 import MCPGateway

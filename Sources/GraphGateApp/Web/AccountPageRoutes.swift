@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import GraphGateSettings
 import HTTPTypes
 import Hummingbird
 import SecurityOps

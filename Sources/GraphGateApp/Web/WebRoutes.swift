@@ -1,4 +1,5 @@
 import Authorization
+import GraphGateSettings
 import Hummingbird
 import Storage
 
