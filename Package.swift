@@ -60,8 +60,8 @@ let package = Package(
         .target(
             name: "GraphGateApp",
             dependencies: [
-                "GraphGateSettings", "Observability", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph",
-                "TokenVault", "Authorization", "MCPGateway", "JSONText",
+                "GraphGateWeb", "GraphGateSettings", "Observability", "Storage", "SecurityOps", "Sandbox",
+                "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -78,6 +78,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The browser pages (home, account, admin, send confirmation) and the request context, form parsing and
+        // HTML responses that the server's API routes share with them.
+        .target(
+            name: "GraphGateWeb",
+            dependencies: [
+                "GraphGateSettings", "MCPGateway", "Authorization", "TokenVault", "MicrosoftGraph", "SecurityOps",
+                "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Every GRAPHGATE_* setting, declared once, and the one typed configuration read from them.
@@ -166,8 +179,8 @@ let package = Package(
         .testTarget(
             name: "GraphGateTests",
             dependencies: [
-                "GraphGateApp", "GraphGateDesktop", "GraphGateSettings", "Observability", "Storage", "SecurityOps",
-                "Sandbox", "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
+                "GraphGateApp", "GraphGateDesktop", "GraphGateWeb", "GraphGateSettings", "Observability", "Storage",
+                "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import GraphGateSettings
+import GraphGateWeb
 import Hummingbird
 import Logging
 import MCPGateway
@@ -95,8 +96,9 @@ func buildApplication(
         authorization: access.authorization
     ).add(to: router)
     AccountPageRoutes(
-        config: config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit,
-        vault: components.vault, access: access
+        config: config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit, audit: recorder,
+        vault: components.vault, authorization: access.authorization,
+        mcpSessions: access.sessions
     ).add(to: router)
     SendConfirmationRoutes(
         users: stores.users, confirmations: components.sendConfirmations, browser: access.authorization.sessions,
