@@ -6,7 +6,6 @@ import Storage
 import Testing
 import TokenVault
 
-@testable import GraphGateApp
 @testable import GraphGateSettings
 @testable import GraphGateWeb
 
