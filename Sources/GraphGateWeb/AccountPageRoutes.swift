@@ -37,8 +37,7 @@ package struct AccountPageRoutes {
 
     package init(
         config: GraphGateConfig, users: any UserStore, accountData: any AccountDataStore, auditLog: any AuditStore,
-        audit: any AuditRecorder, vault: TokenVault, authorization: AuthorizationServer,
-        mcpSessions: MCPSessionManager
+        audit: any AuditRecorder, vault: TokenVault, authorization: AuthorizationServer, mcpSessions: MCPSessionManager
     ) {
         self.config = config
         self.users = users

@@ -97,8 +97,7 @@ func buildApplication(
     ).add(to: router)
     AccountPageRoutes(
         config: config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit, audit: recorder,
-        vault: components.vault, authorization: access.authorization,
-        mcpSessions: access.sessions
+        vault: components.vault, authorization: access.authorization, mcpSessions: access.sessions
     ).add(to: router)
     SendConfirmationRoutes(
         users: stores.users, confirmations: components.sendConfirmations, browser: access.authorization.sessions,
