@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -29,8 +30,10 @@ let package = Package(
         .executableTarget(
             name: "graphgate",
             dependencies: [
-                "GraphGateApp", "GraphGateDesktop", "Observability", "Sandbox",
+                "GraphGateApp", "GraphGateDesktop", "GraphGateSettings", "Observability", "Sandbox", "SecurityOps",
+                "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -41,6 +44,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -49,7 +53,7 @@ let package = Package(
         .target(
             name: "GraphGateDesktop",
             dependencies: [
-                "GraphGateApp", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "MCPGateway",
+                "GraphGateSettings", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "MCPGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -62,11 +66,13 @@ let package = Package(
         .target(
             name: "GraphGateApp",
             dependencies: [
-                "Observability", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault",
-                "Authorization", "MCPGateway", "JSONText",
+                "GraphGateWeb", "GraphGateSettings", "Observability", "Storage", "SecurityOps", "Sandbox",
+                "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,10 +82,31 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The browser pages (home, account, admin, send confirmation) and the request context, form parsing and
+        // HTML responses that the server's API routes share with them.
+        .target(
+            name: "GraphGateWeb",
+            dependencies: [
+                "GraphGateSettings", "MCPGateway", "Authorization", "TokenVault", "MicrosoftGraph", "SecurityOps",
+                "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Every GRAPHGATE_* setting, declared once, and the one typed configuration read from them.
+        .target(
+            name: "GraphGateSettings",
+            dependencies: [
+                "Observability", "Authorization", "SecurityOps", "Storage",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -129,6 +156,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // JSON text read and written one way (the audit chain hashes what it writes) and hex text; no dependencies.
@@ -160,11 +189,21 @@ let package = Package(
         .testTarget(
             name: "GraphGateTests",
             dependencies: [
-                "GraphGateApp", "GraphGateDesktop", "Observability", "Storage", "SecurityOps", "Sandbox",
-                "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
+                "GraphGateApp", "GraphGateDesktop", "GraphGateWeb", "GraphGateSettings", "Observability", "Storage",
+                "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "Authorization", "MCPGateway", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // libFuzzer targets (docs/fuzzing.md). A plain build links each as an executable that does nothing;

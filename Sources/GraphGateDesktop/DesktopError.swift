@@ -1,4 +1,4 @@
-import GraphGateApp
+import GraphGateSettings
 import MicrosoftGraph
 import Storage
 import TokenVault

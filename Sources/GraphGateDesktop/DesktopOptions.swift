@@ -1,5 +1,5 @@
 import Foundation
-import GraphGateApp
+import GraphGateSettings
 import MCPGateway
 
 /// The desktop commands' shared choices, from flags (nil: not given) with the environment as fallback.

@@ -1,5 +1,5 @@
 import Foundation
-import GraphGateApp
+import GraphGateSettings
 import Sandbox
 
 /// What `graphgate login` signed in with, kept next to the store (`desktop.json`, mode 0600) so that

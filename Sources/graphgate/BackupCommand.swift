@@ -1,5 +1,6 @@
 import ArgumentParser
 import GraphGateApp
+import GraphGateSettings
 
 /// `graphgate backup PATH`: an online, consistent copy of the SQLite store (safe while `serve` runs). For
 /// PostgreSQL it prints the pg_dump/pg_restore commands instead. The keyring is not part of the backup.

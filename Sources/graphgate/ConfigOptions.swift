@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GraphGateApp
+import GraphGateSettings
 import Logging
 import Observability
 

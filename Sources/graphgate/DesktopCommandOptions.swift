@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import GraphGateApp
 import GraphGateDesktop
+import GraphGateSettings
 import Logging
 
 /// Flags shared by `login`, `logout` and `stdio`: where the local store is and which tenant it signs in to.

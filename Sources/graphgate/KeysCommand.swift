@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphGateApp
+import GraphGateSettings
 import Storage
 
 /// `graphgate keys`: the keyring that encrypts Microsoft's tokens at rest.

@@ -1,6 +1,6 @@
 import ArgumentParser
-import GraphGateApp
 import GraphGateDesktop
+import GraphGateSettings
 
 /// `graphgate login`: signs the person at this computer in to Microsoft for `graphgate stdio`.
 struct LoginCommand: AsyncParsableCommand {

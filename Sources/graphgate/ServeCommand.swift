@@ -1,5 +1,6 @@
 import ArgumentParser
 import GraphGateApp
+import GraphGateSettings
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,4 @@
-import GraphGateApp
+import GraphGateSettings
 
 /// Reads the setting flags (`--port 9000`, `--port=9000`) off the command line of the commands that take the
 /// server's settings, so that every setting is declared once, in `GraphGateConfig.variables`, and not again as an

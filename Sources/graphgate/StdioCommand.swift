@@ -1,6 +1,6 @@
 import ArgumentParser
-import GraphGateApp
 import GraphGateDesktop
+import GraphGateSettings
 
 /// `graphgate stdio`: MCP over stdin/stdout for a desktop client, as the person who ran `graphgate login`.
 struct StdioCommand: AsyncParsableCommand {

@@ -6,7 +6,8 @@ import Storage
 import Testing
 import TokenVault
 
-@testable import GraphGateApp
+@testable import GraphGateSettings
+@testable import GraphGateWeb
 
 /// The admin page's overview reads in batches: the number of store reads is the same for one user as for sixty,
 /// each with an account, a grant, audit rows and (every third) a block.

@@ -1,5 +1,5 @@
 import Foundation
-import GraphGateApp
+import GraphGateSettings
 import Storage
 import Testing
 

@@ -6,7 +6,6 @@ import Sandbox
 import Synchronization
 import Testing
 
-@testable import GraphGateApp
 @testable import GraphGateDesktop
 
 /// Desktop mode (`graphgate login` / `logout` / `stdio`) against a real emulated tenant: the device code flow

@@ -6,6 +6,7 @@ import Storage
 import Testing
 
 @testable import GraphGateApp
+@testable import GraphGateSettings
 
 @Suite("Incident response")
 struct IncidentTests {

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import GraphGateApp
+import GraphGateSettings
 import Hummingbird
 import Logging
 import NIOCore

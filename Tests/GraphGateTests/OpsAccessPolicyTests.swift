@@ -1,6 +1,7 @@
 import Authorization
 import Foundation
 import GraphGateApp
+import GraphGateSettings
 import Sandbox
 import Storage
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import GraphGateApp
+import GraphGateSettings
 import Logging
 import Storage
 import Testing

@@ -5,6 +5,7 @@ import Observability
 import Testing
 
 @testable import GraphGateApp
+@testable import GraphGateSettings
 
 @Suite("Ops: structured logs")
 struct OpsLoggingTests {

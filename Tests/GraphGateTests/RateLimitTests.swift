@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import GraphGateApp
+import GraphGateSettings
 import JSONText
 import Logging
 import NIOHTTP1

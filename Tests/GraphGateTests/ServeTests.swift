@@ -9,6 +9,7 @@ import Synchronization
 import Testing
 
 @testable import GraphGateApp
+@testable import GraphGateSettings
 
 @Suite("graphgate serve")
 struct ServeTests {

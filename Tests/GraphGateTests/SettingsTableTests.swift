@@ -1,5 +1,5 @@
 import Foundation
-import GraphGateApp
+import GraphGateSettings
 import Testing
 
 /// Every setting is declared once (a `Setting`); `GraphGateConfig.variables` and README's table are made from

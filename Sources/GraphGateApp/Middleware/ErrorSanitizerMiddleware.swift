@@ -1,3 +1,4 @@
+import GraphGateWeb
 import HTTPTypes
 import Hummingbird
 import Logging

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GraphGateWeb
 import HTTPTypes
 import Hummingbird
 

@@ -1,4 +1,6 @@
 import Authorization
+import GraphGateSettings
+import GraphGateWeb
 import Hummingbird
 import Logging
 import Metrics

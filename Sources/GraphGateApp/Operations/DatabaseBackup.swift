@@ -1,4 +1,5 @@
 import Foundation
+import GraphGateSettings
 import Logging
 import Storage
 

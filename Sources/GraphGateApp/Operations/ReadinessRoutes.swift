@@ -1,4 +1,5 @@
 import Foundation
+import GraphGateWeb
 import Hummingbird
 import Observability
 

@@ -1,4 +1,5 @@
 import Foundation
+import GraphGateWeb
 import HTTPTypes
 import Hummingbird
 import JSONText

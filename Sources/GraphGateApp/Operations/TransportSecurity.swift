@@ -1,3 +1,4 @@
+import GraphGateSettings
 import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2

@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import GraphGateWeb
 import HTTPTypes
 import Hummingbird
 import MicrosoftGraph
@@ -95,7 +96,7 @@ struct AccountRoutes {
     }
 
     func consent(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
-        guard let form = try? await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+        guard let form = try? await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
             return AccountPageRoutes.invalidForm()
         }
         guard let scopes = requestedScopes(FormParameters.first("scope", in: form)) else {
@@ -207,7 +208,7 @@ struct AccountRoutes {
         if requested.isEmpty {
             // A plain sign-in lands on the account page (the cookie is set on this redirect).
             let page = kind == adminSignInKind ? "/admin" : "/account"
-            var response = OAuthRoutes.redirect(page, status: .seeOther)
+            var response = WebPage.redirect(page, status: .seeOther)
             for field in headers { response.headers.append(field) }
             return response
         }

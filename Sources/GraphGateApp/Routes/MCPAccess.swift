@@ -1,5 +1,7 @@
 import Authorization
 import Foundation
+import GraphGateSettings
+import GraphGateWeb
 import Hummingbird
 import Logging
 import MCPGateway
@@ -29,9 +31,8 @@ public struct MCPAccess: Sendable {
     /// The block in force on a user (throws when the store cannot say): checked for every bearer request and
     /// before any token is issued.
     let userBlock: @Sendable (_ userId: String) async throws -> Block?
-    /// Request body cap at `/mcp` and the OAuth endpoints.
+    /// Request body cap at `/mcp` (form bodies: `FormParameters.bodyLimit`).
     static let mcpBodyLimit = 512 * 1024
-    static let formBodyLimit = 16 * 1024
 
     /// - Parameters:
     ///   - sessionStore, oauth, browserSessions: the stores of handshake-era MCP sessions, of our OAuth server and

@@ -1,4 +1,6 @@
 import Foundation
+import GraphGateSettings
+import GraphGateWeb
 import HTTPTypes
 import Hummingbird
 import MCPGateway

@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import GraphGateWeb
 import HTTPTypes
 import Hummingbird
 import SecurityOps
@@ -54,7 +55,7 @@ struct OAuthRoutes {
     func token(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
         let form: [(name: String, value: String)]
         do {
-            guard let parsed = try await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+            guard let parsed = try await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
                 return Self.oauthError(.invalidRequest("the form body is not valid"))
             }
             form = parsed
@@ -72,7 +73,7 @@ struct OAuthRoutes {
     }
 
     func revoke(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
-        guard let form = try? await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+        guard let form = try? await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
             return Self.oauthError(.invalidRequest("send the revocation as an application/x-www-form-urlencoded body"))
         }
         do {
@@ -97,7 +98,7 @@ struct OAuthRoutes {
         case .errorPage(let error):
             return Self.errorPage(error)
         case .redirect(let location):
-            return Self.redirect(location, status: .found)
+            return WebPage.redirect(location, status: .found)
         case .valid(let valid):
             validated = valid
         }
@@ -241,7 +242,7 @@ struct OAuthRoutes {
     func consentDecision(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
         let form: [(name: String, value: String)]
         do {
-            guard let parsed = try await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+            guard let parsed = try await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
                 return WebPage.message(
                     title: "Invalid form", message: "The form could not be read.", status: .badRequest)
             }
@@ -282,14 +283,14 @@ struct OAuthRoutes {
                 pendingHandle: handle, userId: session.userId, allow: allow,
                 remember: allow && value("remember") == "1",
                 sourceIP: context.sourceIP)
-            return Self.redirect(location, status: .seeOther)
+            return WebPage.redirect(location, status: .seeOther)
         } catch {
             return Self.errorPage(error)
         }
     }
 
     func signOut(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
-        let form = ((try? await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit)) ?? nil) ?? []
+        let form = ((try? await FormParameters.body(of: request, limit: FormParameters.bodyLimit)) ?? nil) ?? []
         let cookie = request.cookies[browser.cookieName]?.value
         guard let cookie, let session = try? await browser.resolve(cookie) else {
             var headers = HTTPFields()
@@ -318,26 +319,22 @@ struct OAuthRoutes {
     static func response(for step: AuthorizationStep, headers: HTTPFields) -> Response {
         switch step {
         case .consent(let handle):
-            var response = redirect(
+            var response = WebPage.redirect(
                 "/oauth/consent?request=" + (handle.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
                 status: .seeOther)
             for field in headers { response.headers.append(field) }
             return response
         case .redirect(let location):
-            var response = redirect(location, status: .seeOther)
+            var response = WebPage.redirect(location, status: .seeOther)
             for field in headers { response.headers.append(field) }
             return response
         }
     }
 
-    static func redirect(_ location: String, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.location: location, .cacheControl: "no-store"])
-    }
-
     /// The redirect to Microsoft's sign-in, binding its `state` to this browser with a cookie that the callback
     /// requires (login CSRF).
     static func redirectToMicrosoft(_ url: URL, browser: BrowserSessions) -> Response {
-        var response = redirect(url.absoluteString, status: .found)
+        var response = WebPage.redirect(url.absoluteString, status: .found)
         if let state = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?
             .first(where: { $0.name == "state" })?.value
         {

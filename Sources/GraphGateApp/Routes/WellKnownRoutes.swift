@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import GraphGateWeb
 import HTTPTypes
 import Hummingbird
 

@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import GraphGateSettings
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GraphGateSettings
 import JSONText
 import Logging
 import SecurityOps

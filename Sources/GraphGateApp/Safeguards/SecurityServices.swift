@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GraphGateSettings
 import Logging
 import SecurityOps
 import ServiceLifecycle

@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import GraphGateSettings
+import GraphGateWeb
 import Hummingbird
 import Logging
 import MCPGateway
@@ -94,8 +96,8 @@ func buildApplication(
         authorization: access.authorization
     ).add(to: router)
     AccountPageRoutes(
-        config: config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit,
-        vault: components.vault, access: access
+        config: config, users: stores.users, accountData: stores.accountData, auditLog: stores.audit, audit: recorder,
+        vault: components.vault, authorization: access.authorization, mcpSessions: access.sessions
     ).add(to: router)
     SendConfirmationRoutes(
         users: stores.users, confirmations: components.sendConfirmations, browser: access.authorization.sessions,

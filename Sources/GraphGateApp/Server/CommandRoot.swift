@@ -1,3 +1,4 @@
+import GraphGateSettings
 import Logging
 import Storage
 

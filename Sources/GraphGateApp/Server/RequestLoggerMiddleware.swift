@@ -1,3 +1,4 @@
+import GraphGateWeb
 import Hummingbird
 import JSONText
 import Logging

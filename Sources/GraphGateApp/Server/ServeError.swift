@@ -1,3 +1,5 @@
+import GraphGateSettings
+
 /// Why `graphgate serve` could not start, in one line a newcomer can act on.
 public enum ServeError: Error, CustomStringConvertible {
     case portInUse(host: String, port: Int)

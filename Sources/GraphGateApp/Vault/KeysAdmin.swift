@@ -1,4 +1,5 @@
 import Foundation
+import GraphGateSettings
 import Logging
 import SecurityOps
 import Storage
@@ -41,17 +42,8 @@ public enum KeysAdmin {
         return id
     }
 
-    /// One key: status and how many stored envelopes it seals.
-    public struct KeyLine: Sendable {
-        public var id: UInt32
-        public var status: String
-        public var createdAt: Int64
-        public var tokens: Int
-        public var pendingSignIns: Int
-    }
-
     /// `keys status`.
-    public static func status(config: GraphGateConfig, logger: Logger) async throws -> [KeyLine] {
+    public static func status(config: GraphGateConfig, logger: Logger) async throws -> [KeyMaintenance.KeyLine] {
         let keyring = try loadKeyring(config)
         let usage = try await CommandRoot.withStores(config: config, logger: logger) { stores in
             try await KeyMaintenance(
@@ -60,24 +52,7 @@ public enum KeysAdmin {
                 logger: logger
             ).usage()
         }
-        return lines(keyring: keyring, usage: usage)
-    }
-
-    /// One line per key of `keyring`, then one per key id that stored envelopes use but the keyring lacks
-    /// (status `missing`). Shared by `keys status` and the admin page.
-    static func lines(keyring: Keyring, usage: [UInt32: KeyMaintenance.Usage]) -> [KeyLine] {
-        var lines = keyring.keys.map { key in
-            KeyLine(
-                id: key.id, status: key.status.rawValue, createdAt: key.createdAt, tokens: usage[key.id]?.tokens ?? 0,
-                pendingSignIns: usage[key.id]?.pendingSignIns ?? 0)
-        }
-        for (id, count) in usage.sorted(by: { $0.key < $1.key }) where keyring.key(id: id) == nil {
-            lines.append(
-                KeyLine(
-                    id: id, status: "missing", createdAt: 0, tokens: count.tokens, pendingSignIns: count.pendingSignIns)
-            )
-        }
-        return lines
+        return KeyMaintenance.lines(keyring: keyring, usage: usage)
     }
 
     /// `keys rewrap`: re-encrypts everything under the primary in batches; `progress` after each batch.

@@ -11,6 +11,7 @@ import Storage
 import TokenVault
 
 @testable import GraphGateApp
+@testable import GraphGateSettings
 
 /// The real application (the same composition root `graphgate serve` uses, its services and its
 /// `beforeServerStarts` step included) driven in process through Hummingbird's router test client: no listening

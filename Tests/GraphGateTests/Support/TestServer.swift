@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GraphGateApp
+import GraphGateSettings
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import GraphGateSettings
 import HTTPTypes
 import Hummingbird
 import SecurityOps
@@ -19,7 +20,7 @@ import TokenVault
 /// this process's authorization server (so revoking also closes the user's live MCP sessions here) and audited
 /// with the acting admin (`web:<user id>`). No session: a sign-in offer (401). Not an admin: 403, audited as
 /// `admin.access` denied.
-struct AdminRoutes {
+package struct AdminRoutes {
     let config: GraphGateConfig
     let users: any UserStore
     let bindings: any UsernameBindingStore
@@ -32,6 +33,22 @@ struct AdminRoutes {
     let incidents: IncidentResponder
     /// Browser sessions (who is asking) and the users' grants.
     let authorization: AuthorizationServer
+
+    package init(
+        config: GraphGateConfig, users: any UserStore, bindings: any UsernameBindingStore, alerts: any AlertStore,
+        auditLog: any AuditStore, audit: any AuditRecorder, keys: KeyMaintenance, incidents: IncidentResponder,
+        authorization: AuthorizationServer
+    ) {
+        self.config = config
+        self.users = users
+        self.bindings = bindings
+        self.alerts = alerts
+        self.auditLog = auditLog
+        self.audit = audit
+        self.keys = keys
+        self.incidents = incidents
+        self.authorization = authorization
+    }
 
     /// Users listed on the page (the `admin` command reaches the rest).
     static let userLimit = 200
@@ -53,7 +70,7 @@ struct AdminRoutes {
 
     var browser: BrowserSessions { authorization.sessions }
 
-    func add(to router: Router<GraphGateRequestContext>) {
+    package func add(to router: Router<GraphGateRequestContext>) {
         router.get("admin") { request, context in await page(request, context) }
         router.post("admin/action") { request, context in await action(request, context) }
     }
@@ -208,7 +225,7 @@ struct AdminRoutes {
             primaryKey:
                 "Primary key \(primary.id), created \(AdminPage.time(primary.createdAt)) "
                 + "(\(AdminPage.span(now - primary.createdAt)) ago).",
-            keys: KeysAdmin.lines(keyring: keyring, usage: usage).map {
+            keys: KeyMaintenance.lines(keyring: keyring, usage: usage).map {
                 AdminPage.KeyRow(
                     id: $0.id, status: $0.status, created: $0.createdAt > 0 ? AdminPage.time($0.createdAt) : "-",
                     tokens: $0.tokens, pendingSignIns: $0.pendingSignIns)
@@ -267,7 +284,7 @@ struct AdminRoutes {
         }
         let form: [(name: String, value: String)]
         do {
-            guard let parsed = try await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+            guard let parsed = try await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
                 return invalid("The form could not be read.")
             }
             form = parsed

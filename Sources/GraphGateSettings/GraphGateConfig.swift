@@ -27,11 +27,11 @@ public struct GraphGateConfig: Sendable, CustomStringConvertible {
     public var admins: [String]
     /// Tool calls per user per minute.
     public var rateLimitPerMinute: Int
-    /// TLS, trusted proxies, who may sign in, metrics, logs and retention (`Observability/OperationsConfig.swift`).
+    /// TLS, trusted proxies, who may sign in, metrics, logs and retention (`OperationsConfig.swift`).
     public var operations: OperationsConfig
-    /// Alert webhook and thresholds, audit signing key (`SecurityOps/SecurityConfig.swift`).
+    /// Alert webhook and thresholds, audit signing key (`SecurityConfig.swift`).
     public var security: SecurityConfig
-    /// Rate budgets, HTTP limits, client metadata documents, idle clients (`Config/LimitsConfig.swift`).
+    /// Rate budgets, HTTP limits, client metadata documents, idle clients (`LimitsConfig.swift`).
     public var limits: LimitsConfig
     /// Keyring in compact form (`ID:BASE64[,ID:BASE64…]`, first primary) for containers; wins over `keyringPath`.
     public var keyringKey: String?

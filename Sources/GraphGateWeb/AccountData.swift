@@ -45,23 +45,22 @@ struct AccountData: Sendable {
     /// Loads the user's data: OAuth rows through the authorization server, the rest through the stores.
     /// `eventLimit` bounds the audit rows read (the download reads more).
     static func load(
-        user: User, access: MCPAccess, users: any UserStore, store: any AccountDataStore, auditLog: any AuditStore,
-        eventLimit: Int = eventsScanned
+        user: User, authorization: AuthorizationServer, mcpSessions: MCPSessionManager, users: any UserStore,
+        store: any AccountDataStore, auditLog: any AuditStore, eventLimit: Int = eventsScanned
     ) async throws -> AccountData {
-        let authorization = access.authorization
         let accounts = try await users.accounts(userId: user.id)
         let allGrants = try await authorization.grants(userId: user.id, includeRevoked: true)
         let consents = try await authorization.consents(userId: user.id)
         let lastToken = try await store.lastTokenIssued(userId: user.id)
         let lastActivity = try await store.lastClientActivity(userId: user.id, window: 5_000)
-        let settings = access.authorization.settings
+        let settings = authorization.settings
         let sessions = try await store.browserSessions(
             userId: user.id, now: Timestamp.now, idleTimeout: settings.browserSessionIdleTimeout)
         let events = try await auditLog.recent(userId: user.id, limit: eventLimit)
         let block = try await users.activeBlock(subject: Block.userSubject(user.id))
 
         var live: [String: Int] = [:]
-        for summary in await access.sessions.summaries(userId: user.id) { live[summary.clientId, default: 0] += 1 }
+        for summary in await mcpSessions.summaries(userId: user.id) { live[summary.clientId, default: 0] += 1 }
 
         let active = allGrants.filter { $0.revokedAt == nil }
         let mentioned = allGrants.map(\.clientId) + consents.map(\.clientId) + events.compactMap(\.clientId)
@@ -87,7 +86,7 @@ struct AccountData: Sendable {
                 clientId: id, name: record?.clientName ?? "Unknown client",
                 redirectHosts: hosts(of: record?.redirectURIs ?? []), verified: record?.kind == .metadataDocument,
                 scopes: scopes, grantIds: grants.map(\.id), createdAt: created, lastUsedAt: uses.max(),
-                expiresAt: grants.map(\.createdAt).max().map { $0 + access.authorization.settings.grantMaxLifetime })
+                expiresAt: grants.map(\.createdAt).max().map { $0 + settings.grantMaxLifetime })
         }
         return AccountData(
             user: user, accounts: accounts, clients: clients, allGrants: allGrants, consents: consents,

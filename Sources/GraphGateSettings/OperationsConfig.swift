@@ -164,7 +164,7 @@ public struct OperationsConfig: Sendable {
     /// The rules checked when a server starts (not by `migrate` or `backup`): outside the sandbox, a multi-tenant
     /// registration needs an explicit tenant list, and plain HTTP on a network interface is refused unless a proxy
     /// in front of graphgate terminates TLS (`GRAPHGATE_TRUSTED_PROXIES` says which).
-    static func checkStartupRules(_ config: GraphGateConfig) throws(ConfigError) {
+    package static func checkStartupRules(_ config: GraphGateConfig) throws(ConfigError) {
         guard !config.sandbox else { return }
         let ops = config.operations
         if ["common", "organizations"].contains(config.msTenant.lowercased()) && ops.allowedTenants == nil {

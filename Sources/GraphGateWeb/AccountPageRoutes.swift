@@ -1,7 +1,9 @@
 import Authorization
 import Foundation
+import GraphGateSettings
 import HTTPTypes
 import Hummingbird
+import MCPGateway
 import SecurityOps
 import Storage
 import TokenVault
@@ -18,15 +20,34 @@ import TokenVault
 ///
 /// Every POST needs the session and a CSRF token for its own purpose; otherwise it changes nothing and answers
 /// 401 or 403. The rate limits are the middleware's (per IP, and the login budget for `/account/…`).
-struct AccountPageRoutes {
+package struct AccountPageRoutes {
     let config: GraphGateConfig
     let users: any UserStore
     let accountData: any AccountDataStore
+    /// The audit log's rows (read); `audit` is where this page records.
     let auditLog: any AuditStore
+    let audit: any AuditRecorder
     let vault: TokenVault
-    let access: MCPAccess
+    /// Browser sessions (who is asking), the user's grants, approvals and clients.
+    let authorization: AuthorizationServer
+    /// This process's live MCP sessions (shown per assistant).
+    let mcpSessions: MCPSessionManager
 
-    var browser: BrowserSessions { access.authorization.sessions }
+    var browser: BrowserSessions { authorization.sessions }
+
+    package init(
+        config: GraphGateConfig, users: any UserStore, accountData: any AccountDataStore, auditLog: any AuditStore,
+        audit: any AuditRecorder, vault: TokenVault, authorization: AuthorizationServer, mcpSessions: MCPSessionManager
+    ) {
+        self.config = config
+        self.users = users
+        self.accountData = accountData
+        self.auditLog = auditLog
+        self.audit = audit
+        self.vault = vault
+        self.authorization = authorization
+        self.mcpSessions = mcpSessions
+    }
 
     /// Messages of `/account?done=…` (a fixed set, never echoed input).
     static let flashes = [
@@ -35,7 +56,7 @@ struct AccountPageRoutes {
     /// How many audit rows "Download my data" includes at most.
     static let exportEventLimit = 10_000
 
-    func add(to router: Router<GraphGateRequestContext>) {
+    package func add(to router: Router<GraphGateRequestContext>) {
         router.get("account") { request, context in await page(request, context) }
         router.post("account/revoke") { request, context in await revoke(request, context) }
         router.post("account/signout-everywhere") { request, context in await signOutEverywhere(request, context) }
@@ -64,7 +85,8 @@ struct AccountPageRoutes {
         do {
             guard let signed = try await signedIn(request) else { return AccountPage.signIn() }
             let data = try await AccountData.load(
-                user: signed.user, access: access, users: users, store: accountData, auditLog: auditLog)
+                user: signed.user, authorization: authorization, mcpSessions: mcpSessions, users: users,
+                store: accountData, auditLog: auditLog)
             let done = FormParameters.query(of: request).flatMap { FormParameters.first("done", in: $0) }
             return AccountPage.render(
                 AccountPage.Context(
@@ -96,10 +118,10 @@ struct AccountPageRoutes {
         }
         do {
             let userId = signed.user.id
-            let grants = try await access.authorization.grants(userId: userId)
-            let consent = try await access.authorization.consent(userId: userId, clientId: clientId)
+            let grants = try await authorization.grants(userId: userId)
+            let consent = try await authorization.consent(userId: userId, clientId: clientId)
             guard grants.contains(where: { $0.clientId == clientId }) || consent != nil else {
-                await access.audit.record(
+                await audit.record(
                     AuditEvent(
                         "account.client.revoke", outcome: .failure, userId: userId, sourceIP: context.sourceIP,
                         details: ["reason": "not_connected"]))
@@ -107,12 +129,12 @@ struct AccountPageRoutes {
                     title: "Not connected", message: "This assistant is not connected to your account.",
                     hint: "Nothing was changed.", status: .notFound)
             }
-            let ids = try await access.authorization.withdrawConsent(userId: userId, clientId: clientId, actor: "user")
-            await access.audit.record(
+            let ids = try await authorization.withdrawConsent(userId: userId, clientId: clientId, actor: "user")
+            await audit.record(
                 AuditEvent(
                     "account.client.revoke", userId: userId, clientId: clientId, sourceIP: context.sourceIP,
                     details: ["grants": "\(ids.count)"]))
-            return OAuthRoutes.redirect("/account?done=revoked", status: .seeOther)
+            return WebPage.redirect("/account?done=revoked", status: .seeOther)
         } catch {
             return unavailable(context, error)
         }
@@ -130,7 +152,7 @@ struct AccountPageRoutes {
         } catch {
             return unavailable(context, error)
         }
-        await access.audit.record(
+        await audit.record(
             AuditEvent("account.signout_everywhere", userId: signed.user.id, sourceIP: context.sourceIP))
         var response = WebPage.message(
             title: "Signed out everywhere", message: "You are signed out of graphgate in every browser.",
@@ -150,13 +172,14 @@ struct AccountPageRoutes {
         let json: Data
         do {
             let data = try await AccountData.load(
-                user: signed.user, access: access, users: users, store: accountData, auditLog: auditLog,
+                user: signed.user, authorization: authorization, mcpSessions: mcpSessions, users: users,
+                store: accountData, auditLog: auditLog,
                 eventLimit: Self.exportEventLimit)
             json = data.exportJSON()
         } catch {
             return unavailable(context, error)
         }
-        await access.audit.record(AuditEvent("account.export", userId: signed.user.id, sourceIP: context.sourceIP))
+        await audit.record(AuditEvent("account.export", userId: signed.user.id, sourceIP: context.sourceIP))
         let headers: HTTPFields = [
             .contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
             .contentDisposition: "attachment; filename=\"graphgate-my-data.json\"",
@@ -182,7 +205,7 @@ struct AccountPageRoutes {
         do {
             // A block belongs to the administrator: erasing the user would lift it, so they decide.
             if try await users.activeBlock(subject: Block.userSubject(userId)) != nil {
-                await access.audit.record(
+                await audit.record(
                     AuditEvent(
                         "account.delete", outcome: .denied, userId: userId, sourceIP: context.sourceIP,
                         details: ["reason": "blocked"]))
@@ -198,10 +221,10 @@ struct AccountPageRoutes {
             for account in accounts {
                 try await vault.revoke(userId: userId, accountId: account.id, by: "user")
             }
-            let grants = try await access.authorization.revokeAll(
+            let grants = try await authorization.revokeAll(
                 userId: userId, reason: "user_deleted_data", actor: "user")
             try await accountData.eraseUser(id: userId, now: Timestamp.now)
-            await access.audit.record(
+            await audit.record(
                 AuditEvent(
                     "account.delete", userId: userId, sourceIP: context.sourceIP,
                     details: ["accounts": "\(accounts.count)", "grants": "\(grants.count)"]))
@@ -231,7 +254,7 @@ struct AccountPageRoutes {
     ) async -> Response {
         let form: [(name: String, value: String)]
         do {
-            guard let parsed = try await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+            guard let parsed = try await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
                 return Self.invalidForm()
             }
             form = parsed
@@ -251,7 +274,7 @@ struct AccountPageRoutes {
         }
         let token = FormParameters.first("csrf", in: form)
         guard BrowserSessions.verifyCSRF(token, session: signed.cookie, purpose: purpose) else {
-            await access.audit.record(
+            await audit.record(
                 AuditEvent(
                     event, outcome: .denied, userId: signed.user.id, sourceIP: context.sourceIP,
                     details: ["reason": token == nil ? "csrf_missing" : "csrf_mismatch"]))
@@ -264,7 +287,7 @@ struct AccountPageRoutes {
         return await action(signed, form)
     }
 
-    static func invalidForm() -> Response {
+    package static func invalidForm() -> Response {
         WebPage.message(
             title: "Invalid form", message: "The form could not be read. Nothing was changed.", status: .badRequest)
     }

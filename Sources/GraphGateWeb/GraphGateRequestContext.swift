@@ -1,5 +1,4 @@
 import Hummingbird
-import Logging
 import NIOCore
 
 /// The per-request context of graphgate's router: Hummingbird's core storage plus who is calling.

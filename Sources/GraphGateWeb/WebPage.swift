@@ -6,8 +6,8 @@ import Mustache
 
 /// graphgate's server-rendered pages (consent, errors, signed out). Values are escaped by Mustache (`{{…}}`
 /// escapes `< > & " '`); no page loads script; the one stylesheet is inline and allowed by its hash in the CSP.
-enum WebPage {
-    static let style = """
+package enum WebPage {
+    package static let style = """
         body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;\
         color:#1b1b1b;line-height:1.5}h1{font-size:1.4rem}.box{border:1px solid #ccc;border-radius:8px;padding:1rem 1.2rem;\
         margin:1rem 0}.muted{color:#555;font-size:.9rem}.warn{background:#fff7e0;border-color:#e0b400}\
@@ -28,9 +28,9 @@ enum WebPage {
         """
 
     /// `sha256-…` of `style`, for the CSP.
-    static let styleHash = "sha256-" + Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
+    package static let styleHash = "sha256-" + Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 
-    static let layout = """
+    package static let layout = """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
         <meta name="referrer" content="no-referrer"><title>{{title}} · graphgate</title><style>{{{style}}}</style></head>
@@ -70,14 +70,15 @@ enum WebPage {
             </body></html>
             """)
 
-    static let messageTemplate = try! MustacheTemplate(
+    package static let messageTemplate = try! MustacheTemplate(
         string: layout + """
             <h1>{{title}}</h1>
             <div class="box"><p>{{message}}</p>{{#hint}}<p class="muted">{{hint}}</p>{{/hint}}</div>
             </body></html>
             """)
 
-    struct Consent {
+    /// What the consent page (`/oauth/authorize`, shown by the OAuth routes) names.
+    package struct Consent {
         var clientName: String
         var redirectHost: String
         var displayName: String
@@ -85,15 +86,33 @@ enum WebPage {
         var capabilities: [String]
         var unverified: Bool
         /// The host of the client's metadata document (nil for registered clients).
-        var documentHost: String? = nil
+        var documentHost: String?
         /// Every redirect URI of the client is on loopback.
-        var loopbackOnly = false
+        var loopbackOnly: Bool
         var request: String
         var csrf: String
         var signoutCSRF: String
+
+        package init(
+            clientName: String, redirectHost: String, displayName: String, username: String, capabilities: [String],
+            unverified: Bool, documentHost: String? = nil, loopbackOnly: Bool = false, request: String,
+            csrf: String, signoutCSRF: String
+        ) {
+            self.clientName = clientName
+            self.redirectHost = redirectHost
+            self.displayName = displayName
+            self.username = username
+            self.capabilities = capabilities
+            self.unverified = unverified
+            self.documentHost = documentHost
+            self.loopbackOnly = loopbackOnly
+            self.request = request
+            self.csrf = csrf
+            self.signoutCSRF = signoutCSRF
+        }
     }
 
-    static func consent(_ page: Consent) -> Response {
+    package static func consent(_ page: Consent) -> Response {
         let body = consentTemplate.render(
             [
                 "title": "Allow access", "style": style, "clientName": page.clientName,
@@ -105,16 +124,23 @@ enum WebPage {
         return html(body, status: .ok)
     }
 
-    static func message(title: String, message: String, hint: String? = nil, status: HTTPResponse.Status) -> Response {
+    package static func message(
+        title: String, message: String, hint: String? = nil, status: HTTPResponse.Status
+    ) -> Response {
         var values: [String: Any] = ["title": title, "message": message, "style": style]
         if let hint { values["hint"] = hint }
         return html(messageTemplate.render(values), status: status)
     }
 
-    static func html(_ body: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+    package static func html(_ body: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "text/html; charset=utf-8"
         fields[.cacheControl] = "no-store"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A redirect that no cache keeps.
+    package static func redirect(_ location: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.location: location, .cacheControl: "no-store"])
     }
 }

@@ -13,7 +13,7 @@ import TokenVault
 /// Element ids are stable (a screenshot test and the docs rely on them): `linked-account`, `scopes`, `clients`
 /// (rows carry `data-client-id`, their button `name="revoke"`), `sessions`, `mcp-sessions`,
 /// `signout-everywhere`, `events`, `notices`, `download-data`, `delete-data`.
-enum AccountPage {
+package enum AccountPage {
     /// CSRF purposes of the page's forms (`BrowserSessions.csrfToken(session:purpose:)`).
     enum Purpose {
         static let revoke = "account:revoke"
@@ -162,7 +162,7 @@ enum AccountPage {
             """)
 
     /// Why graphgate needs each Microsoft permission, one line each.
-    static let scopeReasons: [String: String] = [
+    package static let scopeReasons: [String: String] = [
         "user.read": "your name and username, to show who is signed in and to key your data to you.",
         "mail.read": "read your mail, so an assistant can list, search and read messages.",
         "mail.readwrite": "change your mail (drafts, moving, flagging, deleting), for the mail-editing tools.",

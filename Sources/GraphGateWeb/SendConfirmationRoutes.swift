@@ -14,11 +14,20 @@ import Storage
 /// - `POST /confirm` (`m`, `decision` = `confirm` | `decline`, `csrf`): records the confirmation (user, message
 ///   hash, expiry; nothing of the message) so the assistant's identical retry sends once. Declining records
 ///   nothing. Without the session or the CSRF token nothing is recorded.
-struct SendConfirmationRoutes {
+package struct SendConfirmationRoutes {
     let users: any UserStore
     let confirmations: SendConfirmations
     let browser: BrowserSessions
     let audit: any AuditRecorder
+
+    package init(
+        users: any UserStore, confirmations: SendConfirmations, browser: BrowserSessions, audit: any AuditRecorder
+    ) {
+        self.users = users
+        self.confirmations = confirmations
+        self.browser = browser
+        self.audit = audit
+    }
 
     static let template = try! MustacheTemplate(
         string: WebPage.layout + """
@@ -39,7 +48,7 @@ struct SendConfirmationRoutes {
             </body></html>
             """)
 
-    func add(to router: Router<GraphGateRequestContext>) {
+    package func add(to router: Router<GraphGateRequestContext>) {
         router.get("confirm") { request, context in await page(request, context) }
         router.post("confirm") { request, context in await decide(request, context) }
     }
@@ -68,7 +77,7 @@ struct SendConfirmationRoutes {
     func decide(_ request: Request, _ context: GraphGateRequestContext) async -> Response {
         let form: [(name: String, value: String)]
         do {
-            guard let parsed = try await FormParameters.body(of: request, limit: MCPAccess.formBodyLimit) else {
+            guard let parsed = try await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
                 return AccountPageRoutes.invalidForm()
             }
             form = parsed

@@ -27,7 +27,7 @@ extension GraphGateConfig {
     /// The sign-in access decision on a verified id_token, keyed by (tid, oid): `policy` by principal, domain or
     /// tenant; a configured username only for the principal it is bound to (bound here on its first use, which
     /// also binds admin usernames); a principal renamed since keeps the usernames bound to it.
-    func admits(
+    package func admits(
         tenantId: String, objectId: String, username: String, policy: AccessPolicy,
         bindings: any UsernameBindingStore
     ) async -> Bool {
