@@ -57,8 +57,10 @@ struct OpsMetricsTests {
                 let tenant = OAuthBrowser.origin(of: try #require(signIn.location))
                 let mcp = MCPTestClient(base: server.baseURL, browser: browser)
 
-                let before = try await Self.scrape(server)
+                // The chain head first: reading it waits until audit rows written behind earlier answers have
+                // landed, so the counter scraped next counts the same rows.
                 let chainBefore = try await Self.auditHead(server)
+                let before = try await Self.scrape(server)
                 _ = try await server.http.fetch(tenant + "/_sandbox/requests", method: .DELETE)
                 #expect((before.value(MetricName.mcpSessionsOpen) ?? 0) == 0)
                 let session = try await mcp.open(token: token)
@@ -108,8 +110,8 @@ struct OpsMetricsTests {
                 let during = try await Self.scrape(server)
                 let graphLog = try await server.http.fetch(tenant + "/_sandbox/requests")
                 #expect(try await mcp.delete(token: token, session: session) == 200)
-                let after = try await Self.scrape(server)
                 let chainAfter = try await Self.auditHead(server)
+                let after = try await Self.scrape(server)
 
                 func moved(_ name: String, _ labels: [String: String] = [:], in text: PrometheusText? = nil) -> Double {
                     ((text ?? after).value(name, labels) ?? 0) - (before.value(name, labels) ?? 0)
