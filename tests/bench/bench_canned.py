@@ -225,11 +225,27 @@ def main():
             era = "legacy" if "legacy" in eras else eras[0]
             sessions = credentials(era, args.rss_sessions)
             creds = write_creds(os.path.join(creds_dir, "rss"), sessions)
-            # wrk runs for a duration (a thread that stops early still waits for it), so the run lasts as long as
-            # the measured 64-connection rate needs for about --rss-calls calls; the table names the calls made.
+            # wrk runs for a duration, not a number of calls: each round lasts as long as the last measured rate
+            # needs for the calls still missing, and rounds repeat until --rss-calls are made (the rate of 1,000
+            # sessions can be lower than that of the table's runs); the table names the calls made.
             rates = [g["rate"] for _, e, c, g, _ in rows if e == era and c == 64] or [g["rate"] for *_, g, _ in rows]
-            seconds = max(5, round(args.rss_calls / max(rates or [100.0]) * 1.25))
-            result, cpu = measure([pid], lambda: wrk(gg_url, era, creds, 64, seconds))
+            rate = max(rates or [100.0])
+
+            def rss_load():
+                nonlocal rate
+                total = None
+                while total is None or total["requests"] < args.rss_calls:
+                    missing = args.rss_calls - (total["requests"] if total else 0)
+                    result = wrk(gg_url, era, creds, 64, max(5, round(missing / max(rate, 1.0) * 1.1)))
+                    rate = result["requests"] / (result["duration_us"] / 1e6) if result["duration_us"] else rate
+                    if total is None:
+                        total = dict(result)
+                    else:
+                        for key in ("requests", "duration_us", "errors", "socket_errors"):
+                            total[key] += result[key]
+                        total["p50_us"], total["p99_us"] = result["p50_us"], result["p99_us"]
+                return total
+            result, cpu = measure([pid], rss_load)
             rss_run = (era, len(sessions), row("rss", result, cpu), canned.rss_kib(pid))
             print(f"RSS run: {result['requests']} calls through {len(sessions)} sessions: RSS {rss_run[3] / 1024:.0f} MiB",
                   flush=True)
