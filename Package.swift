@@ -56,6 +56,7 @@ let package = Package(
             name: "GraphGateDesktop",
             dependencies: [
                 "GraphGateSettings", "Storage", "SecurityOps", "Sandbox", "MicrosoftGraph", "TokenVault", "MCPGateway",
+                "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import JSONText
 import Logging
 import MicrosoftGraph
 import NIOCore
@@ -113,8 +114,9 @@ extension DesktopLogin {
         return try await link(tokens, nonce: .equals(nonce), source: "browser")
     }
 
+    /// Compares SHA-256 digests in constant time (the received value's length does not show either).
     static func sameSecret(_ a: String, _ b: String) -> Bool {
-        Data(SHA256.hash(data: Data(a.utf8))) == Data(SHA256.hash(data: Data(b.utf8)))
+        ConstantTime.equals(Array(SHA256.hash(data: Data(a.utf8))), Array(SHA256.hash(data: Data(b.utf8))))
     }
 
     static func page(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import JSONText
 
 /// `/metrics`: the Prometheus text exposition. Requires `Authorization: Bearer <GRAPHGATE_METRICS_TOKEN>` when a
 /// token is configured (compared in constant time); on the main port it is served only when a token is set.
@@ -12,7 +13,7 @@ package struct MetricsRoutes<Context: RequestContext> {
     package func add(to router: Router<Context>) {
         router.get("metrics") { request, _ -> Response in
             if let token {
-                guard let presented = Self.bearer(request), Self.constantTimeEqual(presented, token) else {
+                guard let presented = Self.bearer(request), Self.sameToken(presented, token) else {
                     return Response(
                         status: .unauthorized,
                         headers: [.wwwAuthenticate: "Bearer realm=\"metrics\"", .contentType: "text/plain"],
@@ -33,10 +34,9 @@ package struct MetricsRoutes<Context: RequestContext> {
         return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
-    /// Compares SHA-256 digests, so the time taken does not depend on where the strings first differ.
-    package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let left = SHA256.hash(data: Data(a.utf8))
-        let right = SHA256.hash(data: Data(b.utf8))
-        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    /// Compares SHA-256 digests in constant time: neither where the tokens differ nor the configured token's
+    /// length shows in the time taken.
+    static func sameToken(_ a: String, _ b: String) -> Bool {
+        ConstantTime.equals(Array(SHA256.hash(data: Data(a.utf8))), Array(SHA256.hash(data: Data(b.utf8))))
     }
 }

@@ -3,13 +3,29 @@ import JSONText
 import Testing
 
 /// The small encodings every token travels in (unpadded base64url, lower-case hex, with Foundation as the oracle
-/// for what they must produce and read back) and the one Duration-to-number conversion.
+/// for what they must produce and read back), the one Duration-to-number conversion and the one constant-time
+/// comparison of secrets.
 @Suite("Text encodings")
 struct TextEncodingTests {
     /// Foundation's base64, made url-safe and unpadded by hand: what `Base64URL` must equal.
     static func oracle(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    @Test("constant-time comparison agrees with == on equal, differing and differently long secrets")
+    func constantTime() {
+        let secret = "gga_" + String(repeating: "x", count: 43)
+        #expect(ConstantTime.equals(secret, secret))
+        #expect(ConstantTime.equals("", ""))
+        for index in [0, 20, 46] {  // a difference at the start, the middle and the last byte
+            var bytes = Array(secret.utf8)
+            bytes[index] ^= 1
+            #expect(!ConstantTime.equals(secret, String(decoding: bytes, as: UTF8.self)))
+        }
+        #expect(!ConstantTime.equals(secret, String(secret.dropLast())))
+        #expect(!ConstantTime.equals(secret, secret + "x"))
+        #expect(!ConstantTime.equals([1, 2, 3], [1, 2]))
     }
 
     @Test("base64url: every length 0…70 and random bytes encode as Foundation does and decode back")

@@ -27,15 +27,6 @@ public enum OpaqueSecret {
         Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
-    /// Compares two strings in time that depends only on their lengths.
-    public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
-    }
 
 
     /// True when `text` could be one of our secrets with `prefix` (cheap shape check before any lookup).

@@ -22,6 +22,6 @@ public enum PKCE {
 
     /// True when `verifier` is well formed and hashes to `challenge` (compared in constant time).
     public static func verify(verifier: String, challenge: String) -> Bool {
-        isValidVerifier(verifier) && OpaqueSecret.constantTimeEquals(Self.challenge(for: verifier), challenge)
+        isValidVerifier(verifier) && ConstantTime.equals(Self.challenge(for: verifier), challenge)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import Storage
 
 extension AuthorizationServer {
@@ -60,7 +61,7 @@ extension AuthorizationServer {
             throw .invalidClient("this client is not registered (or was removed after a long time unused)")
         }
         if let expected = client.secretHash {
-            guard let secret, OpaqueSecret.constantTimeEquals(OpaqueSecret.hash(secret), expected) else {
+            guard let secret, ConstantTime.equals(OpaqueSecret.hash(secret), expected) else {
                 await reject("token.client_auth", clientId: clientId, sourceIP: sourceIP, reason: "bad_secret")
                 throw .invalidClient("the client secret is missing or wrong")
             }

@@ -121,6 +121,6 @@ public struct BrowserSessions: Sendable {
     /// Checks a submitted CSRF token in constant time.
     public static func verifyCSRF(_ token: String?, session cookie: String, purpose: String) -> Bool {
         guard let token, !token.isEmpty else { return false }
-        return OpaqueSecret.constantTimeEquals(token, csrfToken(session: cookie, purpose: purpose))
+        return ConstantTime.equals(token, csrfToken(session: cookie, purpose: purpose))
     }
 }

@@ -53,12 +53,12 @@ extension IdentityClient {
         switch nonce {
         case .none: break
         case .equals(let expected):
-            guard let claim = payload.nonce, Self.constantTimeEquals(claim, expected) else {
+            guard let claim = payload.nonce, ConstantTime.equals(claim, expected) else {
                 throw .idTokenInvalid("nonce mismatch")
             }
         case .sha256Hex(let expectedHash):
             guard let claim = payload.nonce,
-                Self.constantTimeEquals(Self.sha256Hex(claim), expectedHash.lowercased())
+                ConstantTime.equals(Self.sha256Hex(claim), expectedHash.lowercased())
             else {
                 throw .idTokenInvalid("nonce mismatch")
             }
@@ -73,15 +73,6 @@ extension IdentityClient {
 
     public static func sha256Hex(_ text: String) -> String {
         Hex.string(SHA256.hash(data: Data(text.utf8)))
-    }
-
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for i in x.indices { diff |= x[i] ^ y[i] }
-        return diff == 0
     }
 
     struct Header: Decodable {
