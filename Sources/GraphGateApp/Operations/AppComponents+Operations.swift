@@ -10,10 +10,11 @@ import ServiceLifecycle
 import Storage
 
 extension AppComponents {
-    /// Request ids, HTTP metrics and (for an https public URL) HSTS. Added first, so they wrap every route.
+    /// Request ids, the request log line and HTTP metrics, and (for an https public URL) HSTS. Added first, so they
+    /// wrap every route.
     func addOperationsMiddleware(to router: Router<GraphGateRequestContext>) {
         router.middlewares.add(RequestIDMiddleware())
-        router.middlewares.add(HTTPMetricsMiddleware())
+        router.middlewares.add(RequestObserverMiddleware())
         if config.publicURL.scheme?.lowercased() == "https" { router.middlewares.add(HSTSMiddleware()) }
     }
 

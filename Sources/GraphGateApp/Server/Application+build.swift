@@ -76,7 +76,6 @@ func buildApplication(
     let stores = components.stores
     let recorder = components.security.recorder
     components.addOperationsMiddleware(to: router)
-    router.middlewares.add(RequestLoggerMiddleware())
     components.addSecurityMiddleware(to: router)
     router.middlewares.add(SecurityHeadersMiddleware(https: config.publicURL.scheme == "https"))
     HealthRoutes(mode: config.modeName, store: components.database.backend).add(to: router)
