@@ -63,4 +63,23 @@ struct TextEncodingTests {
         #expect(Duration.nanoseconds(1_234_567).inNanoseconds == 1_234_567)
         #expect(Duration.milliseconds(250).inSeconds == 0.25)
     }
+
+    @Test("random identifiers: UUIDs Foundation reads as version 4, the lengths asked for, never the same twice")
+    func randomIdentifiers() {
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let text = SystemRandom.uuid()
+            let parsed = UUID(uuidString: text)
+            #expect(parsed?.uuidString.lowercased() == text)
+            #expect(parsed.map { $0.uuid.6 >> 4 } == 4 && parsed.map { $0.uuid.8 >> 6 } == 2)
+            seen.insert(text)
+        }
+        #expect(seen.count == 1000)
+        for count in [0, 1, 7, 8, 9, 12, 32] {
+            #expect(SystemRandom.bytes(count).count == count)
+            #expect(SystemRandom.hex(count).utf8.count == 2 * count)
+        }
+        // All 256 byte values turn up (a generator stuck on part of the range would not).
+        #expect(Set(SystemRandom.bytes(8192)).count == 256)
+    }
 }

@@ -44,10 +44,6 @@ struct RequestIDMiddleware: RouterMiddleware {
     }
 
     static func generate() -> String {
-        // 96 random bits from two draws (one per byte would be twelve trips to the kernel's generator).
-        var generator = SystemRandomNumberGenerator()
-        let high: UInt64 = generator.next()
-        let low: UInt32 = generator.next()
-        return Hex.string(withUnsafeBytes(of: high) { Array($0) } + withUnsafeBytes(of: low) { Array($0) })
+        SystemRandom.hex(12)  // 96 bits
     }
 }

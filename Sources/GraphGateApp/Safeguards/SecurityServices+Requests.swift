@@ -37,19 +37,10 @@ extension SecurityServices {
         try? await block(subject: subject)
     }
 
-    /// The block in force on `subject` (`ip:…`, `user:…`), from the block cache when it holds the subject;
-    /// absence is cached too, an expired block no longer counts, and a failed read is not kept.
+    /// The block in force on `subject` (`ip:…`, `user:…`), from the in-memory copy of every block in force; a
+    /// block that expired since the copy was read no longer counts.
     private func block(subject: String) async throws -> Block? {
         guard let blocks else { return try await users.activeBlock(subject: subject) }
-        let cached = await blocks.lookup(subject)
-        if let lookup = cached.value { return lookup.block.flatMap { $0.isActive() ? $0 : nil } }
-        let block = try await users.activeBlock(subject: subject)
-        blocks.store(BlockLookup(block: block), for: subject, generation: cached.generation)
-        return block
+        return try await blocks.current()[subject].flatMap { $0.isActive() ? $0 : nil }
     }
-}
-
-/// A cached block check: the block in force then, or none.
-struct BlockLookup: Sendable {
-    let block: Block?
 }

@@ -21,9 +21,10 @@ public struct SecurityServices: Sendable {
     /// The shared bucket table (PostgreSQL), pruned in the background; nil with in-memory buckets.
     let bucketStore: (any RateLimitStore)?
     public let users: any UserStore
-    /// Blocks by subject (`ip:…`, `user:…`) from memory, absence included, so the per-request checks read
-    /// nothing in the steady state; a block or unblock anywhere drops them (nil: every check reads).
-    let blocks: AccessChangeCache<BlockLookup>?
+    /// Every block in force, by subject (`ip:…`, `user:…`), from memory: the per-request checks read nothing in
+    /// the steady state, not even for an address never seen before; a block or unblock anywhere drops the copy
+    /// (nil: every check reads).
+    let blocks: AccessChangeSnapshot<[String: Block]>?
     let signInterval: Duration
     let logger: Logger
 
@@ -38,7 +39,11 @@ public struct SecurityServices: Sendable {
         rateLimiter: (any RateLimiter)? = nil, accessChanges: AccessChanges? = nil
     ) throws(SecurityError) {
         self.users = users
-        blocks = accessChanges.map { AccessChangeCache(changes: $0) }
+        blocks = accessChanges.map { changes in
+            AccessChangeSnapshot(changes: changes) {
+                Dictionary(try await users.activeBlocks().map { ($0.subject, $0) }) { _, newer in newer }
+            }
+        }
         self.logger = logger
         redactor = Redactor.standard.adding(secrets: [config.msClientSecret].compactMap { $0 })
         audit = AuditLog(store: auditStore, redactor: redactor, logger: logger, writeBehind: true)

@@ -13,9 +13,7 @@ public struct UntrustedContent: Sendable {
     }
 
     public static func makeNonce() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let random: UInt64 = generator.next()
-        return Hex.string(withUnsafeBytes(of: random) { $0.prefix(6) })
+        SystemRandom.hex(6)
     }
 
     public var begin: String { "<<<MAILBOX DATA \(nonce) BEGIN>>>" }

@@ -36,9 +36,7 @@ public struct MCPSessionManager: Sendable {
 
     /// Stores a new session for `principal` after `initialize`; returns its id (for `Mcp-Session-Id`).
     public func open(principal: MCPPrincipal, handshake: MCPCore.Handshake) async throws(StorageError) -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        let id = Base64URL.encode(Data(bytes))
+        let id = Base64URL.encode(Data(SystemRandom.bytes(32)))
         let time = now()
         try await store.insertSession(
             MCPSessionRecord(

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import Logging
 import Storage
 import Synchronization
@@ -184,7 +185,7 @@ public struct MCPHTTPEndpoint: Sendable {
         let timeout = core.configuration.elicitationTimeout
         let session = record.idHash
         context.askInBand = { question in
-            let id = JSONRPCID.string("gg-" + UUID().uuidString.lowercased())
+            let id = JSONRPCID.string("gg-" + SystemRandom.uuid())
             decision.streaming()
             stream.yield(
                 MCPHTTPResponse.event(

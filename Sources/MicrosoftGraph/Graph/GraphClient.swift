@@ -64,7 +64,7 @@ public struct GraphClient: Sendable {
     /// Sends `request` with retries and the 401 refresh rule; returns a 2xx answer or throws ``GraphError``.
     public func send(_ request: GraphRequest) async throws -> Response {
         let url = try url(for: request)
-        let clientRequestId = UUID().uuidString.lowercased()
+        let clientRequestId = SystemRandom.uuid()
         var token = try await accessToken(forceRefresh: false)
         var refreshed = false
         var attempt = 0

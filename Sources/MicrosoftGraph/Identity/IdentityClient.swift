@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONText
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -170,7 +171,7 @@ public struct IdentityClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "client-request-id", value: UUID().uuidString.lowercased())
+        request.headers.add(name: "client-request-id", value: SystemRandom.uuid())
         request.headers.add(name: "return-client-request-id", value: "true")
         request.body = .bytes(ByteBuffer(string: FormEncoding.encode(form)))
         do {

@@ -68,10 +68,12 @@ public final class Database: Service, Sendable {
                 let connection = try await SQLiteConnection.open(storage: .file(path: url.path), logger: logger)
                 do {
                     // The busy timeout first: the statements after it may wait for a lock another process
-                    // (the running server, for `graphgate admin`) holds.
+                    // (the running server, for `graphgate admin`) holds. Temporary storage in memory: the audit
+                    // writer's multi-row INSERT otherwise spills its statement journal to a new file in /var/tmp
+                    // in every transaction.
                     for pragma in [
                         "PRAGMA busy_timeout=5000", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                        "PRAGMA synchronous=NORMAL",
+                        "PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY",
                     ] {
                         _ = try await connection.query(pragma)
                     }

@@ -120,3 +120,83 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         }
     }
 }
+
+/// One whole value read from the store (e.g. every block in force), kept in memory for at most `ttl` and only
+/// while ``AccessChanges``' generation stays the one it was read under. Unlike ``AccessChangeCache`` it answers
+/// every key, absent ones included, without a read: a request naming a subject never seen before (a new client
+/// address) costs no store round trip. One read at a time (the lookups that find it stale wait for that read);
+/// a read that began before a change answers the lookups that waited for it but is not kept; a failed read is not
+/// kept either.
+public final class AccessChangeSnapshot<Value: Sendable>: Sendable {
+    private struct Kept {
+        let value: Value
+        let generation: UInt64
+        let until: ContinuousClock.Instant
+    }
+
+    private struct Reading {
+        let generation: UInt64
+        let started: ContinuousClock.Instant
+        let task: Task<Value, any Error>
+    }
+
+    private struct State {
+        var kept: Kept?
+        var reading: Reading?
+    }
+
+    private enum Answer {
+        case kept(Value)
+        case wait(Reading)
+    }
+
+    public let changes: AccessChanges
+    public let ttl: Duration
+    private let read: @Sendable () async throws -> Value
+    private let state = Mutex(State())
+    private let clock = ContinuousClock()
+
+    public init(
+        changes: AccessChanges, ttl: Duration = .seconds(5), read: @escaping @Sendable () async throws -> Value
+    ) {
+        self.changes = changes
+        self.ttl = ttl
+        self.read = read
+    }
+
+    /// The value as of now: the kept one while it still counts, else the result of one (shared) read.
+    public func current() async throws -> Value {
+        let generation = await changes.current()
+        let now = clock.now
+        let answer = state.withLock { state -> Answer in
+            if let kept = state.kept, kept.generation == generation, now < kept.until { return .kept(kept.value) }
+            if let reading = state.reading, reading.generation >= generation { return .wait(reading) }
+            let reading = Reading(generation: generation, started: now, task: Task { [read] in try await read() })
+            state.reading = reading
+            return .wait(reading)
+        }
+        let reading: Reading
+        switch answer {
+        case .kept(let value): return value
+        case .wait(let waiting): reading = waiting
+        }
+        do {
+            let value = try await reading.task.value
+            let until = reading.started.advanced(by: ttl)
+            let latest = changes.latest
+            state.withLock { state in
+                guard state.reading?.generation == reading.generation else { return }
+                state.reading = nil
+                if reading.generation == latest, (state.kept?.generation ?? 0) <= reading.generation {
+                    state.kept = Kept(value: value, generation: reading.generation, until: until)
+                }
+            }
+            return value
+        } catch {
+            state.withLock { state in
+                if state.reading?.generation == reading.generation { state.reading = nil }
+            }
+            throw error
+        }
+    }
+}

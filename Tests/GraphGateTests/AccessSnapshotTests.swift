@@ -1,0 +1,116 @@
+import Storage
+import Synchronization
+import Testing
+
+/// ``AccessChangeSnapshot``: the whole-value copy the per-request block checks read from.
+@Suite("Access-change snapshot")
+struct AccessSnapshotTests {
+    /// A revocation epoch this test moves by hand: `local` as this process's writes move it, `shared` as another
+    /// instance's do.
+    final class Epochs: RevocationEpochStore {
+        let local = Atomic<UInt64>(0)
+        let shared = Atomic<Int64>(0)
+        func revocationEpoch() async throws(StorageError) -> Int64 { shared.load(ordering: .relaxed) }
+        var localRevocations: UInt64 { local.load(ordering: .relaxed) }
+    }
+
+    /// What the snapshot reads: a value the test sets, and how many times it was read.
+    final class Source: Sendable {
+        let value = Mutex<[String: String]>([:])
+        let reads = Atomic<Int>(0)
+        let failing = Atomic<Bool>(false)
+        let delay: Duration
+
+        init(delay: Duration = .zero) { self.delay = delay }
+
+        @Sendable func read() async throws -> [String: String] {
+            reads.add(1, ordering: .relaxed)
+            if delay > .zero { try await Task.sleep(for: delay) }
+            if failing.load(ordering: .relaxed) { throw StorageError.unavailable("down") }
+            return value.withLock { $0 }
+        }
+    }
+
+    @Test("keys it never saw cost no read, and a change here is seen at once")
+    func absentKeysAreAnsweredFromMemory() async throws {
+        let epochs = Epochs()
+        let source = Source()
+        let snapshot = AccessChangeSnapshot(
+            changes: AccessChanges(epochs: epochs, pollInterval: .seconds(60)), read: source.read)
+        for address in 0..<500 {
+            #expect(try await snapshot.current()["ip:10.0.\(address / 256).\(address % 256)"] == nil)
+        }
+        #expect(source.reads.load(ordering: .relaxed) == 1)
+
+        source.value.withLock { $0["ip:10.0.0.7"] = "blocked" }
+        #expect(try await snapshot.current()["ip:10.0.0.7"] == nil, "unchanged epochs: the copy still counts")
+        epochs.local.add(1, ordering: .relaxed)
+        #expect(try await snapshot.current()["ip:10.0.0.7"] == "blocked")
+        #expect(source.reads.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("another instance's change is seen within the poll interval")
+    func sharedEpochIsPolled() async throws {
+        let epochs = Epochs()
+        let source = Source()
+        let snapshot = AccessChangeSnapshot(
+            changes: AccessChanges(epochs: epochs, pollInterval: .milliseconds(50)), read: source.read)
+        #expect(try await snapshot.current().isEmpty)
+        source.value.withLock { $0["user:u1"] = "blocked" }
+        epochs.shared.add(1, ordering: .relaxed)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await snapshot.current()["user:u1"] == "blocked")
+    }
+
+    @Test("the copy is read again after its time to live, even with no change announced")
+    func expires() async throws {
+        let source = Source()
+        let snapshot = AccessChangeSnapshot(
+            changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)), ttl: .milliseconds(50),
+            read: source.read)
+        _ = try await snapshot.current()
+        source.value.withLock { $0["user:u1"] = "blocked" }
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await snapshot.current()["user:u1"] == "blocked")
+    }
+
+    @Test("lookups that find the copy stale share one read")
+    func oneReadAtATime() async throws {
+        let source = Source(delay: .milliseconds(50))
+        let snapshot = AccessChangeSnapshot(
+            changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)), read: source.read)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 { group.addTask { _ = try await snapshot.current() } }
+            try await group.waitForAll()
+        }
+        #expect(source.reads.load(ordering: .relaxed) == 1)
+    }
+
+    @Test("a failed read answers with the error and is not kept")
+    func failuresAreNotKept() async throws {
+        let source = Source()
+        let snapshot = AccessChangeSnapshot(
+            changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)), read: source.read)
+        source.failing.store(true, ordering: .relaxed)
+        await #expect(throws: StorageError.self) { _ = try await snapshot.current() }
+        source.failing.store(false, ordering: .relaxed)
+        source.value.withLock { $0["user:u1"] = "blocked" }
+        #expect(try await snapshot.current()["user:u1"] == "blocked")
+    }
+
+    @Test("a read that began before a change is not served after it")
+    func racedReadIsNotKept() async throws {
+        let epochs = Epochs()
+        let source = Source(delay: .milliseconds(100))
+        let snapshot = AccessChangeSnapshot(
+            changes: AccessChanges(epochs: epochs, pollInterval: .seconds(60)), read: source.read)
+        async let first = snapshot.current()
+        try await Task.sleep(for: .milliseconds(30))
+        // A change lands while the first read is in flight: what that read found may predate it.
+        epochs.local.add(1, ordering: .relaxed)
+        _ = try await first
+        let readsAfterRace = source.reads.load(ordering: .relaxed)
+        _ = try await snapshot.current()
+        #expect(source.reads.load(ordering: .relaxed) == readsAfterRace + 1, "the raced read was served after the change")
+    }
+}
