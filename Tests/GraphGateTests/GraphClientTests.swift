@@ -173,6 +173,34 @@ struct GraphClientTests {
         }
     }
 
+    @Test("an answer over its size limit, an upstream slower than the timeout and a cancelled call all end cleanly")
+    func answerLimitsTimeoutAndCancellation() async throws {
+        try await GraphTestEnvironment.with { env in
+            let graph = env.graphClient(
+                retry: GraphRetryPolicy(maxAttempts: 1, baseDelayMilliseconds: 20, timeoutSeconds: 1))
+            // The profile is a few hundred bytes: 64 bytes is too few, the default limit is plenty.
+            await #expect(throws: GraphError.invalidResponse(reason: "answer larger than 64 bytes")) {
+                _ = try await graph.send(GraphRequest(.get, "/v1.0/me", maxResponseBytes: 64))
+            }
+            let profile = try await graph.send(GraphRequest(.get, "/v1.0/me"))
+            #expect(profile.status == 200 && profile.body.count > 64)
+
+            try await env.setFaults(#"{"latencyMilliseconds": 2500}"#)
+            let started = ContinuousClock.now
+            await #expect(throws: GraphError.transport(reason: "timed out")) { _ = try await graph.me() }
+            #expect(ContinuousClock.now - started < .seconds(2), "the 1 s deadline was not kept")
+
+            let call = Task { try await graph.me() }
+            try await Task.sleep(for: .milliseconds(200))
+            call.cancel()
+            let cancelledAt = ContinuousClock.now
+            await #expect(throws: (any Error).self) { _ = try await call.value }
+            #expect(ContinuousClock.now - cancelledAt < .seconds(1), "cancelling did not end the request")
+            try await env.setFaults("{}")
+            #expect(try await graph.me().id.isEmpty == false)
+        }
+    }
+
     @Test("typed errors: not found, invalid id, access denied")
     func errors() async throws {
         try await GraphTestEnvironment.with(scopes: MicrosoftScopes.initial) { env in

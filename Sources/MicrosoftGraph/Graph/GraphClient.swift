@@ -216,8 +216,7 @@ public struct GraphClient: Sendable {
     ) async throws
         -> Exchange
     {
-        var outgoing = HTTPClientRequest(url: url)
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        var outgoing = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: request.method.rawValue))
         outgoing.headers.add(name: "Authorization", value: "Bearer \(token)")
         outgoing.headers.add(name: "Accept", value: "application/json")
         outgoing.headers.add(name: "client-request-id", value: clientRequestId)
@@ -227,24 +226,34 @@ public struct GraphClient: Sendable {
         outgoing.headers.add(name: "Prefer", value: prefer.joined(separator: ", "))
         if let body = request.body {
             outgoing.headers.add(name: "Content-Type", value: "application/json")
-            outgoing.body = .bytes(ByteBuffer(bytes: body))
+            outgoing.body = .bytes(body)
         } else if request.method == .post {
             outgoing.headers.add(name: "Content-Length", value: "0")
         }
-        let response = try await http.execute(outgoing, timeout: .seconds(Int64(retry.timeoutSeconds)))
-        let limit = (200..<300).contains(Int(response.status.code)) ? request.maxResponseBytes : 64 << 10
-        let buffer: ByteBuffer
+        // The group's `any()` is the loop this task runs on when it runs on one (a connection's, see
+        // `EventLoopTaskExecutor`): the answer is collected there.
+        let eventLoop = http.eventLoopGroup.any()
+        let collector = GraphAnswerCollector(successLimit: request.maxResponseBytes, otherLimit: 64 << 10)
+        let task = http.execute(
+            request: outgoing, delegate: collector, eventLoop: .delegate(on: eventLoop),
+            deadline: .now() + .seconds(Int64(retry.timeoutSeconds)), logger: nil)
+        let answer: GraphAnswerCollector.Answer
         do {
-            buffer = try await response.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw GraphError.invalidResponse(reason: "answer larger than \(limit) bytes")
+            answer = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+        } catch let error as GraphAnswerCollector.TooLarge {
+            throw GraphError.invalidResponse(reason: "answer larger than \(error.limit) bytes")
         }
+        let headers = answer.head.headers
         return Exchange(
-            status: Int(response.status.code), body: Data(buffer.readableBytesView),
-            retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.parseRetryAfter),
-            requestId: response.headers.first(name: "request-id"),
-            clientRequestId: response.headers.first(name: "client-request-id"),
-            contentType: response.headers.first(name: "Content-Type"))
+            status: Int(answer.head.status.code), body: Data(answer.body.readableBytesView),
+            retryAfter: headers.first(name: "Retry-After").flatMap(Self.parseRetryAfter),
+            requestId: headers.first(name: "request-id"),
+            clientRequestId: headers.first(name: "client-request-id"),
+            contentType: headers.first(name: "Content-Type"))
     }
 
     private func accessToken(forceRefresh: Bool) async throws -> String {

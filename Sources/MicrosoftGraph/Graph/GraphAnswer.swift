@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Collects one Graph answer (head, then body up to a limit that depends on the status) for
+/// ``GraphClient``. It goes through AsyncHTTPClient's delegate API, on the event loop the calling task runs on:
+/// the `async` `execute` starts a separate task per request to register its cancellation, which wakes a thread of
+/// Swift's global pool on every Graph call.
+final class GraphAnswerCollector: HTTPClientResponseDelegate {
+    struct Answer: Sendable {
+        let head: HTTPResponseHead
+        let body: ByteBuffer
+    }
+
+    /// The answer was longer than its limit (the body is not kept).
+    struct TooLarge: Error {
+        let limit: Int
+    }
+
+    private struct State {
+        var head: HTTPResponseHead?
+        var body: ByteBuffer?
+        var limit = 0
+    }
+
+    private let successLimit: Int
+    private let otherLimit: Int
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - successLimit: the most a 2xx body may hold; `otherLimit` for any other status (an error envelope).
+    init(successLimit: Int, otherLimit: Int) {
+        self.successLimit = successLimit
+        self.otherLimit = otherLimit
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Answer>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        let limit = (200..<300).contains(Int(head.status.code)) ? successLimit : otherLimit
+        state.withLock { state in
+            state.head = head
+            state.body = nil
+            state.limit = limit
+        }
+        if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
+            return task.eventLoop.makeFailedFuture(TooLarge(limit: limit))
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Answer>, _ part: ByteBuffer) -> EventLoopFuture<Void> {
+        let fits = state.withLock { state -> Bool in
+            guard (state.body?.readableBytes ?? 0) + part.readableBytes <= state.limit else { return false }
+            if state.body == nil {
+                state.body = part
+            } else {
+                var part = part
+                state.body!.writeBuffer(&part)
+            }
+            return true
+        }
+        return fits
+            ? task.eventLoop.makeSucceededVoidFuture()
+            : task.eventLoop.makeFailedFuture(TooLarge(limit: state.withLock { $0.limit }))
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Answer>) throws -> Answer {
+        try state.withLock { state in
+            guard let head = state.head else { throw HTTPClientError.remoteConnectionClosed }
+            return Answer(head: head, body: state.body ?? ByteBuffer())
+        }
+    }
+}
