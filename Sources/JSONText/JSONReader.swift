@@ -159,17 +159,11 @@ public struct JSONReader: ~Copyable {
     /// check. The byte loop after it takes over at the first word that holds one of those (or at the end).
     private mutating func skipPlainWords(high: inout UInt8) {
         guard let base = bytes.baseAddress else { return }
-        let ones: UInt64 = 0x0101_0101_0101_0101
         let tops: UInt64 = 0x8080_8080_8080_8080
         var highBits: UInt64 = 0
         while bytes.count - offset >= 8 {
             let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
-            // A byte is zero in `x` exactly when `(x - 1) & ~x` sets its top bit (as a yes/no for the whole word).
-            let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-            let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-            let special =
-                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-            if special & tops != 0 { break }
+            if !PlainWord.isPlain(word) { break }
             highBits |= word
             offset += 8
         }

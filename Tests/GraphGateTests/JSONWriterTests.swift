@@ -24,6 +24,22 @@ struct JSONWriterTests {
         #expect(!bytes.contains { $0 < 0x20 }, "control characters are escaped")
     }
 
+    @Test("strings written word by word: each byte that needs an escape, at every position of a long run")
+    func escapesAtEveryOffset() throws {
+        // Every position of a 24-byte run puts the byte in every lane of the 8-byte scan and in the tail after it.
+        let specials = ["\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "😀", "\u{2028}"]
+        for special in specials {
+            for position in 0...24 {
+                var text = String(repeating: "a", count: 24)
+                text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: position))
+                let literal = Data(JSONString.quoted(text).utf8)
+                let read = try JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed) as? String
+                #expect(read == text, "\(special.unicodeScalars.map(\.value)) at \(position)")
+                #expect(!literal.contains { $0 < 0x20 }, "a control character went out unescaped")
+            }
+        }
+    }
+
     @Test("the extras a sink asks for: line separators for logs, angle brackets for HTML-embedded JSON")
     func extras() throws {
         let text = "<a>\u{2028}\u{2029}\u{2027}"
