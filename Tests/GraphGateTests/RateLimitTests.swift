@@ -131,6 +131,93 @@ struct RateLimitTests {
         #expect(throws: SecurityError.self) { try ClientAddressResolver(trustedProxies: ["not-an-ip"]) }
     }
 
+    /// The address parser as it was written before it read UTF-8 bytes (Foundation string operations): the oracle.
+    static func oracleParse(_ raw: String) -> [UInt8]? {
+        let text = raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
+        if text.contains(":") {
+            var bytes = [UInt8](repeating: 0, count: 16)
+            let halves = text.components(separatedBy: "::")
+            guard halves.count <= 2 else { return nil }
+            func groups(_ part: String) -> [UInt16]? {
+                guard !part.isEmpty else { return [] }
+                var out: [UInt16] = []
+                let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+                for (index, piece) in pieces.enumerated() {
+                    if index == pieces.count - 1, piece.contains("."), let v4 = oracleParse(String(piece)), v4.count == 4 {
+                        out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
+                        out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
+                        continue
+                    }
+                    guard piece.count <= 4, let value = UInt16(piece, radix: 16) else { return nil }
+                    out.append(value)
+                }
+                return out
+            }
+            guard let head = groups(halves[0]) else { return nil }
+            guard let tail = halves.count == 2 ? groups(halves[1]) : [] else { return nil }
+            if halves.count == 1 && head.count != 8 { return nil }
+            if head.count + tail.count > (halves.count == 2 ? 7 : 8) { return nil }
+            for (index, group) in head.enumerated() {
+                bytes[index * 2] = UInt8(group >> 8)
+                bytes[index * 2 + 1] = UInt8(group & 0xff)
+            }
+            for (index, group) in tail.enumerated() {
+                bytes[(8 - tail.count + index) * 2] = UInt8(group >> 8)
+                bytes[(8 - tail.count + index) * 2 + 1] = UInt8(group & 0xff)
+            }
+            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
+                return Array(bytes[12..<16])
+            }
+            return bytes
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var bytes: [UInt8] = []
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isNumber), let value = UInt8(part) else { return nil }
+            bytes.append(value)
+        }
+        return bytes
+    }
+
+    @Test("addresses are read as the earlier parser read them: written forms, and 20,000 random strings")
+    func addressParsing() {
+        let written = [
+            "127.0.0.1", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.002.3.4", "1..2.3",
+            "1.2.3.4 ", "::", "::1", "[::1]", "[::1", "2001:db8::7", "2001:0db8:0000:0000:0000:0000:0000:0007",
+            "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::", "::ffff:10.1.2.3", "::ffff:0a01:0203",
+            "1::2::3", ":::", "1:::2", "fe80::1%eth0", "12345::", "::1.2.3.4", "1.2.3.4::", "[]", "[", "]", "",
+            "١٢٣.1.1.1", "abcd:ef01:2345:6789:abcd:ef01:2345:6789", "ABCD::EF",
+        ]
+        for text in written {
+            #expect(ClientAddressResolver.bytes(of: text) == Self.oracleParse(text), "\(text)")
+        }
+        // Signs are left out: Swift's integer parsing takes "+f" as a hex group, which was never meant.
+        let alphabet = Array("0123456789abcdefABCDEF:.:.[]g ")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let text = String((0..<Int.random(in: 0...41, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)!
+            })
+            #expect(ClientAddressResolver.bytes(of: text) == Self.oracleParse(text), "\(text)")
+        }
+        // Nearly well-formed ones: groups of 0-5 hex digits or a dotted quad, colons, double colons.
+        let hex = Array("0123456789abcdefF")
+        for _ in 0..<20_000 {
+            var parts: [String] = []
+            for _ in 0..<Int.random(in: 1...9, using: &generator) {
+                switch Int.random(in: 0..<10, using: &generator) {
+                case 0: parts.append("")
+                case 1: parts.append((0..<4).map { _ in String(Int.random(in: 0...300, using: &generator)) }.joined(separator: "."))
+                default:
+                    parts.append(String((0..<Int.random(in: 0...5, using: &generator)).map { _ in hex.randomElement(using: &generator)! }))
+                }
+            }
+            let text = parts.joined(separator: ":")
+            #expect(ClientAddressResolver.bytes(of: text) == Self.oracleParse(text), "\(text)")
+        }
+    }
+
     /// Sends `count` requests at once (one connection each) to `path`, with `X-Forwarded-For` from `forwardedFor`.
     static func hammer(
         _ server: TestServer, count: Int, path: String = "/oauth/authorize?client_id=x", method: HTTPMethod = .GET,

@@ -69,4 +69,24 @@ struct UntrustedContentTests {
             }
         }
     }
+
+    @Test("long plain runs are read word by word: a character that matters at every position, runs across words")
+    func plainRunsAtEveryOffset() {
+        // Plain text is skipped eight bytes at a time; each insert lands in every lane of a word and in the tail.
+        let inserts = ["<<<", ">>>", "<<", "\n", "\t", "\r", "\u{0}", "\u{7F}", "\u{202E}", "é", "😀", "<<\u{200B}<"]
+        for insert in inserts {
+            for position in 0...32 {
+                var text = String(repeating: "a", count: 32)
+                text.insert(contentsOf: insert, at: text.index(text.startIndex, offsetBy: position))
+                #expect(UntrustedContent.scrub(text) == Self.oracleScrub(text), "\(insert.unicodeScalars.map(\.value)) at \(position)")
+                #expect(UntrustedContent.line(text, max: 200) == Self.oracleLine(text, max: 200))
+            }
+        }
+        // Runs of `<` split by a word boundary at every offset: `<<` then `<` eight bytes apart is no run.
+        for position in 0...16 {
+            let run = String(repeating: "x", count: position) + "<<" + String(repeating: "y", count: 8) + "<"
+                + String(repeating: "z", count: 16) + "<<<"
+            #expect(UntrustedContent.scrub(run) == Self.oracleScrub(run), "at \(position)")
+        }
+    }
 }

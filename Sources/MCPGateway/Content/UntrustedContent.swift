@@ -80,7 +80,18 @@ public struct UntrustedContent: Sendable {
     /// Whether `scrubbed` would change anything: a dropped or flattened scalar, or three `<` or `>` in a row.
     private static func needsScrubbing(_ bytes: UnsafeBufferPointer<UInt8>, flatten: Bool) -> Bool {
         var previous: UInt8 = 0, run = 0, index = 0
+        // Where to look for plain words again after a word that was not plain (byte by byte until then).
+        var wordsFrom = 0
         while index < bytes.count {
+            if index >= wordsFrom {
+                let next = skipPlainWords(bytes, from: index)
+                if next > index {
+                    index = next
+                    previous = 0  // the word ended in a byte that is neither `<` nor `>`
+                    continue
+                }
+                wordsFrom = index + 8
+            }
             let byte = bytes[index]
             if byte < 0x80 {
                 if byte < 0x20 || byte == 0x7F {
@@ -100,6 +111,30 @@ public struct UntrustedContent: Sendable {
             }
         }
         return false
+    }
+
+    /// The index after the whole 8-byte words from `index` that hold only printable ASCII other than `<` and `>`:
+    /// bytes the scrub never changes and that cannot be part of a run of three.
+    @inline(__always)
+    private static func skipPlainWords(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+            let x = word ^ (ones &* UInt64(byte))
+            return (x &- ones) & ~x & tops != 0
+        }
+        var index = start
+        while bytes.count - index >= 8 {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            // Non-ASCII, below 0x20 (exact as a yes/no once non-ASCII is excluded), DEL, `<`, `>`.
+            if word & tops != 0 || (word &- ones &* 0x20) & ~word & tops != 0 || hasByte(word, 0x7F)
+                || hasByte(word, 0x3C) || hasByte(word, 0x3E)
+            {
+                break
+            }
+            index += 8
+        }
+        return index
     }
 
     private static func scrubbed(_ bytes: UnsafeBufferPointer<UInt8>, flatten: Bool) -> [UInt8] {
