@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MicrosoftGraph
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -157,13 +158,15 @@ struct TestHTTP: Sendable {
 /// The application with each in-process request coming from a loopback peer (127.0.0.1), as a local connection
 /// does: the router test client's context has no remote address, and without one graphgate knows no client
 /// address (no `X-Forwarded-For`, no per-address limits or blocks). A `Host` header becomes the request's
-/// authority, as the HTTP/1.1 server makes it. For the router test client only (it never listens).
+/// authority, as the HTTP/1.1 server makes it, and the request runs on one of the application's event loops, as
+/// the server runs it. For the router test client only (it never listens).
 struct LocalPeerApplication<Inner: ApplicationProtocol>: ApplicationProtocol {
     struct Responder: HTTPResponder {
         typealias Context = Inner.Responder.Context
         static var hostField: HTTPField.Name { HTTPField.Name("Host")! }
         let inner: Inner.Responder
         let logger: Logger
+        let eventLoopGroup: any EventLoopGroup
 
         func respond(to request: Request, context: Context) async throws -> Response {
             let channel = NIOAsyncTestingChannel()
@@ -176,9 +179,13 @@ struct LocalPeerApplication<Inner: ApplicationProtocol>: ApplicationProtocol {
             }
             // The router test client's per-request logger (the application's own is generic here).
             let logger = (context as? any RequestContext)?.logger ?? logger
-            return try await inner.respond(
-                to: Request(head: head, body: request.body),
-                context: Context(source: .init(channel: channel, logger: logger)))
+            let request = Request(head: head, body: request.body)
+            let context = Context(source: .init(channel: channel, logger: logger))
+            // On an event loop of the application's group, as the server runs a connection's requests
+            // (`EventLoopBoundChannel`), not on the cooperative pool every parallel test shares.
+            return try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoopGroup.next())) {
+                try await inner.respond(to: request, context: context)
+            }
         }
     }
 
@@ -186,7 +193,11 @@ struct LocalPeerApplication<Inner: ApplicationProtocol>: ApplicationProtocol {
 
     init(_ inner: Inner) { self.inner = inner }
 
-    var responder: Responder { get async throws { Responder(inner: try await inner.responder, logger: inner.logger) } }
+    var responder: Responder {
+        get async throws {
+            Responder(inner: try await inner.responder, logger: inner.logger, eventLoopGroup: inner.eventLoopGroup)
+        }
+    }
     var eventLoopGroup: any EventLoopGroup { inner.eventLoopGroup }
     var configuration: ApplicationConfiguration { inner.configuration }
     var logger: Logger { inner.logger }
