@@ -34,14 +34,14 @@ struct AccountPageTests {
         page.status == 200 && page.body.contains("action=\"/account/signin\"") && !page.body.contains("id=\"clients\"")
     }
 
-    static func rows(_ server: TestServer, _ sql: SQLQueryString) async throws -> Int {
+    static func rows(_ server: TestApp, _ sql: SQLQueryString) async throws -> Int {
         try await MCPHTTPTests.withStore(server) { database in
             try await database.read { db in try await db.raw(sql).first()?.decode(column: "n", as: Int.self) ?? -1 }
         }
     }
 
     /// The id of the user a client's grants belong to.
-    static func userId(_ server: TestServer, client: OAuthTestClient) async throws -> String {
+    static func userId(_ server: TestApp, client: OAuthTestClient) async throws -> String {
         let id = try await MCPHTTPTests.withStore(server) { database in
             try await database.read { db in
                 try await db.raw("SELECT user_id FROM oauth_grants WHERE client_id = \(bind: client.clientId)").first()?
@@ -51,11 +51,11 @@ struct AccountPageTests {
         return try #require(id)
     }
 
-    static func user(_ server: TestServer, id: String) async throws -> User? {
+    static func user(_ server: TestApp, id: String) async throws -> User? {
         try await MCPHTTPTests.withStore(server) { database in try await SQLUserStore(database: database).user(id: id) }
     }
 
-    static func auditRows(_ server: TestServer, userId: String) async throws -> [AuditRow] {
+    static func auditRows(_ server: TestApp, userId: String) async throws -> [AuditRow] {
         try await MCPHTTPTests.withStore(server) { database in
             try await AuditSettling.settled(database)
             return try await SQLAuditStore(database: database).recent(userId: userId, limit: 1000)
@@ -63,8 +63,10 @@ struct AccountPageTests {
     }
 
     /// Runs `body` with a second, independent browser (another person, or the same person elsewhere).
-    static func withBrowser<R: Sendable>(_ body: (OAuthBrowser) async throws -> R) async throws -> R {
-        let browser = OAuthBrowser()
+    static func withBrowser<R: Sendable>(
+        _ server: TestApp, _ body: (OAuthBrowser) async throws -> R
+    ) async throws -> R {
+        let browser = OAuthBrowser(server)
         do {
             let result = try await body(browser)
             await browser.shutdown()
@@ -101,7 +103,7 @@ struct AccountPageTests {
         "a user sees their own account, clients and events and never another user's", arguments: TestDatabases.backends)
     func ownDataOnly(backend: Database.Backend) async throws {
         try await OAuthFlowTests.withServer(backend: backend) { server, browser in
-            try await Self.withBrowser { otherBrowser in
+            try await Self.withBrowser(server) { otherBrowser in
                 let mcp = MCPTestClient(base: server.baseURL, browser: browser)
                 let alice = try await OAuthTestClient.register(
                     base: server.baseURL, browser: browser, name: "Alice Assistant")
@@ -215,7 +217,7 @@ struct AccountPageTests {
     @Test("sign out everywhere ends every browser session of the user, and only with a valid CSRF token")
     func signOutEverywhere() async throws {
         try await OAuthFlowTests.withServer { server, browser in
-            try await Self.withBrowser { laptop in
+            try await Self.withBrowser(server) { laptop in
                 let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
                 let tokens = try await client.tokens(userIndex: 0)
                 let userId = try await Self.userId(server, client: client)

@@ -17,7 +17,7 @@ struct AdminPageTests {
     /// The app with two people signed in, each in their own browser: the admin (through an MCP client's sign-in,
     /// which opens their browser session) and the user, who also has a live MCP session.
     struct World: Sendable {
-        let server: TestServer
+        let server: TestApp
         let admin: OAuthBrowser
         let user: OAuthBrowser
         let mcp: MCPTestClient
@@ -47,7 +47,7 @@ struct AdminPageTests {
         backend: Database.Backend = .sqlite, _ body: @escaping @Sendable (World) async throws -> R
     ) async throws -> R {
         try await OAuthFlowTests.withServer(backend: backend, environment: environment) { server, admin in
-            let user = OAuthBrowser()
+            let user = OAuthBrowser(server)
             do {
                 _ = try await OAuthTestClient.register(base: server.baseURL, browser: admin).tokens(userIndex: 0)
                 let tokens = try await OAuthTestClient.register(base: server.baseURL, browser: user).tokens(
@@ -127,7 +127,7 @@ struct AdminPageTests {
     }
 
     static func audit(
-        _ server: TestServer
+        _ server: TestApp
     ) async throws -> [(type: String, outcome: String, userId: String?, details: String)] {
         try await MCPHTTPTests.withStore(server) { database in
             try await AuditSettling.settled(database)

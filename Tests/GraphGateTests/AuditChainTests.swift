@@ -223,7 +223,7 @@ struct AuditShutdownSigningTests {
 
         @Sendable func check(_ url: String) async throws {
             let environment = ["GRAPHGATE_DATABASE_URL": url, "GRAPHGATE_AUDIT_KEY": keyPath]
-            try await TestServer.with(environment: environment) { server in
+            try await TestApp.with(environment: environment) { server in
                 // The head signed at start comes first; the events below are written after it.
                 var started: AuditSignedHead?
                 for _ in 0..<100 {

@@ -12,7 +12,7 @@ struct MCPHTTPTests {
     /// Runs `body` on a second connection to the server's store (SQLite may be busy for a moment under parallel
     /// tests: opening is retried).
     static func withStore<R: Sendable>(
-        _ server: TestServer, _ body: @escaping @Sendable (Database) async throws -> R
+        _ server: TestApp, _ body: @escaping @Sendable (Database) async throws -> R
     )
         async throws -> R
     {
@@ -28,7 +28,7 @@ struct MCPHTTPTests {
     }
 
     /// Inserts a grant and an access token of ours directly (for audiences and scopes the flow never issues).
-    static func plantToken(server: TestServer, audience: String, scope: String) async throws -> String {
+    static func plantToken(server: TestApp, audience: String, scope: String) async throws -> String {
         try await withStore(server) { database in try await plantToken(database, audience: audience, scope: scope) }
     }
 

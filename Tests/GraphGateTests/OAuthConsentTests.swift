@@ -75,7 +75,7 @@ struct OAuthConsentTests {
         throw OAuthBrowser.Failure(description: "the link did not come back to graphgate")
     }
 
-    static func auditTypes(_ server: TestServer) async throws -> [(type: String, outcome: String, details: String)] {
+    static func auditTypes(_ server: TestApp) async throws -> [(type: String, outcome: String, details: String)] {
         try await MCPHTTPTests.withStore(server) { database in
             try await database.read { db in
                 try await db.raw("SELECT event_type, outcome, details FROM audit_log ORDER BY seq").all().map {

@@ -6,6 +6,9 @@ import NIOHTTP1
 import Synchronization
 
 /// A headless browser for graphgate's OAuth pages: no automatic redirects, one cookie jar per origin.
+///
+/// It sends what is addressed to graphgate's public origin through the ``TestApp``'s in-process client and
+/// everything else (the emulated tenant) over HTTP, with the same jar and the same headers.
 final class OAuthBrowser: Sendable {
     struct Page: Sendable {
         var status: Int
@@ -20,12 +23,15 @@ final class OAuthBrowser: Sendable {
     }
 
     let http: HTTPClient
+    /// graphgate, in process.
+    let app: InProcessOrigin
     private let jar = Mutex<[String: [String: String]]>([:])
 
-    init() {
+    init(_ app: TestApp) {
         http = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+        self.app = app.http.origin
     }
 
     func shutdown() async { try? await http.shutdown() }
@@ -45,23 +51,32 @@ final class OAuthBrowser: Sendable {
     }
 
     func send(_ url: String, method: HTTPMethod, headers: [(String, String)], body: String?) async throws -> Page {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        var fields = headers
         // Each request comes from its own address (the test server trusts 127.0.0.1 as a proxy), so the per-IP
         // rate limits, which are not under test here, never interfere.
-        request.headers.add(
-            name: "X-Forwarded-For",
-            value: "10.\(UInt8.random(in: 0...255)).\(UInt8.random(in: 0...255)).\(UInt8.random(in: 1...254))")
+        fields.append(
+            (
+                "X-Forwarded-For",
+                "10.\(UInt8.random(in: 0...255)).\(UInt8.random(in: 0...255)).\(UInt8.random(in: 1...254))"
+            ))
         let origin = Self.origin(of: url)
         let cookies = jar.withLock { $0[origin] ?? [:] }
         if !cookies.isEmpty {
-            request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+            fields.append(("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")))
         }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await http.execute(request, timeout: .seconds(30))
-        let buffer = try await response.body.collect(upTo: 8 * 1024 * 1024)
-        for header in response.headers[canonicalForm: "set-cookie"] {
+        let answer: (status: Int, headers: HTTPHeaders, body: String)
+        if let inProcess = try await app.send(url, method: method, headers: fields, body: body) {
+            answer = inProcess
+        } else {
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            for (name, value) in fields { request.headers.add(name: name, value: value) }
+            if let body { request.body = .bytes(ByteBuffer(string: body)) }
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let buffer = try await response.body.collect(upTo: 8 * 1024 * 1024)
+            answer = (Int(response.status.code), response.headers, String(buffer: buffer))
+        }
+        for header in answer.headers[canonicalForm: "set-cookie"] {
             let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
             let name = String(pair[0]).trimmingCharacters(in: .whitespaces)
             let value = pair.count > 1 ? String(pair[1]) : ""
@@ -73,8 +88,7 @@ final class OAuthBrowser: Sendable {
                 }
             }
         }
-        return Page(
-            status: Int(response.status.code), headers: response.headers, body: String(buffer: buffer), url: url)
+        return Page(status: answer.status, headers: answer.headers, body: answer.body, url: url)
     }
 
     func cookies(for url: String) -> [String: String] { jar.withLock { $0[Self.origin(of: url)] ?? [:] } }

@@ -92,9 +92,9 @@ struct OpsAccessPolicyTests {
 struct OpsAccessPolicySignInTests {
     @Test("a user of a tenant that is not allowed is refused at the callback, and nothing is stored")
     func tenantNotAllowed() async throws {
-        try await TestServer.with(environment: ["GRAPHGATE_ALLOWED_TENANTS": "cccccccc-0000-0000-0000-000000000003"]) {
+        try await TestApp.with(environment: ["GRAPHGATE_ALLOWED_TENANTS": "cccccccc-0000-0000-0000-000000000003"]) {
             server in
-            let browser = OAuthBrowser()
+            let browser = OAuthBrowser(server)
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let (_, challenge) = OAuthTestClient.pkce()
             do {
@@ -116,8 +116,8 @@ struct OpsAccessPolicySignInTests {
 
     @Test("the same sign-in reaches the consent page when the sandbox tenant is allowed")
     func tenantAllowed() async throws {
-        try await TestServer.with(environment: ["GRAPHGATE_ALLOWED_TENANTS": SandboxConfiguration.tenantId]) { server in
-            let browser = OAuthBrowser()
+        try await TestApp.with(environment: ["GRAPHGATE_ALLOWED_TENANTS": SandboxConfiguration.tenantId]) { server in
+            let browser = OAuthBrowser(server)
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
             let (_, challenge) = OAuthTestClient.pkce()
             let page = try await client.signIn(client.authorizeURL(challenge: challenge), userIndex: 0)

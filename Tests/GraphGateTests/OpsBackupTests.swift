@@ -31,7 +31,7 @@ struct OpsBackupTests {
         }
 
         // Back up while a server is running on the live file.
-        try await TestServer.with(environment: ["GRAPHGATE_DATABASE_URL": "sqlite:\(live)"]) { server in
+        try await TestApp.with(environment: ["GRAPHGATE_DATABASE_URL": "sqlite:\(live)"]) { server in
             #expect(try await server.http.fetch(server.url("/healthz")).status == 200)
             let outcome = try await DatabaseBackup.run(config: server.config, path: copy, logger: logger)
             guard case .written(let path, let bytes) = outcome else {
@@ -45,7 +45,7 @@ struct OpsBackupTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
         // Restore = serve from the copy: it starts, is ready, and holds the same users.
-        try await TestServer.with(environment: ["GRAPHGATE_DATABASE_URL": "sqlite:\(copy)"]) { server in
+        try await TestApp.with(environment: ["GRAPHGATE_DATABASE_URL": "sqlite:\(copy)"]) { server in
             #expect(try await server.http.fetch(server.url("/readyz")).status == 200)
             let restored = try await Database.open(.sqlite(path: copy), logger: logger)
             let users = try await restored.withRunning {

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import Observability
@@ -32,34 +31,15 @@ struct OpsLoggingTests {
     @Test("every line logged for a request carries its request id, echoed in X-Request-Id")
     func requestIds() async throws {
         let lines = LineCollector()
-        let port = try TestServer.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gg-log-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = try GraphGateConfig.load(environment: [
-            "GRAPHGATE_PORT": "\(port)", "GRAPHGATE_DATABASE_URL": "sqlite:\(directory.path)/gg.sqlite",
-        ])
         let handler = GraphGateLogging.makeHandler(
             label: "graphgate", environment: ["GRAPHGATE_LOG_FORMAT": "json"], write: { lines.append($0) })
         let logger = Logger(label: "graphgate", factory: { _ in handler })
-        let (running, continuation) = AsyncStream<Int>.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await GraphGateServer.run(config: config, logger: logger, gracefulShutdownSignals: []) {
-                    continuation.yield($0)
-                }
-            }
-            defer { group.cancelAll() }
-            var iterator = running.makeAsyncIterator()
-            let bound = try #require(await iterator.next())
-            let http = HTTPClient(eventLoopGroupProvider: .singleton)
-            defer { _ = http.shutdown() }
-
-            let chosen = try await http.fetch(
-                "http://127.0.0.1:\(bound)/healthz", headers: [("X-Request-Id", "proxy-req-0001")])
+        try await TestApp.with(logger: logger) { app in
+            let chosen = try await app.http.fetch(
+                app.url("/healthz"), headers: [("X-Request-Id", "proxy-req-0001")])
             #expect(chosen.headers.first(name: "x-request-id") == "proxy-req-0001")
-            let generated = try await http.fetch(
-                "http://127.0.0.1:\(bound)/healthz", headers: [("X-Request-Id", "bad id\" with quote")])
+            let generated = try await app.http.fetch(
+                app.url("/healthz"), headers: [("X-Request-Id", "bad id\" with quote")])
             let id = try #require(generated.headers.first(name: "x-request-id"))
             #expect(id != "bad id\" with quote" && id.count == 24)
 

@@ -15,7 +15,7 @@ struct OpsMetricsTests {
         "needs the bearer token, parses as Prometheus text, and moves when requests happen",
         arguments: TestDatabases.backends)
     func metricsMove(backend: Storage.Database.Backend) async throws {
-        try await TestServer.with(environment: ["GRAPHGATE_METRICS_TOKEN": Self.token], backend: backend) { server in
+        try await TestApp.with(environment: ["GRAPHGATE_METRICS_TOKEN": Self.token], backend: backend) { server in
             let refused = try await server.http.fetch(server.url("/metrics"))
             #expect(refused.status == 401)
             let wrong = try await server.http.fetch(
@@ -196,8 +196,10 @@ struct OpsMetricsTests {
 
     @Test("a separate metrics port serves /metrics and the main port does not")
     func separatePort() async throws {
+        // Picked before binding (the metrics listener does not report the port it bound), so a parallel test
+        // could take it first; that would fail this test, not another.
         let port = try TestServer.freePort()
-        try await TestServer.with(environment: ["GRAPHGATE_METRICS_PORT": "\(port)"]) { server in
+        try await TestApp.with(environment: ["GRAPHGATE_METRICS_PORT": "\(port)"]) { server in
             #expect(try await server.http.fetch(server.url("/metrics")).status == 404)
             var response: (status: Int, body: String)?
             for _ in 0..<50 {
@@ -224,14 +226,14 @@ struct OpsMetricsTests {
     }
 
     /// The audit chain's last sequence number in the server's store.
-    static func auditHead(_ server: TestServer) async throws -> Int64 {
+    static func auditHead(_ server: TestApp) async throws -> Int64 {
         try await MCPHTTPTests.withStore(server) { database in
             try await AuditSettling.settled(database)
             return try await SQLAuditStore(database: database).head().seq
         }
     }
 
-    static func scrape(_ server: TestServer) async throws -> PrometheusText {
+    static func scrape(_ server: TestApp) async throws -> PrometheusText {
         let response = try await server.http.fetch(
             server.url("/metrics"), headers: [("Authorization", "Bearer \(token)")])
         #expect(response.status == 200)

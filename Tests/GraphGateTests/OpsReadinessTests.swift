@@ -7,7 +7,8 @@ import TokenVault
 struct OpsReadinessTests {
     @Test("ready when the database answers and Microsoft's discovery was fetched", arguments: TestDatabases.backends)
     func ready(backend: Storage.Database.Backend) async throws {
-        try await TestApp.with(backend: backend) { client, _ in
+        try await TestApp.with(backend: backend) { app in
+            let client = app.client
             // Polled like a load balancer does: on a loaded machine one probe may miss its time budget.
             var response = try await client.fetch("/readyz")
             for _ in 0..<5 where response.status != 200 {
@@ -34,7 +35,8 @@ struct OpsReadinessTests {
             "GRAPHGATE_MS_CLIENT_ID": "11111111-2222-3333-4444-555555555555", "GRAPHGATE_SANDBOX": "0",
             "GRAPHGATE_MS_TENANT": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
             "GRAPHGATE_MS_AUTHORITY": "http://127.0.0.1:\(closed)", "GRAPHGATE_KEYRING": keyring.path,
-        ]) { client, _ in
+        ]) { app in
+            let client = app.client
             // /readyz is polled; on a loaded machine one database probe may miss its 5 s budget, so ask again.
             var response = try await client.fetch("/readyz")
             var checks: [String: String]?
@@ -59,7 +61,8 @@ struct OpsReadinessTests {
 struct OpsHomePageTests {
     @Test("/ shows the MCP URL and a snippet for each client, passes the CSP, and loads nothing external")
     func home() async throws {
-        try await TestApp.with { client, config in
+        try await TestApp.with { app in
+            let (client, config) = (app.client, app.config)
             let response = try await client.fetch("/")
             #expect(response.status == 200)
             #expect(response.headers.first(name: "content-type")?.hasPrefix("text/html") == true)

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import GraphGateSettings
 import JSONText
@@ -218,27 +217,21 @@ struct RateLimitTests {
         }
     }
 
-    /// Sends `count` requests at once (one connection each) to `path`, with `X-Forwarded-For` from `forwardedFor`.
+    /// Sends `count` requests at once (each its own concurrent request) to `path`, with `X-Forwarded-For` from
+    /// `forwardedFor`.
     static func hammer(
-        _ server: TestServer, count: Int, path: String = "/oauth/authorize?client_id=x", method: HTTPMethod = .GET,
+        _ server: TestApp, count: Int, path: String = "/oauth/authorize?client_id=x", method: HTTPMethod = .GET,
         headers extra: [(String, String)] = [], body: String? = nil,
         forwardedFor: @escaping @Sendable (Int) -> String?
     )
         async throws -> [(status: Int, retryAfter: String?, body: String)]
     {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = count
-        // Generous: the whole suite runs in parallel on two cores in CI, and a burst of 80 connections then waits its
-        // turn for a long time (one request passed 30 s there once); the tests count answers, not their speed.
-        configuration.timeout = .init(connect: .seconds(60), read: .seconds(180))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        defer { _ = http.shutdown() }
-        return try await withThrowingTaskGroup(of: (Int, (Int, String?, String)).self) { group in
+        try await withThrowingTaskGroup(of: (Int, (Int, String?, String)).self) { group in
             for index in 0..<count {
                 group.addTask {
                     let headers = (forwardedFor(index).map { [("X-Forwarded-For", $0)] } ?? []) + extra
-                    let response = try await http.fetch(
-                        server.url(path), method: method, headers: headers, body: body, timeout: .seconds(180))
+                    let response = try await server.http.fetch(
+                        server.url(path), method: method, headers: headers, body: body)
                     return (index, (response.status, response.headers.first(name: "Retry-After"), response.body))
                 }
             }
@@ -250,7 +243,7 @@ struct RateLimitTests {
 
     @Test("failed sign-in steps spend the address's failure budget (30 per 5 min): then 429 with Retry-After")
     func failuresAreLimited() async throws {
-        try await TestServer.with { server in
+        try await TestApp.with { server in
             // An unknown client is a failure (400 error page); 30 in 5 minutes refill one per 10 s.
             let results = try await Self.hammer(server, count: 40) { _ in nil }
             let served = results.filter { $0.status != 429 }.count
@@ -263,7 +256,7 @@ struct RateLimitTests {
 
     @Test("successes cost nothing per address: 150 registrations from one address in a row all succeed")
     func successesAreFree() async throws {
-        try await TestServer.with { server in
+        try await TestApp.with { server in
             let body = #"{"client_name":"office","redirect_uris":["http://127.0.0.1:9/cb"]}"#
             var statuses: Set<Int> = []
             for _ in 0..<150 {
@@ -283,7 +276,7 @@ struct RateLimitTests {
 
     @Test("a spoofed X-Forwarded-For does not get a fresh budget")
     func spoofedForwardedFor() async throws {
-        try await TestServer.with { server in
+        try await TestApp.with { server in
             let results = try await Self.hammer(server, count: 40) { "198.51.100.\($0)" }
             #expect(results.contains { $0.status == 429 })
         }
@@ -291,7 +284,7 @@ struct RateLimitTests {
 
     @Test("behind a trusted proxy, each forwarded client has its own budget; IPv6 shares one per /64")
     func trustedProxy() async throws {
-        try await TestServer.with(environment: ["GRAPHGATE_TRUSTED_PROXIES": "127.0.0.1"]) { server in
+        try await TestApp.with(environment: ["GRAPHGATE_TRUSTED_PROXIES": "127.0.0.1"]) { server in
             let spread = try await Self.hammer(server, count: 31) { "198.51.100.\($0)" }
             #expect(spread.allSatisfy { $0.status != 429 })
             let same = try await Self.hammer(server, count: 40) { _ in "203.0.113.5" }
@@ -305,7 +298,7 @@ struct RateLimitTests {
 
     @Test("invalid bearers from an address get 429 past their budget; no per-address budget applies otherwise")
     func badBearers() async throws {
-        try await TestServer.with(environment: ["GRAPHGATE_TRUSTED_PROXIES": "127.0.0.1"]) { server in
+        try await TestApp.with(environment: ["GRAPHGATE_TRUSTED_PROXIES": "127.0.0.1"]) { server in
             let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#
             let started = ContinuousClock.now
             let results = try await Self.hammer(
@@ -329,7 +322,7 @@ struct RateLimitTests {
 
     @Test("an automatic block refuses the address's unauthenticated traffic, not requests with a bearer")
     func automaticBlock() async throws {
-        try await TestServer.with { server in
+        try await TestApp.with { server in
             // Through the shared helper, which retries while the running server holds the write lock.
             try await MCPHTTPTests.withStore(server) { database in
                 try await SQLUserStore(database: database).block(
@@ -350,7 +343,7 @@ struct RateLimitTests {
 
     @Test("a blocked IP gets 403 with a clear message on every path")
     func blockedIP() async throws {
-        try await TestServer.with { server in
+        try await TestApp.with { server in
             // Through the shared helper, which retries while the running server holds the write lock.
             try await MCPHTTPTests.withStore(server) { database in
                 try await SQLUserStore(database: database).block(

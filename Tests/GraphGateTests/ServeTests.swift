@@ -15,12 +15,25 @@ import Testing
 struct ServeTests {
     @Test("healthz names the mode and the store", arguments: TestDatabases.backends)
     func healthz(backend: Storage.Database.Backend) async throws {
-        try await TestApp.with(backend: backend) { client, _ in
+        try await TestApp.with(backend: backend) { app in
+            let client = app.client
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
             let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String]
             #expect(json?["mode"] == "sandbox")
             #expect(json?["store"] == backend.rawValue)
+        }
+    }
+
+    @Test("on a socket, a body declared past its route's limit is refused with 413 before the router reads it")
+    func bodyLimitBeforeTheRouter() async throws {
+        try await TestServer.with { server in
+            let huge = try await server.http.fetch(
+                server.url("/oauth/register"), method: .POST, headers: [("Content-Type", "application/json")],
+                body:
+                    #"{"client_name":"\#(String(repeating: "x", count: 20_000))","redirect_uris":["https://a.example/cb"]}"#
+            )
+            #expect(huge.status == 413, "refused by the HTTP limits before the body is read")
         }
     }
 }
@@ -81,7 +94,7 @@ struct ServeStartOrderTests {
         let closed = try TestServer.freePort()
         let config = try GraphGateConfig.load(environment: [
             "GRAPHGATE_DATABASE_URL": "postgres://u:p@127.0.0.1:\(closed)/db?sslmode=disable",
-            "GRAPHGATE_PORT": "\(try TestServer.freePort())",
+            "GRAPHGATE_PORT": "0",
         ])
         let listening = Mutex(false)
         let started = ContinuousClock.now

@@ -13,11 +13,19 @@ import Storage
     import Glibc
 #endif
 
-/// Starts the real graphgate (HTTP app + emulated tenant in-process + a fresh store) for one test, and stops it.
+/// Starts the real graphgate (HTTP app + emulated tenant in-process + a fresh store) listening on a socket, for
+/// the tests where the socket is the point: TLS, the real serve loop. Everything else uses
+/// ``TestApp`` (in process, no socket).
+///
+/// It listens on port 0 unless `GRAPHGATE_PORT` says otherwise: the kernel picks a free port as it binds, and the
+/// server reports it (`GraphGateServer.run`'s `onRunning`), so no other test can take it first. The configured
+/// public URL is derived before binding and so names port 0: a test that needs graphgate's public URL (OAuth,
+/// `/mcp` with an `Origin`) belongs in ``TestApp``, which has a fixed one.
 ///
 /// Usage: `try await TestServer.with { server in ... server.url("/healthz") ... }`.
 struct TestServer: Sendable {
     let config: GraphGateConfig
+    /// Where the server listens (`http://127.0.0.1:<bound port>`).
     let baseURL: String
     let http: HTTPClient
 
@@ -31,24 +39,8 @@ struct TestServer: Sendable {
         sandbox: SandboxConfiguration = SandboxConfiguration(),
         _ body: @escaping @Sendable (TestServer) async throws -> R
     ) async throws -> R {
-        // A free port can be taken by a parallel test before our server binds it: pick another and retry.
-        for attempt in 1...5 {
-            do {
-                return try await withPort(
-                    try freePort(), environment: environment, backend: backend, sandbox: sandbox, body)
-            } catch ServeError.portInUse where attempt < 5 {
-                continue
-            }
-        }
-        throw StorageError.unavailable("no free port")
-    }
-
-    private static func withPort<R: Sendable>(
-        _ port: Int, environment: [String: String], backend: Database.Backend, sandbox: SandboxConfiguration,
-        _ body: @escaping @Sendable (TestServer) async throws -> R
-    ) async throws -> R {
         var settings = environment
-        settings["GRAPHGATE_PORT"] = settings["GRAPHGATE_PORT"] ?? "\(port)"
+        settings["GRAPHGATE_PORT"] = settings["GRAPHGATE_PORT"] ?? "0"
         return try await withConfig(environment: settings, backend: backend) { config in
             try await runServer(config: config, sandbox: sandbox, body)
         }
@@ -123,7 +115,10 @@ struct TestServer: Sendable {
         }
     }
 
-    /// Asks the kernel for a free loopback port.
+    /// A loopback port free at the moment of asking (the kernel's pick for a socket that is closed again). A
+    /// parallel test can take it before anyone binds it, so use it for a port nothing should listen on; a server
+    /// under test binds port 0 instead (the one exception: the metrics listener, which does not report its port,
+    /// `OpsMetricsTests.separatePort`).
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw StorageError.unavailable("socket") }
