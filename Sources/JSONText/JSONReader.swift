@@ -425,12 +425,20 @@ public struct JSONReader: ~Copyable {
 /// A member name read by ``JSONReader/nextMemberKey()``: the document's bytes when the name has no escapes (the
 /// common case), else the unescaped text. `case "id":` in a `switch` compares it with the literal's bytes.
 public struct JSONKey {
-    fileprivate let raw: UnsafeBufferPointer<UInt8>
-    fileprivate let unescaped: String?
+    @usableFromInline let raw: UnsafeBufferPointer<UInt8>
+    @usableFromInline let unescaped: String?
+
+    init(raw: UnsafeBufferPointer<UInt8>, unescaped: String?) {
+        self.raw = raw
+        self.unescaped = unescaped
+    }
 
     /// The name as a `String`.
     public var string: String { unescaped ?? String(decoding: raw, as: UTF8.self) }
 
+    /// Inlined into each model's `switch`, where the literal's length is a constant: most cases end at the length
+    /// test.
+    @inlinable
     public static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
         guard key.unescaped == nil, pattern.hasPointerRepresentation else { return key.string == pattern.description }
         let count = pattern.utf8CodeUnitCount

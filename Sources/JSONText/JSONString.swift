@@ -31,7 +31,7 @@ public enum JSONString {
                     if index == count { break }
                 }
                 let byte = bytes[index]
-                let byteClass = classes[Int(byte)] & mask
+                let byteClass = (wordWise ? ByteClass.ofPlain(byte) : classes[Int(byte)]) & mask
                 if byteClass == 0 {
                     index += 1
                     continue
@@ -70,6 +70,12 @@ public enum JSONString {
         static let always: UInt8 = 1
         static let angle: UInt8 = 2
         static let lineSeparatorLead: UInt8 = 4
+
+        /// The class of a byte when no extra is asked for, without the table (a lazily made global).
+        @inline(__always)
+        static func ofPlain(_ byte: UInt8) -> UInt8 {
+            byte < 0x20 || byte == 0x22 || byte == 0x5C ? always : 0
+        }
     }
 
     private static let classes: [UInt8] = (0...255).map { byte -> UInt8 in
