@@ -111,6 +111,7 @@ struct AccessSnapshotTests {
         _ = try await first
         let readsAfterRace = source.reads.load(ordering: .relaxed)
         _ = try await snapshot.current()
-        #expect(source.reads.load(ordering: .relaxed) == readsAfterRace + 1, "the raced read was served after the change")
+        #expect(
+            source.reads.load(ordering: .relaxed) == readsAfterRace + 1, "the raced read was served after the change")
     }
 }

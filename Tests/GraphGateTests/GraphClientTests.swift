@@ -55,8 +55,10 @@ struct GraphClientTests {
             #expect(
                 try client.relativeLink(root + "/v1.0/me/messages?$top=25&$skip=25")
                     == "/v1.0/me/messages?$top=25&$skip=25")
-            #expect(try client.relativeLink(root.uppercased().replacingOccurrences(of: "/GRAPH", with: "/graph")
-                + "/v1.0/me/messages?$skip=2") == "/v1.0/me/messages?$skip=2", "scheme and host in any case")
+            #expect(
+                try client.relativeLink(
+                    root.uppercased().replacingOccurrences(of: "/GRAPH", with: "/graph")
+                        + "/v1.0/me/messages?$skip=2") == "/v1.0/me/messages?$skip=2", "scheme and host in any case")
             let host = URL(string: base)!.host!
             for foreign in [
                 root.replacingOccurrences(of: host, with: host + ".evil.example") + "/v1.0/me/messages",

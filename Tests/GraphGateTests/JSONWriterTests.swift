@@ -49,7 +49,8 @@ struct JSONWriterTests {
         for extra: JSONString.Extra in [[], .lineSeparators, .angleBrackets, [.lineSeparators, .angleBrackets]] {
             for sample in Self.strings + [text] {
                 let literal = Data(JSONString.quoted(sample, escaping: extra).utf8)
-                #expect(try JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed) as? String == sample)
+                #expect(
+                    try JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed) as? String == sample)
             }
         }
     }

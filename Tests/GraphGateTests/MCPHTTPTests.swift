@@ -223,8 +223,11 @@ struct MCPHTTPTests {
             let alice = try await client.tokens(userIndex: 0)
             browser.clearCookies()
             let bob = try await client.tokens(userIndex: 1)
-            let meta = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
-            let call = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_profile","arguments":{},"# + meta + "}}"
+            let meta =
+                #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
+            let call =
+                #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_profile","arguments":{},"# + meta
+                + "}}"
             let headers = [
                 ("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/call"), ("Mcp-Name", "get_profile"),
             ]
@@ -241,7 +244,8 @@ struct MCPHTTPTests {
             #expect(wrongName.status == 400 && wrongName.body.contains("-32020") && wrongName.body.contains("Mcp-Name"))
             let list = #"{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"# + meta + "}}"
             let listed = try await mcp.post(
-                list, token: alice.access, extra: [("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/list")])
+                list, token: alice.access,
+                extra: [("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/list")])
             #expect(listed.body.contains(#""cacheScope":"private""#) && listed.body.contains(#""ttlMs""#))
             #expect(try await mcp.post(call, token: nil).status == 401)
         }
@@ -254,7 +258,8 @@ struct MCPHTTPSessionManagerTests {
     static let handshake = MCPCore.Handshake(
         result: [:], version: "2025-11-25", clientCapabilities: ["elicitation": [:]], clientName: "t")
 
-    @Test("a user's sessions are capped (oldest deleted), bound to their principal, and idle ones reaped",
+    @Test(
+        "a user's sessions are capped (oldest deleted), bound to their principal, and idle ones reaped",
         arguments: TestDatabases.backends)
     func capAndReap(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in

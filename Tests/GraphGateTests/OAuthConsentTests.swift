@@ -194,7 +194,8 @@ struct OAuthConsentTests {
             #expect(code.status == 400 && code.json["error"] as? String == "invalid_grant")
             #expect(code.json["access_token"] == nil)
             @Sendable func refused(_ type: String) -> ([(type: String, outcome: String, details: String)]) -> Bool {
-                { rows in rows.contains { $0.type == type && $0.outcome != "success" && $0.details.contains("blocked") } }
+                { rows in rows.contains { $0.type == type && $0.outcome != "success" && $0.details.contains("blocked") }
+                }
             }
             let audit = try await AuditSettling.eventually({ try await Self.auditTypes(server) }) {
                 refused("token.refresh")($0) && refused("token.code")($0)

@@ -322,11 +322,12 @@ struct OAuthFlowTests {
             let refusal: @Sendable ([AuditRow]) -> Bool = { events in
                 events.contains { $0.eventType == "login" && $0.details.contains("state_not_bound_to_browser") }
             }
-            let events = try await AuditSettling.eventually({
-                try await MCPHTTPTests.withStore(server) { database in
-                    try await SQLAuditStore(database: database).recent(userId: nil, limit: 50)
-                }
-            }, until: refusal)
+            let events = try await AuditSettling.eventually(
+                {
+                    try await MCPHTTPTests.withStore(server) { database in
+                        try await SQLAuditStore(database: database).recent(userId: nil, limit: 50)
+                    }
+                }, until: refusal)
             #expect(refusal(events))
             // The browser that started the sign-in still finishes it (the refusal consumed nothing).
             let own = try await attacker.get(callback)

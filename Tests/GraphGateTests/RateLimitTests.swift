@@ -46,9 +46,11 @@ struct RateLimitTests {
         try await TestDatabases.withDatabase(backend) { database in
             let limiters: [any RateLimiter] = [
                 InMemoryRateLimiter(clock: { 5_000 }),
-                SharedRateLimiter(store: SQLRateLimitStore(database: database), logger: Logger(label: "t"), clock: {
-                    5_000
-                }),
+                SharedRateLimiter(
+                    store: SQLRateLimitStore(database: database), logger: Logger(label: "t"),
+                    clock: {
+                        5_000
+                    }),
             ]
             for limiter in limiters {
                 #expect(await limiter.take("k", budget: budget).allowed)
@@ -142,7 +144,9 @@ struct RateLimitTests {
                 var out: [UInt16] = []
                 let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
                 for (index, piece) in pieces.enumerated() {
-                    if index == pieces.count - 1, piece.contains("."), let v4 = oracleParse(String(piece)), v4.count == 4 {
+                    if index == pieces.count - 1, piece.contains("."), let v4 = oracleParse(String(piece)),
+                        v4.count == 4
+                    {
                         out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                         out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                         continue
@@ -173,7 +177,9 @@ struct RateLimitTests {
         guard parts.count == 4 else { return nil }
         var bytes: [UInt8] = []
         for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isNumber), let value = UInt8(part) else { return nil }
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isNumber), let value = UInt8(part) else {
+                return nil
+            }
             bytes.append(value)
         }
         return bytes
@@ -195,9 +201,10 @@ struct RateLimitTests {
         let alphabet = Array("0123456789abcdefABCDEF:.:.[]g ")
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {
-            let text = String((0..<Int.random(in: 0...41, using: &generator)).map { _ in
-                alphabet.randomElement(using: &generator)!
-            })
+            let text = String(
+                (0..<Int.random(in: 0...41, using: &generator)).map { _ in
+                    alphabet.randomElement(using: &generator)!
+                })
             #expect(ClientAddressResolver.bytes(of: text) == Self.oracleParse(text), "\(text)")
         }
         // Nearly well-formed ones: groups of 0-5 hex digits or a dotted quad, colons, double colons.
@@ -207,9 +214,15 @@ struct RateLimitTests {
             for _ in 0..<Int.random(in: 1...9, using: &generator) {
                 switch Int.random(in: 0..<10, using: &generator) {
                 case 0: parts.append("")
-                case 1: parts.append((0..<4).map { _ in String(Int.random(in: 0...300, using: &generator)) }.joined(separator: "."))
+                case 1:
+                    parts.append(
+                        (0..<4).map { _ in String(Int.random(in: 0...300, using: &generator)) }.joined(separator: "."))
                 default:
-                    parts.append(String((0..<Int.random(in: 0...5, using: &generator)).map { _ in hex.randomElement(using: &generator)! }))
+                    parts.append(
+                        String(
+                            (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                                hex.randomElement(using: &generator)!
+                            }))
                 }
             }
             let text = parts.joined(separator: ":")

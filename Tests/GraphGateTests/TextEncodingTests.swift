@@ -43,8 +43,9 @@ struct TextEncodingTests {
         #expect(Base64URL.encode([0xFB, 0xFF, 0xBF]) == "-_-_")
     }
 
-    @Test("base64url: padding, the standard alphabet, whitespace, stray bytes and impossible lengths are refused",
-          arguments: ["QQ==", "QUI=", "a+b/", "QU I", "QUJD\n", "Q", "QUJDR", "QUJD\u{0}", "QUJDé", "%41"])
+    @Test(
+        "base64url: padding, the standard alphabet, whitespace, stray bytes and impossible lengths are refused",
+        arguments: ["QQ==", "QUI=", "a+b/", "QU I", "QUJD\n", "Q", "QUJDR", "QUJD\u{0}", "QUJDé", "%41"])
     func refuses(_ text: String) {
         #expect(Base64URL.decode(text) == nil)
     }

@@ -60,7 +60,9 @@ struct UntrustedContentTests {
                 text.unicodeScalars.append(alphabet.randomElement(using: &generator)!)
             }
             #expect(UntrustedContent.scrub(text) == Self.oracleScrub(text), "\(text.unicodeScalars.map(\.value))")
-            #expect(UntrustedContent.line(text, max: 6) == Self.oracleLine(text, max: 6), "\(text.unicodeScalars.map(\.value))")
+            #expect(
+                UntrustedContent.line(text, max: 6) == Self.oracleLine(text, max: 6),
+                "\(text.unicodeScalars.map(\.value))")
             // A line cut again is the line made with the smaller cap (lists make the subject once and cut it).
             for (long, short) in [(12, 5), (20, 1), (8, 8)] {
                 #expect(
@@ -78,13 +80,16 @@ struct UntrustedContentTests {
             for position in 0...32 {
                 var text = String(repeating: "a", count: 32)
                 text.insert(contentsOf: insert, at: text.index(text.startIndex, offsetBy: position))
-                #expect(UntrustedContent.scrub(text) == Self.oracleScrub(text), "\(insert.unicodeScalars.map(\.value)) at \(position)")
+                #expect(
+                    UntrustedContent.scrub(text) == Self.oracleScrub(text),
+                    "\(insert.unicodeScalars.map(\.value)) at \(position)")
                 #expect(UntrustedContent.line(text, max: 200) == Self.oracleLine(text, max: 200))
             }
         }
         // Runs of `<` split by a word boundary at every offset: `<<` then `<` eight bytes apart is no run.
         for position in 0...16 {
-            let run = String(repeating: "x", count: position) + "<<" + String(repeating: "y", count: 8) + "<"
+            let run =
+                String(repeating: "x", count: position) + "<<" + String(repeating: "y", count: 8) + "<"
                 + String(repeating: "z", count: 16) + "<<<"
             #expect(UntrustedContent.scrub(run) == Self.oracleScrub(run), "at \(position)")
         }

@@ -203,6 +203,7 @@ public struct UntrustedContent: Sendable {
 
     /// What `line` trims at either end: spaces, tabs and other space separators (`CharacterSet.whitespaces`).
     static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
-        scalar == " " || scalar == "\t" || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
+        scalar == " " || scalar == "\t"
+            || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
     }
 }

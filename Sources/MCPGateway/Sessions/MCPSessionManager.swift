@@ -1,6 +1,6 @@
 import Crypto
-import JSONText
 import Foundation
+import JSONText
 import Logging
 import SecurityOps
 import Storage

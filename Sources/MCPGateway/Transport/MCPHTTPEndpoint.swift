@@ -43,7 +43,8 @@ public struct MCPHTTPEndpoint: Sendable {
         case "POST": break
         case "DELETE":
             guard let sessionId else {
-                return .error(.invalidRequest("Bad Request: DELETE needs an Mcp-Session-Id header"), id: nil, status: 400)
+                return .error(
+                    .invalidRequest("Bad Request: DELETE needs an Mcp-Session-Id header"), id: nil, status: 400)
             }
             do {
                 guard try await sessions.end(id: sessionId, principal: principal) else { return Self.sessionNotFound }
@@ -67,7 +68,8 @@ public struct MCPHTTPEndpoint: Sendable {
         let modernHeader = versionHeader.contains { !MCPVersions.handshake.contains($0) }
         switch parsed {
         case .request(let request):
-            if modernHeader || (sessionId == nil && request.method != "initialize" && MCPEnvelope.claimsModern(request)) {
+            if modernHeader || (sessionId == nil && request.method != "initialize" && MCPEnvelope.claimsModern(request))
+            {
                 return await modern(request, headers: headers, principal: principal)
             }
             if request.method == "initialize", sessionId == nil {
@@ -81,7 +83,8 @@ public struct MCPHTTPEndpoint: Sendable {
             }
             return await inSession(request, sessionId: sessionId, principal: principal)
         case .notification(let method, _):
-            let refusal = JSONRPCMessage.missingId(method) ?? MCPEnvelope.checkNotification(method: method, headers: headers)
+            let refusal =
+                JSONRPCMessage.missingId(method) ?? MCPEnvelope.checkNotification(method: method, headers: headers)
             if let refusal { return .error(refusal, id: nil, status: 400) }
             // 2026-07-28 defines no client notifications; in a session they need no answer either. In the
             // handshake era a notification belongs to a session, like every message after `initialize`.
@@ -102,7 +105,8 @@ public struct MCPHTTPEndpoint: Sendable {
             return MCPHTTPResponse(status: 202)
         case .response(let id, let result):
             guard let sessionId else {
-                return .error(.invalidRequest("Bad Request: a response needs an Mcp-Session-Id header"), id: id, status: 400)
+                return .error(
+                    .invalidRequest("Bad Request: a response needs an Mcp-Session-Id header"), id: id, status: 400)
             }
             do {
                 guard let record = try await sessions.find(id: sessionId, principal: principal) else {

@@ -64,7 +64,9 @@ public struct ClientAddressResolver: Sendable {
     public static func limiterKey(_ address: String) -> String {
         guard let bytes = parse(address) else { return "ip:" + address }
         guard bytes.count == 16 else { return "ip:" + bytes.map(String.init).joined(separator: ".") }
-        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        let groups = stride(from: 0, to: 8, by: 2).map {
+            String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
+        }
         return "ip:" + groups.joined(separator: ":") + "::/64"
     }
 
