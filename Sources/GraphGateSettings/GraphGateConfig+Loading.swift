@@ -80,11 +80,7 @@ extension GraphGateConfig {
     /// An absolute http(s) URL (``SettingKind/url(allowPath:)``) for a value that is not one of the settings
     /// (desktop mode's `--sandbox-url`); the error names `variable`.
     package static func parseURL(_ text: String, variable: String, allowPath: Bool) throws(ConfigError) -> URL {
-        do throws(SettingProblem) {
-            return try SettingKind.url(allowPath: allowPath).parse(text)
-        } catch {
-            throw ConfigError(variable, error.text)
-        }
+        try SettingKind.url(allowPath: allowPath).parse(text, as: variable)
     }
 
     package static func isLoopback(_ host: String) -> Bool {

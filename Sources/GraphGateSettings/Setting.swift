@@ -78,13 +78,7 @@ public struct Setting<Value: Sendable>: Sendable {
     }
 
     /// The value `text` gives this setting; the error names the setting and says what was expected.
-    public func parse(_ text: String) throws(ConfigError) -> Value {
-        do throws(SettingProblem) {
-            return try kind.parse(text)
-        } catch {
-            throw ConfigError(name, error.text)
-        }
-    }
+    public func parse(_ text: String) throws(ConfigError) -> Value { try kind.parse(text, as: name) }
 
     /// `value` written as this setting's text (nil for an unset optional setting).
     public func show(_ value: Value) -> String? { kind.show(value) }
@@ -94,12 +88,6 @@ public struct Setting<Value: Sendable>: Sendable {
         GraphGateConfig.Variable(
             name: name, flag: flag, defaultValue: shownDefault, help: help, secret: secret,
             environmentOnly: environmentOnly, defaultIsLiteral: defaultIsLiteral,
-            canonical: { [kind, name] text throws(ConfigError) in
-                do throws(SettingProblem) {
-                    return kind.show(try kind.parse(text))
-                } catch {
-                    throw ConfigError(name, error.text)
-                }
-            })
+            canonical: { [kind, name] text throws(ConfigError) in kind.show(try kind.parse(text, as: name)) })
     }
 }

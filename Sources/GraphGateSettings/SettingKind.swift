@@ -24,6 +24,14 @@ public struct SettingKind<Value: Sendable>: Sendable {
             parse: { text throws(SettingProblem) in try parse(text) }, show: { $0.flatMap(show) })
     }
 
+    /// The value `text` gives the setting (or value) named `name`; a problem becomes a `ConfigError` naming it.
+    func parse(_ text: String, as name: String) throws(ConfigError) -> Value {
+        do throws(SettingProblem) {
+            return try parse(text)
+        } catch {
+            throw ConfigError(name, error.text)
+        }
+    }
 }
 
 extension SettingKind where Value == String {

@@ -32,7 +32,7 @@ struct RequestObserverMiddleware: RouterMiddleware {
         let method = request.method.rawValue
         context.logger.info(
             "\(request.method) \(route) \(status)",
-            metadata: ["gg.status": "\(status)", "gg.ms": "\(Int(elapsed.inSeconds * 1000))"])
+            metadata: ["gg.status": "\(status)", "gg.ms": "\(elapsed.inMilliseconds)"])
         Counter(
             label: MetricName.httpRequests, dimensions: [("route", route), ("method", method), ("status", "\(status)")]
         )

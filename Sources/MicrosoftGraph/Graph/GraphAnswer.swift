@@ -50,19 +50,19 @@ final class GraphAnswerCollector: HTTPClientResponseDelegate {
     }
 
     func didReceiveBodyPart(task: HTTPClient.Task<Answer>, _ part: ByteBuffer) -> EventLoopFuture<Void> {
-        let fits = state.withLock { state -> Bool in
-            guard (state.body?.readableBytes ?? 0) + part.readableBytes <= state.limit else { return false }
+        // The limit when the part does not fit, nil when it was kept.
+        let exceeded = state.withLock { state -> Int? in
+            guard (state.body?.readableBytes ?? 0) + part.readableBytes <= state.limit else { return state.limit }
             if state.body == nil {
                 state.body = part
             } else {
                 var part = part
                 state.body!.writeBuffer(&part)
             }
-            return true
+            return nil
         }
-        return fits
-            ? task.eventLoop.makeSucceededVoidFuture()
-            : task.eventLoop.makeFailedFuture(TooLarge(limit: state.withLock { $0.limit }))
+        guard let exceeded else { return task.eventLoop.makeSucceededVoidFuture() }
+        return task.eventLoop.makeFailedFuture(TooLarge(limit: exceeded))
     }
 
     func didFinishRequest(task: HTTPClient.Task<Answer>) throws -> Answer {
