@@ -189,7 +189,7 @@ public final class TokenVault: Sendable {
         } catch {
             throw .storage(error)
         }
-        if let cached { accountCache?.store(accounts, for: userId, generation: cached.generation) }
+        if let cached { accountCache?.store(accounts, for: userId, ticket: cached.ticket) }
         return accounts
     }
 

@@ -114,4 +114,23 @@ struct AccessSnapshotTests {
         #expect(
             source.reads.load(ordering: .relaxed) == readsAfterRace + 1, "the raced read was served after the change")
     }
+
+    @Test("the per-key cache: a refill read before its owner removed the key is not kept; other keys stay")
+    func cacheRefillRacedByRemovalIsNotKept() async throws {
+        let cache = AccessChangeCache<String>(changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)))
+        let kept = await cache.lookup("s2")
+        cache.store("bob's", for: "s2", ticket: kept.ticket)
+        // A refill of s1 begins (its read predates the deletion) …
+        let raced = await cache.lookup("s1")
+        #expect(raced.value == nil)
+        // … the owner deletes s1 and drops it from memory …
+        cache.remove { key, _ in key == "s1" }
+        // … and then the refill lands with what it read before: not kept.
+        cache.store("alice's", for: "s1", ticket: raced.ticket)
+        #expect(await cache.lookup("s1").value == nil)
+        #expect(await cache.lookup("s2").value == "bob's")
+        let fresh = await cache.lookup("s1")
+        cache.store("alice's", for: "s1", ticket: fresh.ticket)
+        #expect(await cache.lookup("s1").value == "alice's")
+    }
 }

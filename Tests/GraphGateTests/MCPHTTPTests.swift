@@ -299,4 +299,108 @@ struct MCPHTTPSessionManagerTests {
             #expect(try await manager.find(id: ids[2], principal: alice) == nil)
         }
     }
+
+    /// The session store with a count of the reads a call in a session makes.
+    final class CountingSessions: MCPSessionStore {
+        let base: any MCPSessionStore
+        let reads = Atomic<Int>(0)
+        init(_ base: any MCPSessionStore) { self.base = base }
+        func insertSession(_ session: MCPSessionRecord) async throws(StorageError) {
+            try await base.insertSession(session)
+        }
+        func session(idHash: String, now: Int64, idleTimeout: Int64) async throws(StorageError) -> MCPSessionRecord? {
+            reads.add(1, ordering: .relaxed)
+            return try await base.session(idHash: idHash, now: now, idleTimeout: idleTimeout)
+        }
+        func touchSession(idHash: String, now: Int64) async throws(StorageError) {
+            try await base.touchSession(idHash: idHash, now: now)
+        }
+        func deleteSession(idHash: String) async throws(StorageError) -> Bool {
+            try await base.deleteSession(idHash: idHash)
+        }
+        func deleteSessions(userId: String) async throws(StorageError) { try await base.deleteSessions(userId: userId) }
+        func deleteSessions(grantIds: [String]) async throws(StorageError) {
+            try await base.deleteSessions(grantIds: grantIds)
+        }
+        func sessions(userId: String) async throws(StorageError) -> [MCPSessionRecord] {
+            try await base.sessions(userId: userId)
+        }
+        func purgeIdleSessions(now: Int64, idleTimeout: Int64) async throws(StorageError) -> Int {
+            try await base.purgeIdleSessions(now: now, idleTimeout: idleTimeout)
+        }
+        func trimSessions(userId: String, keep: Int) async throws(StorageError) -> Int {
+            try await base.trimSessions(userId: userId, keep: keep)
+        }
+    }
+
+    @Test("with the in-memory copy (SQLite), a call in a session reads no row, and every ending is seen at once")
+    func cachedSessionsEndAtOnce() async throws {
+        try await TestDatabases.withDatabase(.sqlite) { database in
+            let users = SQLUserStore(database: database)
+            let a = try await users.upsertUser(tenantId: "t", objectId: "a", username: "a@x", displayName: "A")
+            let b = try await users.upsertUser(tenantId: "t", objectId: "b", username: "b@x", displayName: "B")
+            let clock = Mutex<Int64>(1_000_000)
+            var configuration = MCPConfiguration()
+            configuration.maxSessionsPerUser = 2
+            configuration.sessionIdleTimeout = .seconds(600)
+            let epochs = AccessSnapshotTests.Epochs()
+            let store = CountingSessions(SQLMCPSessionStore(database: database))
+            let manager = MCPSessionManager(
+                store: store, configuration: configuration, logger: Logger(label: "test"),
+                now: { clock.withLock { $0 } },
+                cache: AccessChangeCache(changes: AccessChanges(epochs: epochs, pollInterval: .milliseconds(50))))
+            let alice = MCPPrincipal(userId: a.id, clientId: "c", grantId: "g1", scopes: ["mcp"])
+            let bob = MCPPrincipal(userId: b.id, clientId: "c", grantId: "g2", scopes: ["mcp"])
+            var reads: Int { store.reads.load(ordering: .relaxed) }
+            func live(_ id: String, _ principal: MCPPrincipal) async throws -> Bool {
+                try await manager.find(id: id, principal: principal) != nil
+            }
+
+            // Many calls, one read; the copy still checks whose session it is.
+            let first = try await manager.open(principal: alice, handshake: Self.handshake)
+            for _ in 0..<100 { #expect(try await live(first, alice)) }
+            #expect(reads == 1)
+            #expect(try await !live(first, bob), "another principal gets nothing, from memory too")
+            #expect(reads == 1)
+
+            // The client's DELETE.
+            #expect(try await manager.end(id: first, principal: alice))
+            #expect(try await !live(first, alice))
+
+            // The per-user trim: the oldest of three goes although this process had it in memory.
+            clock.withLock { $0 += 1 }
+            let oldest = try await manager.open(principal: alice, handshake: Self.handshake)
+            #expect(try await live(oldest, alice))
+            clock.withLock { $0 += 1 }
+            let second = try await manager.open(principal: alice, handshake: Self.handshake)
+            clock.withLock { $0 += 1 }
+            _ = try await manager.open(principal: alice, handshake: Self.handshake)
+            #expect(try await !live(oldest, alice))
+
+            // Closing a grant's and a user's sessions (revocation, block, sign-out everywhere).
+            let bobs = try await manager.open(principal: bob, handshake: Self.handshake)
+            #expect(try await live(bobs, bob))
+            #expect(try await live(second, alice))
+            await manager.closeAll(grantIds: ["g2"])
+            #expect(try await !live(bobs, bob))
+            #expect(try await live(second, alice))
+            await manager.closeAll(userId: a.id)
+            #expect(try await !live(second, alice))
+
+            // Idle too long: not served from memory either, reaper or not.
+            let idle = try await manager.open(principal: alice, handshake: Self.handshake)
+            #expect(try await live(idle, alice))
+            clock.withLock { $0 += 601 }
+            #expect(try await !live(idle, alice))
+
+            // A row deleted behind this process's back (another process): gone once the revocation epoch moves.
+            let other = try await manager.open(principal: alice, handshake: Self.handshake)
+            #expect(try await live(other, alice))
+            try await store.base.deleteSessions(userId: a.id)
+            #expect(try await live(other, alice), "the copy stands until the epoch moves (or its time to live ends)")
+            epochs.shared.add(1, ordering: .relaxed)
+            try await Task.sleep(for: .milliseconds(80))
+            #expect(try await !live(other, alice))
+        }
+    }
 }

@@ -331,7 +331,7 @@ extension AuthorizationServer {
         let info = AccessTokenInfo(
             userId: record.userId, clientId: record.clientId, grantId: record.grantId, scopes: record.scopes,
             expiresAt: record.expiresAt)
-        if let cached { tokenCache?.store(info, for: hash, generation: cached.generation) }
+        if let cached { tokenCache?.store(info, for: hash, ticket: cached.ticket) }
         return .valid(info)
     }
 

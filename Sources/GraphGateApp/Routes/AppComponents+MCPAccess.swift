@@ -1,6 +1,7 @@
 import Foundation
 import MCPGateway
 import MicrosoftGraph
+import Storage
 import TokenVault
 
 extension AppComponents {
@@ -35,6 +36,9 @@ extension AppComponents {
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },
             userBlock: { userId in try await security.userBlock(userId) },
-            catalogue: catalogue, accessChanges: stores.accessChanges)
+            catalogue: catalogue, accessChanges: stores.accessChanges,
+            // One server per SQLite file: no other process ends a session without moving the revocation epoch.
+            sessionCache: database.backend == .sqlite
+                ? AccessChangeCache(changes: stores.accessChanges, capacity: 10_000) : nil)
     }
 }

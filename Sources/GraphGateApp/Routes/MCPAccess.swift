@@ -43,6 +43,8 @@ public struct MCPAccess: Sendable {
     ///   - userBlock: the block in force on a user (nil: read from `users` each time; the root passes the
     ///     security services' cached check).
     ///   - accessChanges: the process's watch on the revocation epoch (nil: one on `oauth`'s).
+    ///   - sessionCache: keeps the session rows this process read in memory (nil: every request reads its row;
+    ///     the root passes one on SQLite only, see `MCPSessionManager`).
     public init(
         config: GraphGateConfig, users: any UserStore, sessionStore: any MCPSessionStore, oauth: any OAuthStore,
         browserSessions: any BrowserSessionStore, signIn: any MicrosoftSignIn,
@@ -50,12 +52,13 @@ public struct MCPAccess: Sendable {
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
         userBlock: (@Sendable (_ userId: String) async throws -> Block?)? = nil,
-        catalogue: ToolCatalogue, accessChanges: AccessChanges? = nil
+        catalogue: ToolCatalogue, accessChanges: AccessChanges? = nil,
+        sessionCache: AccessChangeCache<MCPSessionRecord>? = nil
     ) {
         let userBlock = userBlock ?? { userId in try await users.activeBlock(subject: Block.userSubject(userId)) }
         let sessions = MCPSessionManager(
             store: sessionStore, configuration: configuration, logger: logger, audit: audit,
-            now: now)
+            now: now, cache: sessionCache)
         let core = MCPCore(catalogue: catalogue, configuration: configuration, now: now)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
         var settings = AuthorizationSettings(

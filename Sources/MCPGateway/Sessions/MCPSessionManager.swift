@@ -5,8 +5,14 @@ import Logging
 import SecurityOps
 import Storage
 
-/// Handshake-era MCP sessions, kept as rows of the store (never in process memory), so a restart or another
-/// instance sharing the database serves them too.
+/// Handshake-era MCP sessions, kept as rows of the store, so a restart or another instance sharing the database
+/// serves them too.
+///
+/// With a `cache` (SQLite: one server per database file), the rows this process read are also kept in memory for
+/// a few seconds, so a call in a session costs no store round trip. Every way a session ends here drops it from the
+/// cache at once (DELETE, the per-user trim, closing a user's or grants' sessions, the idle reaper); an ending
+/// elsewhere (the command line's revocations) moves the revocation epoch, which empties it. On PostgreSQL there is
+/// no cache: another instance may end a session at any moment, and the next request must see that.
 ///
 /// A session id is 256 random bits (base64url) that only the client holds; the row is keyed by its SHA-256. A
 /// session is bound for life to one principal (user, client, grant): presented by anyone else it is a 404,
@@ -17,14 +23,16 @@ public struct MCPSessionManager: Sendable {
     let logger: Logger
     let audit: (any AuditRecorder)?
     let now: @Sendable () -> Int64
+    let cache: AccessChangeCache<MCPSessionRecord>?
 
     /// A use this long after the last recorded one updates `last_used_at` (not every request writes).
     static let touchInterval: Int64 = 60
 
     public init(
         store: any MCPSessionStore, configuration: MCPConfiguration, logger: Logger, audit: (any AuditRecorder)? = nil,
-        now: @escaping @Sendable () -> Int64 = { Timestamp.now }
+        now: @escaping @Sendable () -> Int64 = { Timestamp.now }, cache: AccessChangeCache<MCPSessionRecord>? = nil
     ) {
+        self.cache = cache
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -45,6 +53,7 @@ public struct MCPSessionManager: Sendable {
                 clientCapabilities: JSONWriter.string(handshake.clientCapabilities), clientName: handshake.clientName,
                 createdAt: time, lastUsedAt: time))
         let trimmed = try await store.trimSessions(userId: principal.userId, keep: configuration.maxSessionsPerUser)
+        if trimmed > 0 { cache?.remove { $1.userId == principal.userId } }
         MCPMetrics.sessionOpened()
         logger.info(
             "MCP session opened",
@@ -59,8 +68,18 @@ public struct MCPSessionManager: Sendable {
     public func find(id: String, principal: MCPPrincipal) async throws(StorageError) -> MCPSessionRecord? {
         guard id.utf8.count <= 128 else { return nil }
         let time = now()
-        guard let record = try await store.session(idHash: Self.hash(id), now: time, idleTimeout: idleSeconds) else {
-            return nil
+        let idHash = Self.hash(id)
+        let cached = await cache?.lookup(idHash)
+        var record: MCPSessionRecord
+        var read = false
+        if let kept = cached?.value, kept.lastUsedAt > time - idleSeconds {
+            record = kept
+        } else {
+            guard let row = try await store.session(idHash: idHash, now: time, idleTimeout: idleSeconds) else {
+                return nil
+            }
+            record = row
+            read = true
         }
         guard record.userId == principal.userId, record.clientId == principal.clientId,
             record.grantId == principal.grantId
@@ -76,14 +95,19 @@ public struct MCPSessionManager: Sendable {
         }
         if time - record.lastUsedAt >= Self.touchInterval {
             try await store.touchSession(idHash: record.idHash, now: time)
+            record.lastUsedAt = time
+            read = true
         }
+        if read, let cached { cache?.store(record, for: idHash, ticket: cached.ticket) }
         return record
     }
 
     /// Ends the session (client's DELETE); false when it was not this principal's live session.
     public func end(id: String, principal: MCPPrincipal) async throws(StorageError) -> Bool {
         guard let record = try await find(id: id, principal: principal) else { return false }
-        guard try await store.deleteSession(idHash: record.idHash) else { return false }
+        let deleted = try await store.deleteSession(idHash: record.idHash)
+        cache?.remove { key, _ in key == record.idHash }
+        guard deleted else { return false }
         MCPMetrics.sessionClosed()
         logger.info("MCP session closed", metadata: ["gg.user": "\(principal.userId)", "gg.reason": "client_deleted"])
         return true
@@ -96,6 +120,8 @@ public struct MCPSessionManager: Sendable {
         } catch {
             logger.error("deleting MCP sessions failed", metadata: ["gg.error": "\(error)"])
         }
+        // Even when the store failed: this process stops serving them from memory at once.
+        cache?.remove { $1.userId == userId }
     }
 
     /// Ends every session bound to one of these grants.
@@ -105,13 +131,18 @@ public struct MCPSessionManager: Sendable {
         } catch {
             logger.error("deleting MCP sessions failed", metadata: ["gg.error": "\(error)"])
         }
+        // Even when the store failed: this process stops serving them from memory at once.
+        cache?.remove { grantIds.contains($1.grantId) }
     }
 
     /// Deletes sessions idle longer than the configured timeout; returns how many.
     @discardableResult
     public func reapIdle() async -> Int {
+        let time = now()
+        let cutoff = time - idleSeconds
+        cache?.remove { $1.lastUsedAt <= cutoff }
         do {
-            return try await store.purgeIdleSessions(now: now(), idleTimeout: idleSeconds)
+            return try await store.purgeIdleSessions(now: time, idleTimeout: idleSeconds)
         } catch {
             logger.error("purging idle MCP sessions failed", metadata: ["gg.error": "\(error)"])
             return 0

@@ -57,7 +57,8 @@ public final class AccessChanges: Sendable {
 
 /// Values read from the store, kept in memory for at most `ttl` and only while ``AccessChanges``' generation
 /// stays the one they were read under. A refill that began before a change is not kept, so a read that raced with
-/// a revocation cannot put a stale decision back. At most `capacity` entries; a full cache starts over.
+/// a revocation cannot put a stale decision back; the same holds for a refill that raced with ``remove(where:)``
+/// (the owner's own deletions). At most `capacity` entries; a full cache starts over.
 public final class AccessChangeCache<Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value
@@ -68,6 +69,14 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         var entries: [String: Entry] = [:]
         /// The generation every entry was read under.
         var generation: UInt64 = 0
+        /// Moves on every ``remove(where:)``: a refill read before it is not kept.
+        var removals: UInt64 = 0
+    }
+
+    /// What a refill must hand back to ``store(_:for:ticket:)``: the state of things when its read began.
+    public struct Ticket: Sendable {
+        let generation: UInt64
+        let removals: UInt64
     }
 
     public let changes: AccessChanges
@@ -82,41 +91,50 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         self.capacity = capacity
     }
 
-    /// The kept value of `key` if it still counts, and the generation to store a refill under.
-    public func lookup(_ key: String) async -> (value: Value?, generation: UInt64) {
+    /// The kept value of `key` if it still counts, and the ticket to store a refill with.
+    public func lookup(_ key: String) async -> (value: Value?, ticket: Ticket) {
         let generation = await changes.current()
         let now = clock.now
-        let value = state.withLock { state -> Value? in
+        return state.withLock { state -> (Value?, Ticket) in
+            let ticket = Ticket(generation: generation, removals: state.removals)
             if state.generation != generation {
                 // Only forward: a lookup that brought an older generation (a change raced it) just misses.
                 if generation > state.generation {
                     state.entries.removeAll(keepingCapacity: true)
                     state.generation = generation
                 }
-                return nil
+                return (nil, ticket)
             }
-            guard let entry = state.entries[key] else { return nil }
+            guard let entry = state.entries[key] else { return (nil, ticket) }
             guard now < entry.until else {
                 state.entries[key] = nil
-                return nil
+                return (nil, ticket)
             }
-            return entry.value
+            return (entry.value, ticket)
         }
-        return (value, generation)
     }
 
-    /// Keeps `value` for `key` unless access changed since `generation` was handed out.
-    public func store(_ value: Value, for key: String, generation: UInt64) {
+    /// Keeps `value` for `key` unless access changed, or something was removed, since `ticket` was handed out.
+    public func store(_ value: Value, for key: String, ticket: Ticket) {
         let until = clock.now.advanced(by: ttl)
         let latest = changes.latest
         state.withLock { state in
-            guard generation == latest else { return }
-            if state.generation != generation {
+            guard ticket.generation == latest, ticket.removals == state.removals else { return }
+            if state.generation != ticket.generation {
                 state.entries.removeAll(keepingCapacity: true)
-                state.generation = generation
+                state.generation = ticket.generation
             }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[key] = Entry(value: value, until: until)
+        }
+    }
+
+    /// Drops every kept value that matches (the owner deleted what it stands for); a refill read before this call
+    /// is not kept.
+    public func remove(where matches: (_ key: String, _ value: Value) -> Bool) {
+        state.withLock { state in
+            state.removals &+= 1
+            state.entries = state.entries.filter { !matches($0.key, $0.value.value) }
         }
     }
 }
