@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Observability
+@testable import Observability
 import Testing
 
 @testable import GraphGateApp
@@ -24,8 +24,27 @@ struct OpsLoggingTests {
         #expect(json["level"] as? String == "info")
         #expect(json["gg.user"] as? String == "u-1")
         #expect((json["gg.nested"] as? [String: String])?["a"] == "1")
-        #expect(json["ts"] as? String != nil)
+        let stamp = try #require(json["ts"] as? String)
+        let parsed = try #require(Self.iso8601.date(from: stamp), "\(stamp)")
+        #expect(abs(parsed.timeIntervalSinceNow) < 5)
         #expect(!all[0].contains("abcdefghijklmnopqrstuvwxyz0123456789"))
+    }
+
+    nonisolated(unsafe) static let iso8601: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+
+    @Test("line timestamps are UTC with milliseconds, as Foundation's ISO 8601 formatter writes them")
+    func timestamps() {
+        for seconds in [0, 951_782_400, 1_709_164_799, 1_765_092_942, 4_102_444_799, Int(Date().timeIntervalSince1970)] {
+            for milliseconds in [0, 7, 999] {
+                let expected = Self.iso8601.string(
+                    from: Date(timeIntervalSince1970: Double(seconds) + Double(milliseconds) / 1000 + 0.0001))
+                #expect(JSONLogHandler.timestamp(seconds: seconds, milliseconds: milliseconds) == expected)
+            }
+        }
     }
 
     @Test("every line logged for a request carries its request id, echoed in X-Request-Id")

@@ -134,6 +134,8 @@ def main():
     parser.add_argument("--perf-data", default=None, help="keep the --profile recording at this path")
     parser.add_argument("--counters", action="store_true",
                         help="also count graphgate's instructions and context switches per call (perf stat)")
+    parser.add_argument("--log-level", default="warning",
+                        help="graphgate's GRAPHGATE_LOG_LEVEL (info: one request line per call, as served by default)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
@@ -153,7 +155,7 @@ def main():
         sandbox = Sandbox(workdir)
         sandbox.ensure_users(args.users)
         graphgate = GraphGate(sandbox, workdir, extra_env={
-            "GRAPHGATE_GRAPH_URL": graph_url, "GRAPHGATE_LOG_LEVEL": "warning", "GRAPHGATE_RATE_LIMIT": "1000000"})
+            "GRAPHGATE_GRAPH_URL": graph_url, "GRAPHGATE_LOG_LEVEL": args.log_level, "GRAPHGATE_RATE_LIMIT": "1000000"})
         pid = graphgate.proc.pid
         rss["idle"] = canned.rss_kib(pid)
         started = time.perf_counter()

@@ -49,14 +49,17 @@ public struct Redactor: Sendable {
     private func redact(_ text: String, opaqueTokens: Bool) -> String {
         guard !text.isEmpty else { return text }
         var out = text
-        for secret in secrets where out.contains(secret) {
+        for secret in secrets where Self.containsBytes(out, secret) {
             out = out.replacingOccurrences(of: secret, with: Self.mask)
         }
         let shape = Shape(out)
+        var replaced = false
         for (regex, template, trigger) in rules.templated where shape.mayMatch(trigger) {
-            out = Self.replace(regex, in: out, template: template)
+            out = Self.replace(regex, in: out, template: template, replaced: &replaced)
         }
-        if opaqueTokens && shape.mayMatch(.longRun) {
+        // A rule that replaced part of a token run (a JWT inside a path) can leave a shorter run that now looks
+        // random: judge what is left.
+        if opaqueTokens && (replaced ? Shape(out) : shape).mayMatch(.longRun) {
             out = Self.replace(rules.opaque, in: out) { match in
                 Rules.looksRandom(match) ? Self.mask : match
             }
@@ -64,9 +67,31 @@ public struct Redactor: Sendable {
         return out
     }
 
-    private static func replace(_ regex: NSRegularExpression, in text: String, template: String) -> String {
+    /// Whether `needle`'s UTF-8 occurs in `text`'s (a literal match, as the secrets are registered).
+    static func containsBytes(_ text: String, _ needle: String) -> Bool {
+        var text = text
+        var needle = needle
+        return text.withUTF8 { haystack in
+            needle.withUTF8 { needle in
+                guard let first = needle.first, needle.count <= haystack.count else { return false }
+                var start = 0
+                let last = haystack.count - needle.count
+                while start <= last {
+                    guard let hit = haystack[start...last].firstIndex(of: first) else { return false }
+                    if memcmp(haystack.baseAddress! + hit, needle.baseAddress!, needle.count) == 0 { return true }
+                    start = hit + 1
+                }
+                return false
+            }
+        }
+    }
+
+    private static func replace(
+        _ regex: NSRegularExpression, in text: String, template: String, replaced: inout Bool
+    ) -> String {
         let range = NSRange(text.startIndex..., in: text)
         guard regex.firstMatch(in: text, range: range) != nil else { return text }
+        replaced = true
         return regex.stringByReplacingMatches(in: text, range: range, withTemplate: template)
     }
 
@@ -151,8 +176,10 @@ public struct Redactor: Sendable {
     }
 
     /// What a text contains, found in one pass, so each rule's regex runs only on text it could match: every rule
-    /// needs some ASCII character (`:` `=` `@`, whitespace, two dots, a 32-character token run). Text with any
-    /// non-ASCII byte runs every rule (ICU's case-insensitive classes reach beyond ASCII).
+    /// needs some ASCII character (`:` `=` `@`, whitespace, two dots), and the opaque-token rule a 32-character
+    /// token run that ``Rules/looksRandom(_:)`` would mask (request ids and hashes are long runs that it keeps, so
+    /// they cost no regex). Text with any non-ASCII byte runs every rule (ICU's case-insensitive classes reach
+    /// beyond ASCII).
     struct Shape {
         enum Trigger { case colon, equals, colonOrEquals, at, space, twoDots, longRun }
 
@@ -161,23 +188,46 @@ public struct Redactor: Sendable {
         private var at = false
         private var space = false
         private var dots = 0
-        private var longestRun = 0
+        /// Some maximal run of token characters is 32 or longer and mixes cases and digits as opaque tokens do.
+        private var randomRun = false
         private var nonASCII = false
 
+        /// One maximal run of the opaque-token rule's characters, counted as ``Rules/looksRandom(_:)`` counts.
+        private struct Run {
+            var length = 0
+            var upper = 0
+            var lower = 0
+            var digit = 0
+            var slash = 0
+
+            var looksRandom: Bool { length >= 32 && slash <= 2 && upper >= 3 && lower >= 3 && digit >= 2 }
+        }
+
         init(_ text: String) {
-            var run = 0
+            var run = Run()
             for byte in text.utf8 {
                 switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "~"),
-                    UInt8(ascii: "+"), UInt8(ascii: "/"):
-                    run += 1
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                    run.length += 1
+                    run.upper += 1
+                case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                    run.length += 1
+                    run.lower += 1
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    run.length += 1
+                    run.digit += 1
+                case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "~"), UInt8(ascii: "+"):
+                    run.length += 1
+                case UInt8(ascii: "/"):
+                    run.length += 1
+                    run.slash += 1
                 case UInt8(ascii: "."):
-                    run += 1
+                    run.length += 1
+                    run.slash += 1
                     dots += 1
                 default:
-                    longestRun = Swift.max(longestRun, run)
-                    run = 0
+                    randomRun = randomRun || run.looksRandom
+                    run = Run()
                     switch byte {
                     case UInt8(ascii: ":"): colon = true
                     case UInt8(ascii: "="): equals = true
@@ -188,7 +238,7 @@ public struct Redactor: Sendable {
                     }
                 }
             }
-            longestRun = Swift.max(longestRun, run)
+            randomRun = randomRun || run.looksRandom
         }
 
         func mayMatch(_ trigger: Trigger) -> Bool {
@@ -200,7 +250,7 @@ public struct Redactor: Sendable {
             case .at: return at
             case .space: return space
             case .twoDots: return dots >= 2
-            case .longRun: return longestRun >= 32
+            case .longRun: return randomRun
             }
         }
     }
