@@ -1,10 +1,10 @@
-import Crypto
 import Foundation
 import Hummingbird
 import JSONText
 import Logging
 import MicrosoftGraph
 import NIOCore
+import SecurityOps
 import Storage
 
 extension DesktopLogin {
@@ -27,7 +27,7 @@ extension DesktopLogin {
         let router = Router()
         router.get("/callback") { request, _ -> Response in
             let query = request.uri.queryParameters
-            guard let received = query["state"].map(String.init), Self.sameSecret(received, state) else {
+            guard let received = query["state"].map(String.init), ConstantTime.digestsEqual(received, state) else {
                 return Self.page(.badRequest, "This sign-in link is not the one graphgate is waiting for.")
             }
             callbackSink.yield(
@@ -112,11 +112,6 @@ extension DesktopLogin {
             throw .signIn(error)
         }
         return try await link(tokens, nonce: .equals(nonce), source: "browser")
-    }
-
-    /// Compares SHA-256 digests in constant time (the received value's length does not show either).
-    static func sameSecret(_ a: String, _ b: String) -> Bool {
-        ConstantTime.equals(Array(SHA256.hash(data: Data(a.utf8))), Array(SHA256.hash(data: Data(b.utf8))))
     }
 
     static func page(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -2,6 +2,7 @@ import Authorization
 import Foundation
 import Logging
 import Observability
+import SecurityOps
 
 /// The operator-facing settings: transport (native TLS, trusted proxies), who may sign in, metrics, logs and
 /// retention. Part of `GraphGateConfig` (`config.operations`), read once with the rest.
@@ -181,18 +182,8 @@ public struct OperationsConfig: Sendable {
         }
     }
 
-    /// An IPv4/IPv6 address, optionally with a `/prefix`.
+    /// An IPv4/IPv6 address, optionally with a `/prefix`: exactly what the rate limiter's resolver will accept.
     static func isAddressOrRange(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let address = parts.first, !address.isEmpty else { return false }
-        let isV6 = address.contains(":")
-        if parts.count == 2 {
-            guard let prefix = Int(parts[1]), (0...(isV6 ? 128 : 32)).contains(prefix) else { return false }
-        }
-        if isV6 {
-            return address.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
-        }
-        let octets = address.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets.allSatisfy { Int($0).map { (0...255).contains($0) } ?? false }
+        (try? ClientAddressResolver(trustedProxies: [text])) != nil
     }
 }

@@ -1,7 +1,7 @@
-import Crypto
 import Foundation
 import Hummingbird
 import JSONText
+import SecurityOps
 
 /// `/metrics`: the Prometheus text exposition. Requires `Authorization: Bearer <GRAPHGATE_METRICS_TOKEN>` when a
 /// token is configured (compared in constant time); on the main port it is served only when a token is set.
@@ -13,7 +13,7 @@ package struct MetricsRoutes<Context: RequestContext> {
     package func add(to router: Router<Context>) {
         router.get("metrics") { request, _ -> Response in
             if let token {
-                guard let presented = Self.bearer(request), Self.sameToken(presented, token) else {
+                guard let presented = Self.bearer(request), ConstantTime.digestsEqual(presented, token) else {
                     return Response(
                         status: .unauthorized,
                         headers: [.wwwAuthenticate: "Bearer realm=\"metrics\"", .contentType: "text/plain"],
@@ -32,11 +32,5 @@ package struct MetricsRoutes<Context: RequestContext> {
             header.prefix(7).lowercased() == "bearer "
         else { return nil }
         return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-    }
-
-    /// Compares SHA-256 digests in constant time: neither where the tokens differ nor the configured token's
-    /// length shows in the time taken.
-    static func sameToken(_ a: String, _ b: String) -> Bool {
-        ConstantTime.equals(Array(SHA256.hash(data: Data(a.utf8))), Array(SHA256.hash(data: Data(b.utf8))))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GraphGateSettings
+import SecurityOps
 import Storage
 import Testing
 
@@ -64,6 +65,21 @@ struct ConfigTests {
         } throws: { error in
             (error as? ConfigError)?.description == "\(variable): \(problem)"
         }
+    }
+
+    /// The setting is checked when read, by the parser the rate limiter uses later: a value it accepts cannot
+    /// stop the server at start.
+    @Test(
+        "trusted proxies are checked as the address resolver reads them",
+        arguments: [
+            ("10.0.0.0/8", true), ("127.0.0.1", true), ("::1", true), ("[::1]", true), ("2001:db8::/32", true),
+            ("::ffff:10.0.0.1", true), ("10.0.0.256", false), ("1.2.3.4/33", false), ("1:2:3", false),
+            ("::ffff:10.0.0.0/104", false), ("fe80::1%eth0", false), ("10.0.0.0/8/8", false),
+        ])
+    func trustedProxies(value: String, accepted: Bool) {
+        let result = try? GraphGateConfig.load(environment: ["GRAPHGATE_TRUSTED_PROXIES": value])
+        #expect((result != nil) == accepted)
+        #expect(((try? ClientAddressResolver(trustedProxies: [value])) != nil) == accepted)
     }
 
     @Test(
