@@ -78,7 +78,9 @@ extension Value: ExpressibleByArrayLiteral {
 
 extension Value: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, Value)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        var members = [String: Value](minimumCapacity: elements.count)
+        for (key, value) in elements { members[key] = value }  // a repeated key: the last one wins
+        self = .object(members)
     }
 }
 

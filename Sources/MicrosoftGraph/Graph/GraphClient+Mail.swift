@@ -120,11 +120,11 @@ extension GraphClient {
 
     /// The raw bytes of an attachment (`/$value`: the file, or MIME for an item attachment), at most `maxBytes`.
     public func attachmentContent(messageId: String, attachmentId: String, maxBytes: Int) async throws -> Data {
-        try await send(
+        let response = try await send(
             GraphRequest(
                 .get, Self.messagePath(messageId) + "/attachments/\(GraphRequest.segment(attachmentId))/$value",
-                maxResponseBytes: maxBytes)
-        ).body
+                maxResponseBytes: maxBytes))
+        return Data(response.body.readableBytesView)
     }
 
     /// Creates a draft in Drafts.

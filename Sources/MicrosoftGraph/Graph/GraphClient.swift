@@ -53,7 +53,8 @@ public struct GraphClient: Sendable {
     /// An answer with a 2xx status.
     public struct Response: Sendable {
         public var status: Int
-        public var body: Data
+        /// The answer as received (no copy).
+        public var body: ByteBuffer
         /// Graph's `request-id` (for support; not secret).
         public var requestId: String?
         /// The `client-request-id` Graph echoed (the one this client sent).
@@ -132,7 +133,7 @@ public struct GraphClient: Sendable {
     public func json<T: GraphDecodable>(_ request: GraphRequest, as type: T.Type = T.self) async throws -> T {
         let response = try await send(request)
         do {
-            return try T.decode(json: response.body)
+            return try T.decode(json: response.body.readableBytesView)
         } catch {
             throw GraphError.invalidResponse(reason: "unexpected JSON for \(T.self): \(error)")
         }
@@ -183,7 +184,7 @@ public struct GraphClient: Sendable {
 
     struct Exchange: Sendable {
         var status: Int
-        var body: Data
+        var body: ByteBuffer
         var retryAfter: Int?
         var requestId: String?
         var clientRequestId: String?
@@ -192,7 +193,7 @@ public struct GraphClient: Sendable {
         /// a body that is not one.
         var errorCode: String? {
             guard !(200..<300).contains(status) else { return nil }
-            return try? JSONReader.read(body) { (r: inout JSONReader) throws(JSONReader.Failure) -> String? in
+            return try? JSONReader.read(body.readableBytesView) { (r: inout JSONReader) throws(JSONReader.Failure) -> String? in
                 var code: String?
                 try r.beginObject()
                 while let member = try r.nextMemberKey() {
@@ -249,7 +250,7 @@ public struct GraphClient: Sendable {
         }
         let headers = answer.head.headers
         return Exchange(
-            status: Int(answer.head.status.code), body: Data(answer.body.readableBytesView),
+            status: Int(answer.head.status.code), body: answer.body,
             retryAfter: headers.first(name: "Retry-After").flatMap(Self.parseRetryAfter),
             requestId: headers.first(name: "request-id"),
             clientRequestId: headers.first(name: "client-request-id"),
