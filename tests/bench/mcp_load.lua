@@ -67,10 +67,23 @@ function request()
   return wrk.format("POST", "/mcp", headers, tool_body_2026)
 end
 
+-- Whether `body` has the JSON member `key` with a value starting `value` (blanks allowed around the colon).
+-- Plain searches for the key and an anchored match after each: the same answer as one pattern over the body, at a
+-- fraction of wrk's CPU (which shares the machine with graphgate).
+local function has_member(body, key, value)
+  local from = 1
+  while true do
+    local _, last = body:find(key, from, true)
+    if not last then return false end
+    if body:find("^%s*:%s*" .. value, last + 1) then return true end
+    from = last + 1
+  end
+end
+
 function response(status, headers, body)
   local bad = status ~= 200
   if not bad and mode ~= "get" then
-    bad = body:find('"isError"%s*:%s*true') ~= nil or body:find('"error"%s*:%s*{') ~= nil
+    bad = has_member(body, '"isError"', "true") or has_member(body, '"error"', "{")
   end
   if bad then
     errors = errors + 1
