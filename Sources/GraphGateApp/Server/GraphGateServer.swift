@@ -39,9 +39,12 @@ public enum GraphGateServer {
         } catch {
             throw ServeError.storage(error.description)
         }
+        // 64 connections per host, not AsyncHTTPClient's 8: every person's calls to Graph share the one host.
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
-            configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(60))))
+            configuration: .init(
+                timeout: .init(connect: .seconds(10), read: .seconds(60)),
+                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
         var failure: (any Error)?
         do {
             let app = try await buildApplication(
