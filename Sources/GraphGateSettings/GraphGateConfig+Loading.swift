@@ -84,7 +84,10 @@ extension GraphGateConfig {
     }
 
     package static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        // Runs for the Host of every MCP request on a loopback deployment: no Foundation character sets.
+        var bare = Substring(host)
+        while bare.first == "[" { bare.removeFirst() }
+        while bare.last == "]" { bare.removeLast() }
+        return bare.hasPrefix("127.") || bare == "::1" || (bare.utf8.count == 9 && bare.lowercased() == "localhost")
     }
 }

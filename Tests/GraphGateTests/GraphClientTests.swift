@@ -82,6 +82,24 @@ struct GraphClientTests {
         }
     }
 
+    @Test("a kept paging link becomes a GET of its path and query, and nothing that could leave the path does")
+    func continuationLinks() {
+        for (link, path, query) in [
+            ("/v1.0/me/messages?$top=25&$skip=25", "/v1.0/me/messages", "$top=25&$skip=25"),
+            ("/v1.0/me/messages", "/v1.0/me/messages", nil), ("/v1.0/me/messages?", "/v1.0/me/messages", nil),
+            ("/v1.0/me/events?$skiptoken=a..b%2F", "/v1.0/me/events", "$skiptoken=a..b%2F"),
+        ] as [(String, String, String?)] {
+            let request = GraphRequest.continuation(link)
+            #expect(request?.path == path && request?.encodedQuery == query && request?.method == .get, "\(link)")
+        }
+        for link in [
+            "", "v1.0/me", "//evil.example/v1.0", "/v1.0/me/../users", "/v1.0/me/..", "/v1.0\\me", "/v1.0/me#x",
+            "/v1.0/me messages", "/v1.0/me/\u{7F}", "/v1.0/mé", "/v1.0/me?q=#x", "/v1.0/me\n",
+        ] {
+            #expect(GraphRequest.continuation(link) == nil, "\(link.debugDescription)")
+        }
+    }
+
     @Test("pages with @odata.nextLink, made relative, with a hard cap")
     func paging() async throws {
         try await GraphTestEnvironment.with { env in

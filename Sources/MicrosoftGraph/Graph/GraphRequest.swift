@@ -41,13 +41,20 @@ public struct GraphRequest: Sendable {
 
     /// The request for the next page given by a ``GraphPage/nextLink`` (path and query below the base URL).
     public static func continuation(_ link: String, maxResponseBytes: Int = 8 << 20) -> GraphRequest? {
-        guard link.hasPrefix("/"), !link.hasPrefix("//"), !link.contains("#"),
-            link.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        // Byte-wise: this runs for every page's nextLink (Foundation's `contains` went through CFString).
+        let utf8 = link.utf8
+        guard utf8.first == UInt8(ascii: "/"), utf8.dropFirst().first != UInt8(ascii: "/"),
+            utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") })
         else { return nil }
-        let parts = link.split(separator: "?", maxSplits: 1).map(String.init)
-        guard !parts[0].contains(".."), !parts[0].contains("\\") else { return nil }
-        var request = GraphRequest(.get, parts[0], maxResponseBytes: maxResponseBytes)
-        request.encodedQuery = parts.count > 1 ? parts[1] : nil
+        let queryStart = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
+        var previous: UInt8 = 0
+        for byte in utf8[..<queryStart] {
+            if byte == UInt8(ascii: "\\") || (byte == UInt8(ascii: ".") && previous == byte) { return nil }
+            previous = byte
+        }
+        var request = GraphRequest(.get, String(link[..<queryStart]), maxResponseBytes: maxResponseBytes)
+        let query = queryStart == utf8.endIndex ? "" : link[link.index(after: queryStart)...]
+        request.encodedQuery = query.isEmpty ? nil : String(query)
         return request
     }
 
