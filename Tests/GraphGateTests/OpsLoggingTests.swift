@@ -1,10 +1,10 @@
 import Foundation
 import Logging
-@testable import Observability
 import Testing
 
 @testable import GraphGateApp
 @testable import GraphGateSettings
+@testable import Observability
 
 @Suite("Ops: structured logs")
 struct OpsLoggingTests {
@@ -38,7 +38,8 @@ struct OpsLoggingTests {
 
     @Test("line timestamps are UTC with milliseconds, as Foundation's ISO 8601 formatter writes them")
     func timestamps() {
-        for seconds in [0, 951_782_400, 1_709_164_799, 1_765_092_942, 4_102_444_799, Int(Date().timeIntervalSince1970)] {
+        for seconds in [0, 951_782_400, 1_709_164_799, 1_765_092_942, 4_102_444_799, Int(Date().timeIntervalSince1970)]
+        {
             for milliseconds in [0, 7, 999] {
                 let expected = Self.iso8601.string(
                     from: Date(timeIntervalSince1970: Double(seconds) + Double(milliseconds) / 1000 + 0.0001))

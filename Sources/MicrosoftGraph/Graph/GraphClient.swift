@@ -193,7 +193,8 @@ public struct GraphClient: Sendable {
         /// a body that is not one.
         var errorCode: String? {
             guard !(200..<300).contains(status) else { return nil }
-            return try? JSONReader.read(body.readableBytesView) { (r: inout JSONReader) throws(JSONReader.Failure) -> String? in
+            return try? JSONReader.read(body.readableBytesView) {
+                (r: inout JSONReader) throws(JSONReader.Failure) -> String? in
                 var code: String?
                 try r.beginObject()
                 while let member = try r.nextMemberKey() {

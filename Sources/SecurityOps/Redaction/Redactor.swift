@@ -145,7 +145,10 @@ public struct Redactor: Sendable {
                 // Query strings of URLs (OAuth redirects carry code and state there).
                 (rx(#"(\b[a-z][a-z0-9+.\-]*://[^\s?#"'<>]+)\?[^\s#"'<>]*"#), "$1?\(Redactor.mask)", .colon),
                 // "key": "value" and key: "value" (JSON, Swift descriptions).
-                (rx(#"(["']?)\b("# + keys + #")\1(\s*[:=]\s*)"(?:[^"\\]|\\.)*""#), "$1$2$1$3\"\(Redactor.mask)\"", .colonOrEquals),
+                (
+                    rx(#"(["']?)\b("# + keys + #")\1(\s*[:=]\s*)"(?:[^"\\]|\\.)*""#), "$1$2$1$3\"\(Redactor.mask)\"",
+                    .colonOrEquals
+                ),
                 // key=value (query strings, forms, logfmt).
                 (rx(#"\b("# + keys + #")(\s*=\s*)(?!\[REDACTED\])[^\s&,;"'}\])]+"#), "$1$2\(Redactor.mask)", .equals),
                 // Email addresses.
