@@ -35,6 +35,17 @@ struct ToolsMailTests {
             #expect(Self.messages(first).count == 5)
             let lines = first.text.split(separator: "\n").filter { $0.contains(" | id=") }
             #expect(lines.count == 5, "one line per message")
+            // Each line: minute-precision UTC time, sender, subject, marks, id (in the structured rows' order).
+            for (line, row) in zip(lines, Self.messages(first)) {
+                let received = try #require(row["received"]?.stringValue)
+                let time = received.prefix(10) + " " + received.dropFirst(11).prefix(5) + "Z"
+                let fields = line.components(separatedBy: " | ")
+                #expect(fields.first == String(time), "\(line)")
+                #expect(fields.last == "id=" + (row["id"]?.stringValue ?? ""), "\(line)")
+                #expect(fields.count >= 4 && fields[2] == row["subject"]?.stringValue, "\(line)")
+                #expect(
+                    (fields.count == 5 && fields[3].contains("unread")) == (row["is_read"] == false), "\(line)")
+            }
             #expect(
                 first.text.contains("MAILBOX DATA") && first.text.contains("BEGIN>>>") && first.text.contains("END>>>"))
             let cursor = try #require(first["next_cursor"]?.stringValue)

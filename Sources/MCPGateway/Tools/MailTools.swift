@@ -36,19 +36,29 @@ package enum MailTools {
             ]
         }
 
-        /// One line: date, sender, subject, marks, id.
-        var line: String {
+        /// Appends one line: date, sender, subject, marks, id (appended piece by piece: a page has 25 to 100).
+        func appendLine(to out: inout String) {
             let m = message
-            var marks: [String] = []
-            if m.isRead == false { marks.append("unread") }
-            if m.hasAttachments == true { marks.append("attachments") }
-            if m.flag?.flagStatus == "flagged" { marks.append("flagged") }
-            if m.importance == "high" { marks.append("important") }
-            if m.isDraft == true { marks.append("draft") }
+            out += ToolFormat.utc(m.receivedDateTime)
+            out += " | "
+            out += from?.text ?? "-"
+            out += " | "
             let subject = UntrustedContent.capped(self.subject, max: 160)
-            let marked = marks.isEmpty ? "" : " | " + marks.joined(separator: ", ")
-            return "\(ToolFormat.utc(m.receivedDateTime)) | \(from?.text ?? "-") | "
-                + "\(subject.isEmpty ? "(no subject)" : subject)\(marked) | id=\(m.id)"
+            out += subject.isEmpty ? "(no subject)" : subject
+            var separator = " | "
+            func mark(_ on: Bool, _ word: String) {
+                guard on else { return }
+                out += separator
+                out += word
+                separator = ", "
+            }
+            mark(m.isRead == false, "unread")
+            mark(m.hasAttachments == true, "attachments")
+            mark(m.flag?.flagStatus == "flagged", "flagged")
+            mark(m.importance == "high", "important")
+            mark(m.isDraft == true, "draft")
+            out += " | id="
+            out += m.id
         }
     }
 
@@ -57,7 +67,13 @@ package enum MailTools {
         let listed = page.value.map(Listed.init)
         var text = "\(heading): \(listed.count) message\(listed.count == 1 ? "" : "s")."
         if !listed.isEmpty {
-            text += "\n" + call.fence.notice + "\n" + call.fence.fence(listed.map(\.line).joined(separator: "\n"))
+            var lines = ""
+            lines.reserveCapacity(listed.count * 192)
+            for (index, item) in listed.enumerated() {
+                if index > 0 { lines += "\n" }
+                item.appendLine(to: &lines)
+            }
+            text += "\n" + call.fence.notice + "\n" + call.fence.fence(lines)
         }
         if let cursor { text += "\nMore: call again with cursor=\(cursor)" }
         return ToolReply(

@@ -5,8 +5,8 @@ import MicrosoftGraph
 enum ToolFormat {
     /// `2025-03-14T09:30:00Z` → `2025-03-14 09:30Z` (Graph's message times are UTC).
     static func utc(_ iso: String?) -> String {
-        guard let iso, let minutes = dateAndMinutes(iso) else { return "-" }
-        return minutes + "Z"
+        guard let iso, let minutes = dateAndMinutes(iso, zone: UInt8(ascii: "Z")) else { return "-" }
+        return minutes
     }
 
     /// An event time in the zone it was asked in: `2025-03-14 09:30`.
@@ -15,13 +15,24 @@ enum ToolFormat {
         return minutes
     }
 
-    /// `2025-03-14T09:30:00…` as `2025-03-14 09:30`, by byte position (Graph's ISO 8601 times are ASCII; anything
-    /// else still yields valid text), or nil when it is too short to be one.
-    private static func dateAndMinutes(_ iso: String) -> String? {
+    /// `2025-03-14T09:30:00…` as `2025-03-14 09:30` and then `zone`, by byte position (Graph's ISO 8601 times are
+    /// ASCII; anything else is repaired into valid text), or nil when it is too short to be one. Written straight
+    /// into the string's storage: every listed message and event has one.
+    private static func dateAndMinutes(_ iso: String, zone: UInt8? = nil) -> String? {
         let bytes = iso.utf8
         guard bytes.count >= 16 else { return nil }
-        return String(decoding: bytes.prefix(10), as: UTF8.self) + " "
-            + String(decoding: bytes.dropFirst(11).prefix(5), as: UTF8.self)
+        return String(unsafeUninitializedCapacity: 17) { out in
+            var count = 0
+            for (index, byte) in bytes.prefix(16).enumerated() {
+                out[count] = index == 10 ? UInt8(ascii: " ") : byte
+                count += 1
+            }
+            if let zone {
+                out[count] = zone
+                count += 1
+            }
+            return count
+        }
     }
 
     /// `Name <address>` (or just the address), flattened for one line.
