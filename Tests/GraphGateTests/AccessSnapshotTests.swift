@@ -133,4 +133,29 @@ struct AccessSnapshotTests {
         cache.store("alice's", for: "s1", ticket: fresh.ticket)
         #expect(await cache.lookup("s1").value == "alice's")
     }
+
+    @Test("the per-key cache: one lookup refills a stale value while the others keep it, never beyond its ttl")
+    func cacheRefillsOnceAndKeepsTheBound() async throws {
+        let cache = AccessChangeCache<String>(
+            changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)), ttl: .seconds(2))
+        cache.store("v1", for: "k", ticket: await cache.lookup("k").ticket)
+        #expect(await cache.lookup("k").value == "v1")
+        // Fresh for 1.2–1.6 s, kept for 2 s: at 1.75 s it is stale and still kept.
+        try await Task.sleep(for: .milliseconds(1_750))
+        let refill = await cache.lookup("k")
+        #expect(refill.value == nil, "the first lookup after freshness refills")
+        #expect(await cache.lookup("k").value == "v1", "the others keep the value meanwhile")
+        #expect(await cache.lookup("k").value == "v1")
+        cache.store("v2", for: "k", ticket: refill.ticket)
+        #expect(await cache.lookup("k").value == "v2")
+
+        // A refill that is never stored (the store had nothing to say): nobody gets the old value after its ttl.
+        cache.store("w1", for: "w", ticket: await cache.lookup("w").ticket)
+        try await Task.sleep(for: .milliseconds(1_750))
+        #expect(await cache.lookup("w").value == nil)
+        #expect(await cache.lookup("w").value == "w1")
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(await cache.lookup("w").value == nil)
+        #expect(await cache.lookup("w").value == nil)
+    }
 }

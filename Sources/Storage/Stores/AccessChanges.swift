@@ -59,10 +59,21 @@ public final class AccessChanges: Sendable {
 /// stays the one they were read under. A refill that began before a change is not kept, so a read that raced with
 /// a revocation cannot put a stale decision back; the same holds for a refill that raced with ``remove(where:)``
 /// (the owner's own deletions). At most `capacity` entries; a full cache starts over.
+///
+/// A value is fresh for a random three fifths to four fifths of `ttl`. The first lookup after that refills it;
+/// until that refill is stored, and never beyond `ttl`, the other lookups of the key still get the kept value (a
+/// token of a busy client has several calls in flight). Without the spread and the one refill, every person's
+/// values, read together at start, expired together and each call in flight read the store again: at 256
+/// connections that queue on SQLite's one connection held a share of the calls for up to 0.8 s every `ttl`.
 public final class AccessChangeCache<Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value
-        let until: ContinuousClock.Instant
+        /// Fresh until then: the first lookup after it refills the value.
+        let freshUntil: ContinuousClock.Instant
+        /// `ttl` after it was stored: served to nobody after that.
+        let keptUntil: ContinuousClock.Instant
+        /// A lookup found it stale and is refilling it; the others still get it (until `keptUntil`).
+        var refilling = false
     }
 
     private struct State {
@@ -106,9 +117,14 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
                 return (nil, ticket)
             }
             guard let entry = state.entries[key] else { return (nil, ticket) }
-            guard now < entry.until else {
+            if now < entry.freshUntil { return (entry.value, ticket) }
+            guard now < entry.keptUntil else {
                 state.entries[key] = nil
                 return (nil, ticket)
+            }
+            guard entry.refilling else {
+                state.entries[key]?.refilling = true
+                return (nil, ticket)  // this lookup refills it
             }
             return (entry.value, ticket)
         }
@@ -116,7 +132,9 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
 
     /// Keeps `value` for `key` unless access changed, or something was removed, since `ticket` was handed out.
     public func store(_ value: Value, for key: String, ticket: Ticket) {
-        let until = clock.now.advanced(by: ttl)
+        let now = clock.now
+        let freshUntil = now.advanced(by: ttl * Double.random(in: 0.6..<0.8))
+        let keptUntil = now.advanced(by: ttl)
         let latest = changes.latest
         state.withLock { state in
             guard ticket.generation == latest, ticket.removals == state.removals else { return }
@@ -125,7 +143,7 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
                 state.generation = ticket.generation
             }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[key] = Entry(value: value, until: until)
+            state.entries[key] = Entry(value: value, freshUntil: freshUntil, keptUntil: keptUntil)
         }
     }
 
