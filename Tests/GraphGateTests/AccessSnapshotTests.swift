@@ -136,12 +136,15 @@ struct AccessSnapshotTests {
 
     @Test("the per-key cache: one lookup refills a stale value while the others keep it, never beyond its ttl")
     func cacheRefillsOnceAndKeepsTheBound() async throws {
+        let start = ContinuousClock.now
+        let elapsed = Atomic<Int>(0)  // milliseconds
         let cache = AccessChangeCache<String>(
-            changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)), ttl: .seconds(2))
+            changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)), ttl: .seconds(2),
+            now: { start.advanced(by: .milliseconds(elapsed.load(ordering: .relaxed))) })
         cache.store("v1", for: "k", ticket: await cache.lookup("k").ticket)
         #expect(await cache.lookup("k").value == "v1")
         // Fresh for 1.2–1.6 s, kept for 2 s: at 1.75 s it is stale and still kept.
-        try await Task.sleep(for: .milliseconds(1_750))
+        elapsed.store(1_750, ordering: .relaxed)
         let refill = await cache.lookup("k")
         #expect(refill.value == nil, "the first lookup after freshness refills")
         #expect(await cache.lookup("k").value == "v1", "the others keep the value meanwhile")
@@ -151,11 +154,18 @@ struct AccessSnapshotTests {
 
         // A refill that is never stored (the store had nothing to say): nobody gets the old value after its ttl.
         cache.store("w1", for: "w", ticket: await cache.lookup("w").ticket)
-        try await Task.sleep(for: .milliseconds(1_750))
+        elapsed.store(3_500, ordering: .relaxed)
         #expect(await cache.lookup("w").value == nil)
         #expect(await cache.lookup("w").value == "w1")
-        try await Task.sleep(for: .milliseconds(400))
+        elapsed.store(3_800, ordering: .relaxed)
         #expect(await cache.lookup("w").value == nil)
         #expect(await cache.lookup("w").value == nil)
+
+        // Values stored together do not all go stale together.
+        for index in 0..<200 { cache.store("x", for: "key\(index)", ticket: await cache.lookup("key\(index)").ticket) }
+        elapsed.store(3_800 + 1_400, ordering: .relaxed)
+        var refills = 0
+        for index in 0..<200 where await cache.lookup("key\(index)").value == nil { refills += 1 }
+        #expect(refills > 20 && refills < 180, "about half are stale 1.4 s in (\(refills))")
     }
 }

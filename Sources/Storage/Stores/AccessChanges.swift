@@ -92,20 +92,25 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
 
     public let changes: AccessChanges
     private let state = Mutex(State())
-    private let clock = ContinuousClock()
+    private let now: @Sendable () -> ContinuousClock.Instant
     public let ttl: Duration
     public let capacity: Int
 
-    public init(changes: AccessChanges, ttl: Duration = .seconds(5), capacity: Int = 100_000) {
+    /// `now` is the clock (tests move it by hand).
+    public init(
+        changes: AccessChanges, ttl: Duration = .seconds(5), capacity: Int = 100_000,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.changes = changes
         self.ttl = ttl
         self.capacity = capacity
+        self.now = now
     }
 
     /// The kept value of `key` if it still counts, and the ticket to store a refill with.
     public func lookup(_ key: String) async -> (value: Value?, ticket: Ticket) {
         let generation = await changes.current()
-        let now = clock.now
+        let now = now()
         return state.withLock { state -> (Value?, Ticket) in
             let ticket = Ticket(generation: generation, removals: state.removals)
             if state.generation != generation {
@@ -132,7 +137,7 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
 
     /// Keeps `value` for `key` unless access changed, or something was removed, since `ticket` was handed out.
     public func store(_ value: Value, for key: String, ticket: Ticket) {
-        let now = clock.now
+        let now = now()
         let freshUntil = now.advanced(by: ttl * Double.random(in: 0.6..<0.8))
         let keptUntil = now.advanced(by: ttl)
         let latest = changes.latest
