@@ -258,14 +258,21 @@ struct MCPHTTPSessionManagerTests {
     static let handshake = MCPCore.Handshake(
         result: [:], version: "2025-11-25", clientCapabilities: ["elicitation": [:]], clientName: "t")
 
+    /// Users `a` and `b` of tenant `t`, for the session manager tests.
+    static func twoUsers(_ database: Database) async throws -> (User, User) {
+        let users = SQLUserStore(database: database)
+        return (
+            try await users.upsertUser(tenantId: "t", objectId: "a", username: "a@x", displayName: "A"),
+            try await users.upsertUser(tenantId: "t", objectId: "b", username: "b@x", displayName: "B")
+        )
+    }
+
     @Test(
         "a user's sessions are capped (oldest deleted), bound to their principal, and idle ones reaped",
         arguments: TestDatabases.backends)
     func capAndReap(backend: Database.Backend) async throws {
         try await TestDatabases.withDatabase(backend) { database in
-            let users = SQLUserStore(database: database)
-            let a = try await users.upsertUser(tenantId: "t", objectId: "a", username: "a@x", displayName: "A")
-            let b = try await users.upsertUser(tenantId: "t", objectId: "b", username: "b@x", displayName: "B")
+            let (a, b) = try await Self.twoUsers(database)
             let clock = Mutex<Int64>(1_000_000)
             var configuration = MCPConfiguration()
             configuration.maxSessionsPerUser = 2
@@ -336,9 +343,7 @@ struct MCPHTTPSessionManagerTests {
     @Test("with the in-memory copy (SQLite), a call in a session reads no row, and every ending is seen at once")
     func cachedSessionsEndAtOnce() async throws {
         try await TestDatabases.withDatabase(.sqlite) { database in
-            let users = SQLUserStore(database: database)
-            let a = try await users.upsertUser(tenantId: "t", objectId: "a", username: "a@x", displayName: "A")
-            let b = try await users.upsertUser(tenantId: "t", objectId: "b", username: "b@x", displayName: "B")
+            let (a, b) = try await Self.twoUsers(database)
             let clock = Mutex<Int64>(1_000_000)
             var configuration = MCPConfiguration()
             configuration.maxSessionsPerUser = 2
