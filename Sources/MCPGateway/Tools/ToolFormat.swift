@@ -22,16 +22,10 @@ enum ToolFormat {
         let bytes = iso.utf8
         guard bytes.count >= 16 else { return nil }
         return String(unsafeUninitializedCapacity: 17) { out in
-            var count = 0
-            for (index, byte) in bytes.prefix(16).enumerated() {
-                out[count] = index == 10 ? UInt8(ascii: " ") : byte
-                count += 1
-            }
-            if let zone {
-                out[count] = zone
-                count += 1
-            }
-            return count
+            for (index, byte) in bytes.prefix(16).enumerated() { out[index] = index == 10 ? UInt8(ascii: " ") : byte }
+            guard let zone else { return 16 }
+            out[16] = zone
+            return 17
         }
     }
 
