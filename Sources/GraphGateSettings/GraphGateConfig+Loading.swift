@@ -82,12 +82,4 @@ extension GraphGateConfig {
     package static func parseURL(_ text: String, variable: String, allowPath: Bool) throws(ConfigError) -> URL {
         try SettingKind.url(allowPath: allowPath).parse(text, as: variable)
     }
-
-    package static func isLoopback(_ host: String) -> Bool {
-        // Runs for the Host of every MCP request on a loopback deployment: no Foundation character sets.
-        var bare = Substring(host)
-        while bare.first == "[" { bare.removeFirst() }
-        while bare.last == "]" { bare.removeLast() }
-        return bare.hasPrefix("127.") || bare == "::1" || (bare.utf8.count == 9 && bare.lowercased() == "localhost")
-    }
 }

@@ -174,7 +174,7 @@ public struct OperationsConfig: Sendable {
                 "\(GraphGateConfig.msTenant.name)=\(config.msTenant.lowercased()) lets any organisation sign in: "
                     + "list the allowed tenant ids, or * to allow all")
         }
-        if !ops.servesTLS && ops.trustedProxies.isEmpty && !GraphGateConfig.isLoopback(config.publicURL.host ?? "") {
+        if !ops.servesTLS && ops.trustedProxies.isEmpty && !RedirectURIPolicy.isLoopback(config.publicURL.host ?? "") {
             throw ConfigError(
                 trustedProxies.name,
                 "production mode without TLS: set \(tlsCertificate.name) and \(tlsKey.name), or name the "

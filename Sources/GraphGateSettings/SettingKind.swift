@@ -1,3 +1,4 @@
+import Authorization
 import Foundation
 import SecurityOps
 
@@ -148,7 +149,7 @@ extension SettingKind where Value == URL {
                 else {
                     throw SettingProblem("expected an absolute URL like https://host[:port]")
                 }
-                guard scheme == "https" || (scheme == "http" && GraphGateConfig.isLoopback(host)) else {
+                guard scheme == "https" || (scheme == "http" && RedirectURIPolicy.isLoopback(host)) else {
                     throw SettingProblem("expected https (http is accepted only for loopback hosts)")
                 }
                 if !allowPath && !(components.path.isEmpty || components.path == "/") {

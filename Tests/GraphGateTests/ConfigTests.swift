@@ -87,7 +87,7 @@ struct ConfigTests {
         arguments: [
             ("http://127.0.0.1:9999", true), ("http://localhost:1", true), ("http://[::1]:8", true),
             ("https://graph.microsoft.com", true), ("http://graph.microsoft.com", false), ("http://10.0.0.1", false),
-            ("ftp://example.com", false),
+            ("ftp://example.com", false), ("http://127.0.0.1.evil.example", false), ("http://127.evil.example", false),
         ])
     func upstreamScheme(url: String, accepted: Bool) {
         let result = try? GraphGateConfig.load(environment: ["GRAPHGATE_GRAPH_URL": url])

@@ -299,8 +299,9 @@ def test_dns_rebinding_and_origin(stack, alice):
                    f"{label}: loopback Host+Origin {host} is served on a loopback server", r)
 
         # Host alone (a loopback deployment): a foreign name is refused, loopback names are served.
-        r = a.initialize(Host="evil.example.com")
-        c.must(r.status_code == 403, "localhost-host-rebinding-rejected", "a foreign Host without Origin is 403", r)
+        for host in ("evil.example.com", f"127.0.0.1.evil.example:{port}", "127.evil.example"):
+            r = a.initialize(Host=host)
+            c.must(r.status_code == 403, "localhost-host-rebinding-rejected", f"a foreign Host {host} without Origin is 403", r)
         for host in (f"localhost:{port}", f"[::1]:{port}", own):
             r = a.initialize(Host=host)
             c.must(r.status_code == 200, "localhost-host-valid-accepted", f"Host {host} without Origin is served", r)

@@ -75,9 +75,15 @@ public enum RedirectURIPolicy {
         return isLoopback(host)
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        if bare == "localhost" || bare == "::1" { return true }
+    /// `localhost`, `::1` (brackets or not) or a dotted IPv4 address in 127.0.0.0/8: the one loopback test for
+    /// host names (redirect URIs, the Host of an MCP request, http upstreams). A name that only starts with `127.`
+    /// (`127.0.0.1.evil.example`) is not loopback. Runs for every MCP request on a loopback deployment: no
+    /// Foundation character sets.
+    public static func isLoopback(_ host: String) -> Bool {
+        var bare = Substring(host)
+        while bare.first == "[" { bare.removeFirst() }
+        while bare.last == "]" { bare.removeLast() }
+        if bare == "::1" || (bare.utf8.count == 9 && bare.lowercased() == "localhost") { return true }
         let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }

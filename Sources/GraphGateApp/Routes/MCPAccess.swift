@@ -85,7 +85,7 @@ public struct MCPAccess: Sendable {
         self.toolCallGate = toolCallGate
         self.userBlock = userBlock
         let publicHost = config.publicURL.host ?? ""
-        self.loopbackPublicHost = GraphGateConfig.isLoopback(publicHost)
+        self.loopbackPublicHost = RedirectURIPolicy.isLoopback(publicHost)
         let port = config.publicURL.port.map { ":\($0)" } ?? ""
         let hosts = loopbackPublicHost ? [publicHost, "localhost", "127.0.0.1", "[::1]"] : [publicHost]
         self.acceptedOrigins = Set(hosts.map { "\(config.publicURL.scheme ?? "https")://\($0)\(port)" })

@@ -1,5 +1,5 @@
+import Authorization
 import Foundation
-import GraphGateSettings
 import GraphGateWeb
 import HTTPTypes
 import Hummingbird
@@ -30,7 +30,7 @@ struct MCPRoutes {
             return BearerAuthenticator.plain(.forbidden, "requests from this Origin are not accepted")
         }
         if access.loopbackPublicHost, let host = request.head.authority,
-            !GraphGateConfig.isLoopback(Self.hostName(host))
+            !RedirectURIPolicy.isLoopback(Self.hostName(host))
         {
             // A loopback deployment answering a foreign Host name is a DNS-rebinding attempt.
             return BearerAuthenticator.plain(.forbidden, "this Host is not accepted")
