@@ -303,7 +303,7 @@ struct ToolSession: Sendable {
     }
 
     /// Calls a tool and returns the whole result; a JSON-RPC error is thrown.
-    func call(_ name: String, _ arguments: [String: Value] = [:]) async throws -> ToolResult {
+    func call(_ name: String, _ arguments: JSONObject = [:]) async throws -> ToolResult {
         let request = JSONRPCRequest(
             id: .int(2), method: "tools/call", params: ["name": .string(name), "arguments": .object(arguments)])
         return ToolResult(value: try await core.respond(to: request, context: context).get())

@@ -14,7 +14,7 @@ struct ToolsCalendarContactsTests {
         return f.string(from: date)
     }
 
-    static func events(_ result: ToolResult) -> [[String: Value]] {
+    static func events(_ result: ToolResult) -> [JSONObject] {
         (result["events"]?.arrayValue ?? []).compactMap(\.objectValue)
     }
 
@@ -32,7 +32,7 @@ struct ToolsCalendarContactsTests {
     func calendar() async throws {
         try await ToolSession.with { session in
             let now = Date()
-            let window: [String: Value] = [
+            let window: JSONObject = [
                 "start": .string(Self.iso(now.addingTimeInterval(-30 * 86_400))),
                 "end": .string(Self.iso(now.addingTimeInterval(30 * 86_400))), "time_zone": "Europe/Berlin",
             ]
@@ -68,7 +68,7 @@ struct ToolsCalendarContactsTests {
             let id = try #require(created["id"]?.stringValue)
             // Subject and location end up in the invitation mail: line breaks are refused, nothing is created.
             for (name, injected) in [("subject", "Sync\r\nBcc: evil@evil.test"), ("location", "Room\nX-Injected: 1")] {
-                var arguments: [String: Value] = ["subject": "Sync", "start": .string(start), "end": .string(end)]
+                var arguments: JSONObject = ["subject": "Sync", "start": .string(start), "end": .string(end)]
                 arguments[name] = .string(injected)
                 let refused = try await session.call("create_event", arguments)
                 #expect(refused.failed && refused.text.contains("'\(name)'"), "\(refused.text)")

@@ -88,12 +88,12 @@ struct ToolsCatalogueTests {
             let context = MCPRequestContext(
                 principal: session.principal, era: .modern(version: "2026-07-28"),
                 clientCapabilities: ["elicitation": [:]])
-            func call(_ extra: [String: Value], subject: String = "asked") async throws -> Value {
-                var params: [String: Value] = [
+            func call(_ extra: JSONObject, subject: String = "asked") async throws -> Value {
+                var params: JSONObject = [
                     "name": "send_message", "arguments": ["to": [me], "subject": .string(subject), "body": "b"],
                     "_meta": meta,
                 ]
-                params.merge(extra) { _, new in new }
+                for (key, value) in extra { params[key] = value }
                 return try await session.core.respond(
                     to: JSONRPCRequest(id: .int(1), method: "tools/call", params: params), context: context
                 ).get()

@@ -12,7 +12,7 @@ struct ToolsMailTests {
         return (log?["value"] as? [[String: Any]])?.count ?? -1
     }
 
-    static func messages(_ result: ToolResult) -> [[String: Value]] {
+    static func messages(_ result: ToolResult) -> [JSONObject] {
         (result["messages"]?.arrayValue ?? []).compactMap(\.objectValue)
     }
 
@@ -78,7 +78,7 @@ struct ToolsMailTests {
         try await ToolSession.with { session in
             _ = try await session.call("get_profile")  // the emulator now has seen us once
             let before = try await Self.graphRequests(session)
-            let cases: [(String, [String: Value], String)] = [
+            let cases: [(String, JSONObject, String)] = [
                 ("list_messages", ["page_size": 500], "page_size"),
                 ("list_messages", ["since": "2025-01-01T10:00:00"], "since"),
                 ("list_messages", ["bogus": true], "arguments"),  // the unknown name itself is never repeated

@@ -22,14 +22,25 @@ public enum JSONParser {
         switch try reader.peek() {
         case .object:
             try reader.beginObject()
-            var members: [String: Value] = [:]
+            var members: [JSONObject.Member] = []
+            var offsets: [Int] = []
+            var inOrder = true
             while true {
                 let keyOffset = reader.offset
-                guard let key = try reader.nextMember() else { return .object(members) }
-                guard members.updateValue(try element(&reader), forKey: key) == nil else {
-                    throw Failure(reason: "repeated object member", offset: keyOffset)
-                }
+                guard let key = try reader.nextMember() else { break }
+                if let last = members.last, !(last.key < key) { inOrder = false }
+                members.append(JSONObject.Member(key: key, value: try element(&reader)))
+                offsets.append(keyOffset)
             }
+            guard !inOrder else { return .object(JSONObject(sortedMembers: members)) }
+            // Sorted by name (the document's order for equal names, which are then refused at the second).
+            let order = members.indices.sorted {
+                members[$0].key != members[$1].key ? members[$0].key < members[$1].key : $0 < $1
+            }
+            for (previous, index) in zip(order, order.dropFirst()) where members[previous].key == members[index].key {
+                throw Failure(reason: "repeated object member", offset: offsets[max(previous, index)])
+            }
+            return .object(JSONObject(sortedMembers: order.map { members[$0] }))
         case .array:
             try reader.beginArray()
             var items: [Value] = []

@@ -51,7 +51,7 @@ public struct JSONRPCError: Error, Sendable, Equatable {
     public static func headerMismatch(_ message: String) -> Self { .init(code: headerMismatchCode, message: message) }
 
     var json: Value {
-        var object: [String: Value] = ["code": .int(code), "message": .string(message)]
+        var object: JSONObject = ["code": .int(code), "message": .string(message)]
         if let data { object["data"] = data }
         return .object(object)
     }
@@ -72,22 +72,22 @@ public struct JSONRPCError: Error, Sendable, Equatable {
 public struct JSONRPCRequest: Sendable {
     public var id: JSONRPCID
     public var method: String
-    public var params: [String: Value]
+    public var params: JSONObject
 
-    public init(id: JSONRPCID, method: String, params: [String: Value] = [:]) {
+    public init(id: JSONRPCID, method: String, params: JSONObject = [:]) {
         self.id = id
         self.method = method
         self.params = params
     }
 
     /// `params._meta`, when it is an object.
-    public var meta: [String: Value]? { params["_meta"]?.objectValue }
+    public var meta: JSONObject? { params["_meta"]?.objectValue }
 }
 
 /// One JSON-RPC message, read once from the wire and checked for shape.
 public enum JSONRPCMessage: Sendable {
     case request(JSONRPCRequest)
-    case notification(method: String, params: [String: Value])
+    case notification(method: String, params: JSONObject)
     /// A client's answer to a request the server sent it (legacy in-band elicitation).
     case response(id: JSONRPCID, result: Result<Value, JSONRPCError>)
 
@@ -133,7 +133,7 @@ public enum JSONRPCMessage: Sendable {
             guard case .string(let method) = methodValue, !method.isEmpty else {
                 return .failure(.init(id: id, error: .invalidRequest("Invalid request: method must be a string")))
             }
-            var params: [String: Value] = [:]
+            var params: JSONObject = [:]
             switch object["params"] {
             case nil, .null?: break
             case .object(let p)?: params = p
@@ -165,7 +165,7 @@ public enum JSONRPCMessage: Sendable {
 
     /// `{"jsonrpc":"2.0","id":…,"result":…}`
     public static func result(_ result: Value, id: JSONRPCID) -> Value {
-        ["jsonrpc": "2.0", "id": id.value, "result": result]
+        ["id": id.value, "jsonrpc": "2.0", "result": result]
     }
 
     /// `{"jsonrpc":"2.0","id":…|null,"error":…}`

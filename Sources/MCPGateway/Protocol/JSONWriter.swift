@@ -40,8 +40,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            // Sorted pairs, so each value is not looked up again by its key.
-            for (offset, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+            for (offset, member) in members.members.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
                 JSONString.append(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))

@@ -107,7 +107,7 @@ public struct MCPCore: Sendable {
         guard case .string(let name)? = request.params["name"] else {
             return .failure(.invalidParams("Invalid params: tools/call needs params.name (a string)"))
         }
-        var arguments: [String: Value]?
+        var arguments: JSONObject?
         switch request.params["arguments"] {
         case nil, .null?: arguments = nil
         case .object(let object)?: arguments = object

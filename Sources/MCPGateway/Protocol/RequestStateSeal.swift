@@ -22,7 +22,7 @@ struct RequestStateSeal: Sendable {
     let lifetime: Duration
 
     /// SHA-256 (hex) of the arguments' canonical JSON (sorted keys), absent arguments as `{}`.
-    static func argumentsHash(_ arguments: [String: Value]?) -> String {
+    static func argumentsHash(_ arguments: JSONObject?) -> String {
         Hex.string(SHA256.hash(data: JSONWriter.bytes(.object(arguments ?? [:]))))
     }
 
@@ -39,7 +39,7 @@ struct RequestStateSeal: Sendable {
 
     /// The state if `text` opens under our key, has not expired, and belongs to exactly this call.
     func open(
-        _ text: String, userId: String, clientId: String, tool: String, arguments: [String: Value]?, now: Int64
+        _ text: String, userId: String, clientId: String, tool: String, arguments: JSONObject?, now: Int64
     ) -> State? {
         guard text.utf8.count <= 8192, let data = Base64URL.decode(text),
             let box = try? AES.GCM.SealedBox(combined: data), let plain = try? AES.GCM.open(box, using: key),

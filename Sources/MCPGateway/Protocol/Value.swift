@@ -1,8 +1,8 @@
 /// A JSON value: what JSON-RPC messages, tool arguments, schemas and structured results are made of.
 ///
 /// Numbers without a fraction or exponent that fit in `Int` are `.int`; every other number is `.double`.
-/// Object member order is not kept; ``JSONWriter`` writes members in sorted key order, so output is
-/// deterministic.
+/// An object keeps its members sorted by name (``JSONObject``); ``JSONWriter`` writes them in that order, so
+/// output is deterministic.
 public enum Value: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -10,7 +10,7 @@ public enum Value: Sendable, Hashable {
     case double(Double)
     case string(String)
     case array([Value])
-    case object([String: Value])
+    case object(JSONObject)
 
     public var isNull: Bool { self == .null }
 
@@ -43,7 +43,7 @@ public enum Value: Sendable, Hashable {
         return nil
     }
 
-    public var objectValue: [String: Value]? {
+    public var objectValue: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
@@ -78,9 +78,7 @@ extension Value: ExpressibleByArrayLiteral {
 
 extension Value: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, Value)...) {
-        var members = [String: Value](minimumCapacity: elements.count)
-        for (key, value) in elements { members[key] = value }  // a repeated key: the last one wins
-        self = .object(members)
+        self = .object(JSONObject(elements))  // a repeated key: the last one wins
     }
 }
 

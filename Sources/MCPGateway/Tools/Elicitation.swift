@@ -21,7 +21,7 @@ public struct Elicitation: Sendable {
 
 /// What the person answered.
 public enum ElicitationAnswer: Sendable, Equatable {
-    case accepted([String: Value])
+    case accepted(JSONObject)
     case declined
     /// The client cannot ask (no elicitation capability, or it did not answer). Callers must fail closed.
     case unsupported

@@ -28,11 +28,12 @@ package enum MailTools {
 
         var summaryValue: Value {
             let m = message
+            // In name order: stored in one pass (see JSONObject).
             return [
-                "id": .string(m.id), "subject": .string(subject), "from": from?.value ?? .null,
-                "received": .string(m.receivedDateTime ?? ""), "is_read": .bool(m.isRead ?? false),
-                "has_attachments": .bool(m.hasAttachments ?? false), "importance": .string(m.importance ?? "normal"),
-                "flagged": .bool(m.flag?.flagStatus == "flagged"),
+                "flagged": .bool(m.flag?.flagStatus == "flagged"), "from": from?.value ?? .null,
+                "has_attachments": .bool(m.hasAttachments ?? false), "id": .string(m.id),
+                "importance": .string(m.importance ?? "normal"), "is_read": .bool(m.isRead ?? false),
+                "received": .string(m.receivedDateTime ?? ""), "subject": .string(subject),
             ]
         }
 

@@ -3,9 +3,9 @@ import Foundation
 /// A tool's arguments after every check of its ``ToolParameter`` list: unknown names, types, lengths, enums,
 /// ranges and formats (ids, addresses, dates with explicit offsets). Accessors return typed values.
 struct ToolArguments: Sendable {
-    private let values: [String: Value]
+    private let values: JSONObject
 
-    init(_ raw: [String: Value]?, parameters: [ToolParameter]) throws(ToolError) {
+    init(_ raw: JSONObject?, parameters: [ToolParameter]) throws(ToolError) {
         let raw = raw ?? [:]
         let byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
         // The unknown name is not repeated: the client knows what it sent, and it could be anything (a token).
@@ -14,7 +14,7 @@ struct ToolArguments: Sendable {
             throw .invalidArgument(
                 name: "arguments", expected: "only these argument names: \(known.isEmpty ? "none" : known)")
         }
-        var values: [String: Value] = [:]
+        var values: JSONObject = [:]
         for parameter in parameters {
             guard let value = raw[parameter.name], value != .null else {
                 if parameter.required { throw .invalidArgument(name: parameter.name, expected: "a value (required)") }

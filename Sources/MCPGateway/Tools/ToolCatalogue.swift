@@ -80,7 +80,7 @@ public struct ToolCatalogue: Sendable {
     /// Runs `tools/call` for `name`. An unknown name is a JSON-RPC error (-32602, the name not repeated); every
     /// other failure is an `isError` result. `elicit` asks the person (era-specific, see ``Elicitation``).
     public func call(
-        name: String, arguments: [String: Value]?, principal: MCPPrincipal,
+        name: String, arguments: JSONObject?, principal: MCPPrincipal,
         elicit: @escaping @Sendable (Elicitation) async throws -> ElicitationAnswer
     ) async throws(JSONRPCError) -> CallOutcome {
         guard let definition = exposedByName[name].map({ adapted($0, for: principal) }) else {
@@ -99,7 +99,7 @@ public struct ToolCatalogue: Sendable {
 
     /// Runs one call to the end: never throws, every failure becomes an `isError` result.
     func call(
-        _ definition: ToolDefinition, arguments: [String: Value]?, principal: MCPPrincipal,
+        _ definition: ToolDefinition, arguments: JSONObject?, principal: MCPPrincipal,
         elicit: @escaping @Sendable (Elicitation) async throws -> ElicitationAnswer
     ) async -> CallOutcome {
         let notes = AuditNotes()
@@ -115,8 +115,8 @@ public struct ToolCatalogue: Sendable {
             let reply = try await run(
                 definition, arguments: arguments, principal: principal, notes: notes, elicit: elicit)
             result = [
-                "content": .array(([ToolContent.text(reply.text)] + reply.extra).map(\.json)),
-                "structuredContent": reply.structured, "isError": false,
+                "content": .array(([ToolContent.text(reply.text)] + reply.extra).map(\.json)), "isError": false,
+                "structuredContent": reply.structured,
             ]
             outcome = .success
         } catch let required as InputRequired {
@@ -152,7 +152,7 @@ public struct ToolCatalogue: Sendable {
     }
 
     private func run(
-        _ definition: ToolDefinition, arguments raw: [String: Value]?, principal: MCPPrincipal, notes: AuditNotes,
+        _ definition: ToolDefinition, arguments raw: JSONObject?, principal: MCPPrincipal, notes: AuditNotes,
         elicit: @escaping @Sendable (Elicitation) async throws -> ElicitationAnswer
     ) async throws -> ToolReply {
         if definition.isWrite && !principal.canWrite {

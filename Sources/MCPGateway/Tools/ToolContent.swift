@@ -18,7 +18,7 @@ enum ToolContent: Sendable {
 
     var json: Value {
         switch self {
-        case .text(let text): ["type": "text", "text": .string(text)]
+        case .text(let text): ["text": .string(text), "type": "text"]
         case .resource(let resource):
             [
                 "type": "resource",

@@ -49,7 +49,7 @@ enum ToolFormat {
             return address.isEmpty ? name : "\(name) <\(address)>"
         }
 
-        var value: Value { .object(["name": .string(name), "address": .string(address)]) }
+        var value: Value { ["address": .string(address), "name": .string(name)] }
     }
 
     static func people(_ recipients: [GraphRecipient]?) -> String {
@@ -86,13 +86,13 @@ enum ToolFormat {
     static let int: Value = ["type": "integer"]
     static let bool: Value = ["type": "boolean"]
 
-    static func object(_ properties: [String: Value], required: [String] = []) -> Value {
-        var o: [String: Value] = ["type": "object", "properties": .object(properties)]
+    static func object(_ properties: JSONObject, required: [String] = []) -> Value {
+        var o: JSONObject = ["type": "object", "properties": .object(properties)]
         if !required.isEmpty { o["required"] = .array(required.map { .string($0) }) }
         return .object(o)
     }
 
-    static func list(_ key: String, _ item: Value, extra: [String: Value] = [:]) -> Value {
+    static func list(_ key: String, _ item: Value, extra: JSONObject = [:]) -> Value {
         var properties = extra
         properties[key] = ["type": "array", "items": item]
         properties["next_cursor"] = strOrNull

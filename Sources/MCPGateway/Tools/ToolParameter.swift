@@ -75,7 +75,7 @@ struct ToolParameter: Sendable {
     ]
 
     var schema: Value {
-        var out: [String: Value] = [:]
+        var out: JSONObject = [:]
         switch kind {
         case .string(let maxLength, let format, let choices):
             out["type"] = "string"
@@ -92,7 +92,7 @@ struct ToolParameter: Sendable {
         case .boolean:
             out["type"] = "boolean"
         case .stringList(let maxItems, let maxLength, let format):
-            var item: [String: Value] = ["type": "string", "maxLength": .int(maxLength)]
+            var item: JSONObject = ["type": "string", "maxLength": .int(maxLength)]
             Self.decorate(&item, format)
             out["type"] = "array"
             out["items"] = .object(item)
@@ -102,7 +102,7 @@ struct ToolParameter: Sendable {
         return .object(out)
     }
 
-    private static func decorate(_ out: inout [String: Value], _ format: Format) {
+    private static func decorate(_ out: inout JSONObject, _ format: Format) {
         switch format {
         case .email: out["format"] = "email"
         case .dateTime: out["format"] = "date-time"
@@ -112,9 +112,9 @@ struct ToolParameter: Sendable {
     }
 
     static func objectSchema(_ parameters: [ToolParameter]) -> Value {
-        var schema: [String: Value] = [
+        var schema: JSONObject = [
             "type": "object",
-            "properties": .object(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.schema) })),
+            "properties": .object(JSONObject(parameters.map { ($0.name, $0.schema) })),
             "additionalProperties": false,
         ]
         let required = parameters.filter(\.required).map { Value.string($0.name) }
