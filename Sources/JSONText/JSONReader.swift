@@ -287,7 +287,7 @@ public struct JSONReader: ~Copyable {
         switch try peek() {
         case .object:
             try beginObject()
-            while try nextMember() != nil { try skip() }
+            while try nextMemberKey() != nil { try skip() }  // the name checked, no `String` made
         case .array:
             try beginArray()
             while try nextElement() { try skip() }

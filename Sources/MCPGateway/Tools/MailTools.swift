@@ -13,34 +13,45 @@ package enum MailTools {
         "flagged": ToolFormat.bool,
     ])
 
-    /// A listed message's untrusted text, each field made one safe line once: the text line and the structured
-    /// row both use it.
+    /// A listed message as the line and the structured row show it, its untrusted text made one safe line once
+    /// (both use it). Only what they show is kept: a page's rows are copied as they are rendered, and a whole
+    /// ``GraphMessage`` is two dozen references to retain per copy.
     struct Listed {
-        let message: GraphMessage
+        let id: String
         let subject: String
         let from: ToolFormat.Person?
+        let received: String?
+        let isRead: Bool?
+        let hasAttachments: Bool?
+        let importance: String?
+        let flagged: Bool
+        let isDraft: Bool?
 
-        init(_ message: GraphMessage) {
-            self.message = message
+        init(_ message: borrowing GraphMessage) {
+            id = message.id
             subject = UntrustedContent.line(message.subject, max: 300)
             from = ToolFormat.Person(message.from?.emailAddress)
+            received = message.receivedDateTime
+            isRead = message.isRead
+            hasAttachments = message.hasAttachments
+            importance = message.importance
+            flagged = message.flag?.flagStatus == "flagged"
+            isDraft = message.isDraft
         }
 
         var summaryValue: Value {
-            let m = message
             // In name order: stored in one pass (see JSONObject).
-            return [
-                "flagged": .bool(m.flag?.flagStatus == "flagged"), "from": from?.value ?? .null,
-                "has_attachments": .bool(m.hasAttachments ?? false), "id": .string(m.id),
-                "importance": .string(m.importance ?? "normal"), "is_read": .bool(m.isRead ?? false),
-                "received": .string(m.receivedDateTime ?? ""), "subject": .string(subject),
+            [
+                "flagged": .bool(flagged), "from": from?.value ?? .null,
+                "has_attachments": .bool(hasAttachments ?? false), "id": .string(id),
+                "importance": .string(importance ?? "normal"), "is_read": .bool(isRead ?? false),
+                "received": .string(received ?? ""), "subject": .string(subject),
             ]
         }
 
         /// Appends one line: date, sender, subject, marks, id (appended piece by piece: a page has 25 to 100).
         func appendLine(to out: inout String) {
-            let m = message
-            out += ToolFormat.utc(m.receivedDateTime)
+            out += ToolFormat.utc(received)
             out += " | "
             out += from?.text ?? "-"
             out += " | "
@@ -53,19 +64,19 @@ package enum MailTools {
                 out += word
                 separator = ", "
             }
-            mark(m.isRead == false, "unread")
-            mark(m.hasAttachments == true, "attachments")
-            mark(m.flag?.flagStatus == "flagged", "flagged")
-            mark(m.importance == "high", "important")
-            mark(m.isDraft == true, "draft")
+            mark(isRead == false, "unread")
+            mark(hasAttachments == true, "attachments")
+            mark(flagged, "flagged")
+            mark(importance == "high", "important")
+            mark(isDraft == true, "draft")
             out += " | id="
-            out += m.id
+            out += id
         }
     }
 
     static func messageList(_ page: GraphPage<GraphMessage>, heading: String, _ call: ToolInvocation) -> ToolReply {
         let cursor = call.cursor(page.nextLink)
-        let listed = page.value.map(Listed.init)
+        let listed = page.value.map { Listed($0) }
         var text = "\(heading): \(listed.count) message\(listed.count == 1 ? "" : "s")."
         if !listed.isEmpty {
             var lines = ""
