@@ -225,6 +225,35 @@ struct OpsMetricsTests {
         #expect(text.value(label + "_conflict_gauge") == 3)
     }
 
+    @Test("a handler made again counts into the same series, and each task's own registry counts apart")
+    func keptHandlers() async throws {
+        GraphGateMetrics.bootstrap()
+        let label = "graphgate_test_kept_\(UUID().uuidString.prefix(8).lowercased())"
+        func count(_ times: Int) {
+            for _ in 0..<times { Metrics.Counter(label: label, dimensions: [("a", "1")]).increment() }
+            Metrics.Counter(label: label, dimensions: [("a", "2")]).increment()
+        }
+        func scraped() throws -> PrometheusText {
+            try PrometheusText(String(decoding: GraphGateMetrics.render(), as: UTF8.self))
+        }
+        count(3)
+        let first = try await GraphGateMetrics.withOwnRegistry {
+            count(5)
+            return try scraped()
+        }
+        let second = try await GraphGateMetrics.withOwnRegistry {
+            count(2)
+            return try scraped()
+        }
+        count(1)
+        let global = try scraped()
+        #expect(global.value(label, ["a": "1"]) == 4)
+        #expect(global.value(label, ["a": "2"]) == 2)
+        #expect(first.value(label, ["a": "1"]) == 5)
+        #expect(second.value(label, ["a": "1"]) == 2)
+        #expect(second.value(label, ["a": "2"]) == 1)
+    }
+
     /// The audit chain's last sequence number in the server's store.
     static func auditHead(_ server: TestApp) async throws -> Int64 {
         try await MCPHTTPTests.withStore(server) { database in
