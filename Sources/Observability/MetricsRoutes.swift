@@ -28,9 +28,6 @@ package struct MetricsRoutes<Context: RequestContext> {
     }
 
     package static func bearer(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else { return nil }
-        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        request.headers[.authorization].flatMap(BearerHeader.token)
     }
 }

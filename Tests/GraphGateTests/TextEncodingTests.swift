@@ -13,6 +13,20 @@ struct TextEncodingTests {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    @Test("a Bearer header's token: any case of the scheme, spaces and tabs around the token dropped")
+    func bearerHeader() {
+        let cases: [(String, String?)] = [
+            ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER\u{20}a.b-c_d~e+f/g=", "a.b-c_d~e+f/g="),
+            ("Bearer  \tabc \t ", "abc"), ("Bearer   ", ""), ("Bearer ", nil), ("Bearer", nil), ("", nil),
+            ("Basic abc", nil), ("Bearerabc", nil), ("Bearer\tabc", nil), ("Bearér abc", nil), ("xBearer abc", nil),
+            ("Bearer a b", "a b"), ("Bearer 日本", "日本"), ("Bea\u{0}er abc", nil), ("Bearer\u{A0}abc", nil),
+        ]
+        for (header, token) in cases {
+            #expect(BearerHeader.token(header) == token, "\(header.debugDescription)")
+            #expect(BearerHeader.isBearer(header) == (token != nil), "\(header.debugDescription)")
+        }
+    }
+
     @Test("constant-time comparison agrees with == on equal, differing and differently long secrets")
     func constantTime() {
         let secret = "gga_" + String(repeating: "x", count: 43)

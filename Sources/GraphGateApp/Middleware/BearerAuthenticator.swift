@@ -1,6 +1,7 @@
 import Authorization
 import Foundation
 import HTTPTypes
+import JSONText
 import Hummingbird
 import MCPGateway
 import SecurityOps
@@ -28,11 +29,10 @@ struct BearerAuthenticator: Sendable {
         guard let header = request.headers[.authorization] else {
             return .rejected(Self.challenge(settings, status: .unauthorized, error: nil))
         }
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+        guard let token = BearerHeader.token(header) else {
             return .rejected(
                 Self.challenge(settings, status: .unauthorized, error: ("invalid_request", "use a Bearer token")))
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let check: BearerCheck
         do {
             check = try await authorization.authenticate(bearer: token)

@@ -2,6 +2,7 @@ import Foundation
 import GraphGateWeb
 import HTTPTypes
 import Hummingbird
+import JSONText
 import Logging
 import SecurityOps
 import Storage
@@ -84,8 +85,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     }
 
     static func carriesBearer(_ request: Request) -> Bool {
-        guard let header = request.headers[.authorization], header.utf8.count > 7 else { return false }
-        return header.prefix(7).lowercased() == "bearer "
+        request.headers[.authorization].map(BearerHeader.isBearer) ?? false
     }
 
     /// A failed sign-in step: a client error, or a redirect that reports an error to the client.
