@@ -92,7 +92,7 @@ public struct JSONReader: ~Copyable {
         }
         let start = offset + 1
         // Checked as strictly as `string()`; built only when it has escapes (then never empty).
-        let unescaped = try readString(keeping: false)
+        let unescaped = try readString(.escapedOnly)
         let key =
             unescaped.isEmpty
             ? JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<(offset - 1)]), unescaped: nil)
@@ -117,11 +117,20 @@ public struct JSONReader: ~Copyable {
     // MARK: - Values
 
     /// Reads a string.
-    public mutating func string() throws(Failure) -> String { try readString(keeping: true) }
+    public mutating func string() throws(Failure) -> String { try readString(.always) }
 
-    /// Reads a string, checked the same whether kept or not; one being skipped (`keeping: false`) is built only
-    /// when it has escapes, and "" is returned.
-    private mutating func readString(keeping: Bool) throws(Failure) -> String {
+    /// When ``readString(_:)`` builds the string it checked.
+    private enum Building {
+        /// Every time.
+        case always
+        /// Only when it has escapes (a member name: the document's bytes serve otherwise); else "".
+        case escapedOnly
+        /// Never: the string is skipped (its escapes and UTF-8 checked all the same); "".
+        case never
+    }
+
+    /// Reads a string, checked the same whether it is built or not.
+    private mutating func readString(_ building: Building) throws(Failure) -> String {
         skipSpace()
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw fail("expected a string") }
         offset += 1
@@ -139,16 +148,26 @@ public struct JSONReader: ~Copyable {
                 guard high < 0x80 || Self.isWellFormedUTF8(slice) else {
                     throw Failure(reason: "invalid UTF-8 in a string", offset: start)
                 }
-                return keeping ? String(decoding: slice, as: UTF8.self) : ""
+                return building == .always ? String(decoding: slice, as: UTF8.self) : ""
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("control character in a string") }
             high |= byte
             offset += 1
         }
-        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<offset]))
+        if building == .never {
+            // Escapes produce whole scalars in place of ASCII, so the document's bytes are well-formed UTF-8
+            // exactly when the unescaped text would be.
+            var nothing: [UInt8]? = nil
+            try unescape(into: &nothing)
+            guard Self.isWellFormedUTF8(UnsafeBufferPointer(rebasing: bytes[start..<(offset - 1)])) else {
+                throw Failure(reason: "invalid UTF-8 in a string", offset: start)
+            }
+            return ""
+        }
+        var out: [UInt8]? = Array(UnsafeBufferPointer(rebasing: bytes[start..<offset]))
         try unescape(into: &out)
-        return try out.withUnsafeBufferPointer { (text) throws(Failure) -> String in
+        return try out!.withUnsafeBufferPointer { (text) throws(Failure) -> String in
             guard Self.isWellFormedUTF8(text) else { throw Failure(reason: "invalid UTF-8 in a string", offset: start) }
             return String(decoding: text, as: UTF8.self)
         }
@@ -291,7 +310,7 @@ public struct JSONReader: ~Copyable {
         case .array:
             try beginArray()
             while try nextElement() { try skip() }
-        case .string: _ = try readString(keeping: false)
+        case .string: _ = try readString(.never)
         case .number: _ = try number()
         case .bool: _ = try bool()
         case .null: try literal("null")
@@ -356,8 +375,9 @@ public struct JSONReader: ~Copyable {
         offset += count
     }
 
-    /// The rest of a string from the current byte (an escape or later) up to and past its closing quote.
-    private mutating func unescape(into out: inout [UInt8]) throws(Failure) {
+    /// The rest of a string from the current byte (an escape or later) up to and past its closing quote, checked,
+    /// and unescaped into `out` unless it is nil.
+    private mutating func unescape(into out: inout [UInt8]?) throws(Failure) {
         while offset < bytes.count {
             let byte = bytes[offset]
             switch byte {
@@ -370,14 +390,14 @@ public struct JSONReader: ~Copyable {
                 let escape = bytes[offset]
                 offset += 1
                 switch escape {
-                case UInt8(ascii: "\""): out.append(0x22)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "/"): out.append(0x2F)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "\""): out?.append(0x22)
+                case UInt8(ascii: "\\"): out?.append(0x5C)
+                case UInt8(ascii: "/"): out?.append(0x2F)
+                case UInt8(ascii: "b"): out?.append(0x08)
+                case UInt8(ascii: "f"): out?.append(0x0C)
+                case UInt8(ascii: "n"): out?.append(0x0A)
+                case UInt8(ascii: "r"): out?.append(0x0D)
+                case UInt8(ascii: "t"): out?.append(0x09)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
@@ -391,12 +411,12 @@ public struct JSONReader: ~Copyable {
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         throw fail("lone surrogate escape")
                     }
-                    out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+                    if out != nil { out!.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8) }
                 default: throw fail("invalid escape")
                 }
             default:
                 if byte < 0x20 { throw fail("control character in a string") }
-                out.append(byte)
+                out?.append(byte)
                 offset += 1
             }
         }

@@ -44,31 +44,37 @@ struct JSONReaderTests {
     @Test("strings read word by word: an escape, quote, control character or non-ASCII byte at any position")
     func stringsAtEveryOffset() throws {
         // Each insert lands at every offset of a 24-byte run, so it falls in every lane of the 8-byte scan and in
-        // the byte-by-byte tail; Foundation decides what each document means.
+        // the byte-by-byte tail; Foundation decides what each document means. Each also comes after an escape, where
+        // a skipped string is checked without being unescaped.
         let inserts: [[UInt8]] = [
             Array(#"\""#.utf8), Array(#"\\"#.utf8), Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8), Array("é".utf8),
             Array("😀".utf8), [0x01], [0x1F], [0xFF], [0xC3], [0x7F], [0x20],
         ]
         for insert in inserts {
             for position in 0...24 {
-                var content = Array(repeating: UInt8(ascii: "a"), count: 24)
-                content.insert(contentsOf: insert, at: position)
-                let document = [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")]
-                let expected = try? JSONSerialization.jsonObject(with: Data(document), options: .fragmentsAllowed) as? String
-                let read = try? JSONReader.read(document) {
-                    (reader: inout JSONReader) throws(JSONReader.Failure) -> String in
-                    let text = try reader.string()
-                    try reader.finish()
-                    return text
+                for escaped in [false, true] {
+                    var content = Array(repeating: UInt8(ascii: "a"), count: 24)
+                    content.insert(contentsOf: insert, at: position)
+                    if escaped { content.insert(contentsOf: Array(#"\t"#.utf8), at: 0) }
+                    let document = [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")]
+                    let expected =
+                        try? JSONSerialization.jsonObject(with: Data(document), options: .fragmentsAllowed) as? String
+                    let read = try? JSONReader.read(document) {
+                        (reader: inout JSONReader) throws(JSONReader.Failure) -> String in
+                        let text = try reader.string()
+                        try reader.finish()
+                        return text
+                    }
+                    #expect(read == expected, "insert \(insert) at \(position)")
+                    let skipped =
+                        (try? JSONReader.read(document) {
+                            (reader: inout JSONReader) throws(JSONReader.Failure) -> Bool in
+                            try reader.skip()
+                            try reader.finish()
+                            return true
+                        }) ?? false
+                    #expect(skipped == (expected != nil), "skipping insert \(insert) at \(position)")
                 }
-                #expect(read == expected, "insert \(insert) at \(position)")
-                let skipped = (try? JSONReader.read(document) {
-                    (reader: inout JSONReader) throws(JSONReader.Failure) -> Bool in
-                    try reader.skip()
-                    try reader.finish()
-                    return true
-                }) ?? false
-                #expect(skipped == (expected != nil), "skipping insert \(insert) at \(position)")
             }
         }
     }
@@ -76,7 +82,9 @@ struct JSONReaderTests {
     @Test("invalid UTF-8 and nesting beyond the bound are refused")
     func bounds() {
         #expect(throws: JSONReader.Failure.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
-        let deep = String(repeating: "[", count: JSONReader.maxDepth + 1) + String(repeating: "]", count: JSONReader.maxDepth + 1)
+        let deep =
+            String(repeating: "[", count: JSONReader.maxDepth + 1)
+            + String(repeating: "]", count: JSONReader.maxDepth + 1)
         #expect(throws: JSONReader.Failure.self) { try JSONParser.parse(Array(deep.utf8)) }
         let ok = String(repeating: "[", count: JSONReader.maxDepth) + String(repeating: "]", count: JSONReader.maxDepth)
         #expect((try? JSONParser.parse(Array(ok.utf8))) != nil)
@@ -231,17 +239,23 @@ struct GraphDecodingTests {
             GraphAttachment.self,
             ##"{"@odata.type":"#microsoft.graph.itemAttachment","id":"a1","name":"x.eml","contentType":null,"size":2048,"isInline":false,"lastModifiedDateTime":"2026-12-01T09:00:00Z"}"##
         )
-        #expect(try GraphAttachment.decode(json: Array(##"{"@odata.type":"#microsoft.graph.itemAttachment","id":"a"}"##.utf8)).kind == "item")
+        #expect(
+            try GraphAttachment.decode(
+                json: Array(##"{"@odata.type":"#microsoft.graph.itemAttachment","id":"a"}"##.utf8)
+            ).kind == "item")
         try agree(
             GraphUser.self,
             #"{"id":"u1","displayName":"Ana","mail":null,"userPrincipalName":"ana@contoso.example","jobTitle":"CFO","officeLocation":"2/1","preferredLanguage":"en-US","businessPhones":[]}"#
         )
-        try agree(GraphMailboxSettings.self, #"{"timeZone":"W. Europe Standard Time","workingHours":{"daysOfWeek":["monday"]}}"#)
+        try agree(
+            GraphMailboxSettings.self,
+            #"{"timeZone":"W. Europe Standard Time","workingHours":{"daysOfWeek":["monday"]}}"#)
     }
 
     @Test("a page keeps its items and next link")
     func page() throws {
-        let json = #"{"@odata.context":"x","value":[{"id":"1","subject":"a"},{"id":"2"}],"@odata.nextLink":"https://graph.example/v1.0/me/messages?$skip=2"}"#
+        let json =
+            #"{"@odata.context":"x","value":[{"id":"1","subject":"a"},{"id":"2"}],"@odata.nextLink":"https://graph.example/v1.0/me/messages?$skip=2"}"#
         let page = try GraphPage<GraphMessage>.decode(json: Array(json.utf8))
         #expect(page.value.map(\.id) == ["1", "2"])
         #expect(page.value.first?.subject == "a")
@@ -296,6 +310,8 @@ struct GraphDecodingTests {
 
     @Test("a page without value is refused")
     func pageWithoutValue() {
-        #expect(throws: JSONReader.Failure.self) { try GraphPage<GraphMessage>.decode(json: Array(#"{"@odata.nextLink":"x"}"#.utf8)) }
+        #expect(throws: JSONReader.Failure.self) {
+            try GraphPage<GraphMessage>.decode(json: Array(#"{"@odata.nextLink":"x"}"#.utf8))
+        }
     }
 }
