@@ -46,6 +46,9 @@ struct ToolsMailTests {
                 #expect(
                     (fields.count == 5 && fields[3].contains("unread")) == (row["is_read"] == false), "\(line)")
             }
+            // In Graph's order ($orderby receivedDateTime desc): newest first.
+            let received = Self.messages(first).compactMap { $0["received"]?.stringValue }
+            #expect(received == received.sorted(by: >) && Set(received).count > 1, "\(received)")
             #expect(
                 first.text.contains("MAILBOX DATA") && first.text.contains("BEGIN>>>") && first.text.contains("END>>>"))
             let cursor = try #require(first["next_cursor"]?.stringValue)

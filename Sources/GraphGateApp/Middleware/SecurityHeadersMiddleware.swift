@@ -29,13 +29,21 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 
     static func apply(to headers: inout HTTPFields, https: Bool) {
         headers[.xContentTypeOptions] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[Names.referrerPolicy] = "no-referrer"
         if headers[.contentType]?.hasPrefix("text/html") == true {
             headers[.contentSecurityPolicy] = contentSecurityPolicy
-            headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+            headers[Names.frameOptions] = "DENY"
             if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
         }
-        let hsts = HTTPField.Name("Strict-Transport-Security")!
-        if https, headers[hsts] == nil { headers[hsts] = "max-age=31536000" }
+        if https, headers[Names.strictTransportSecurity] == nil {
+            headers[Names.strictTransportSecurity] = "max-age=31536000"
+        }
+    }
+
+    /// The names HTTPTypes has no constant for, checked and lowercased once (not on every response).
+    private enum Names {
+        static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+        static let frameOptions = HTTPField.Name("X-Frame-Options")!
+        static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
     }
 }

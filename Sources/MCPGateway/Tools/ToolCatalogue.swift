@@ -104,10 +104,6 @@ public struct ToolCatalogue: Sendable {
     ) async -> CallOutcome {
         let notes = AuditNotes()
         let started = ContinuousClock.now
-        var logger = self.logger
-        logger[metadataKey: "gg.user"] = "\(principal.userId)"
-        logger[metadataKey: "gg.client"] = "\(principal.clientId)"
-        logger[metadataKey: "gg.tool"] = "\(definition.name)"
         let result: Value
         let outcome: AuditEvent.Outcome
         var errorCode: String?
@@ -133,9 +129,11 @@ public struct ToolCatalogue: Sendable {
         details["tool"] = definition.name
         if let errorCode { details["error"] = errorCode }
         let elapsed = ContinuousClock.now - started
+        // Metadata only in the line (built only when `info` is logged), not set on a logger copy per call.
         logger.info(
             "tool call",
             metadata: [
+                "gg.user": "\(principal.userId)", "gg.client": "\(principal.clientId)", "gg.tool": "\(definition.name)",
                 "gg.outcome": "\(outcome.rawValue)", "gg.error": "\(errorCode ?? "-")",
                 "gg.ms": "\(elapsed.inMilliseconds)",
             ])
