@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// A new or changed message as Graph takes it (`POST /me/messages`, `/sendMail`, `PATCH`).
 public struct GraphMessageDraft: Encodable, Sendable {
@@ -77,13 +78,21 @@ extension GraphClient {
 
     /// A page of a message list (selected with `listSelect`), decoded as lists are: see ``GraphMessage/Listed``.
     func messagePage(_ request: GraphRequest) async throws -> GraphPage<GraphMessage> {
-        GraphMessage.Listed.messages(try await page(request, as: GraphMessage.Listed.self))
+        try await page(request, item: Self.listedMessage)
+    }
+
+    /// Each item read straight into the page's array (a page of `Listed` mapped afterwards copied every message).
+    private static func listedMessage(_ r: inout JSONReader) throws(JSONReader.Failure) -> GraphMessage {
+        try GraphMessage.Listed(json: &r).message
     }
 
     /// The next page of a message list (a link from an earlier page of ``messages(folder:filter:top:)`` or
     /// ``searchMessages(kql:top:)``).
     public func messagePage(continuing link: String) async throws -> GraphPage<GraphMessage> {
-        GraphMessage.Listed.messages(try await page(continuing: link, as: GraphMessage.Listed.self))
+        guard let request = GraphRequest.continuation(link) else {
+            throw GraphError.invalidResponse(reason: "paging link is not a Graph path")
+        }
+        return try await messagePage(request)
     }
 
     /// Full-text search (`$search`, KQL); Graph orders by relevance and pages with `$skiptoken`.

@@ -131,9 +131,21 @@ public struct GraphClient: Sendable {
 
     /// Sends `request` and reads the JSON answer into a Graph model.
     public func json<T: GraphDecodable>(_ request: GraphRequest, as type: T.Type = T.self) async throws -> T {
+        try await json(request) { (r: inout JSONReader) throws(JSONReader.Failure) in try T(json: &r) }
+    }
+
+    /// Sends `request` and reads the whole JSON answer with `read`.
+    func json<T>(
+        _ request: GraphRequest, _ read: (inout JSONReader) throws(JSONReader.Failure) -> T
+    ) async throws -> T {
         let response = try await send(request)
         do {
-            return try T.decode(json: response.body.readableBytesView)
+            return try JSONReader.read(response.body.readableBytesView) {
+                (reader: inout JSONReader) throws(JSONReader.Failure) -> T in
+                let value = try read(&reader)
+                try reader.finish()
+                return value
+            }
         } catch {
             throw GraphError.invalidResponse(reason: "unexpected JSON for \(T.self): \(error)")
         }
@@ -146,7 +158,16 @@ public struct GraphClient: Sendable {
     ) async throws
         -> GraphPage<T>
     {
-        var page = try await json(request, as: GraphPage<T>.self)
+        try await page(request) { (r: inout JSONReader) throws(JSONReader.Failure) in try T(json: &r) }
+    }
+
+    /// One page whose items are read by `item` (see ``page(_:as:)``).
+    func page<T>(
+        _ request: GraphRequest, item: (inout JSONReader) throws(JSONReader.Failure) -> T
+    ) async throws -> GraphPage<T> {
+        var page = try await json(request) { (r: inout JSONReader) throws(JSONReader.Failure) in
+            try GraphPage(json: &r, item: item)
+        }
         page.nextLink = try page.nextLink.map(relativeLink)
         return page
     }

@@ -14,11 +14,24 @@ public struct GraphPage<Item: Decodable & Sendable>: Decodable, Sendable {
 
 extension GraphPage: GraphDecodable where Item: GraphDecodable {
     public init(json r: inout JSONReader) throws(JSONReader.Failure) {
+        try self.init(json: &r) { (r: inout JSONReader) throws(JSONReader.Failure) in try Item(json: &r) }
+    }
+}
+
+extension GraphPage {
+    /// A page whose items are read by `item` (another reading than the item type's own, e.g. a listed message).
+    init(
+        json r: inout JSONReader, item: (inout JSONReader) throws(JSONReader.Failure) -> Item
+    ) throws(JSONReader.Failure) {
         var value: [Item]?
         try r.beginObject()
         while let member = try r.nextMemberKey() {
             switch member {
-            case "value": value = try r.array(of: Item.self)
+            case "value":
+                var items: [Item] = []
+                try r.beginArray()
+                while try r.nextElement() { items.append(try item(&r)) }
+                value = items
             case "@odata.nextLink": nextLink = try r.optionalString()
             default: try r.skip()
             }

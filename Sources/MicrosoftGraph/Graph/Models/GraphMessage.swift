@@ -50,16 +50,6 @@ extension GraphMessage: GraphDecodable {
 
         public init(from decoder: any Decoder) throws { message = try GraphMessage(from: decoder) }
 
-        /// A page of listed messages as a page of messages (same next link).
-        static func messages(_ page: consuming GraphPage<Listed>) -> GraphPage<GraphMessage> {
-            // Moved out one by one (`popLast`), not copied: a copy of a message retains two dozen references.
-            var listed = page.value
-            var messages: [GraphMessage] = []
-            messages.reserveCapacity(listed.count)
-            while let item = listed.popLast() { messages.append(item.message) }
-            messages.reverse()
-            return GraphPage(value: messages, nextLink: page.nextLink)
-        }
     }
 
     /// `everything`: every member graphgate knows (``detailSelect``); else those of ``listSelect`` only.
