@@ -5,11 +5,9 @@
 /// members as they stand (sorted, so the same object always gives the same bytes), and a literal written in
 /// name order is stored in one pass. A name is found by binary search.
 public struct JSONObject: Sendable, Hashable {
-    /// One member.
-    public struct Member: Sendable, Hashable {
-        public var key: String
-        public var value: Value
-    }
+    /// One member: its name and value (an unlabelled pair, the element type of a dictionary literal, so a literal's
+    /// elements become the storage without a copy).
+    public typealias Member = (String, Value)
 
     /// The members in name order (`String`'s `<`), no name twice.
     public private(set) var members: [Member]
@@ -17,15 +15,15 @@ public struct JSONObject: Sendable, Hashable {
     public init() { members = [] }
 
     /// From name–value pairs in any order; a repeated name: the last pair wins.
-    public init(_ pairs: some Sequence<(String, Value)>) {
-        members = pairs.map { Member(key: $0.0, value: $0.1) }
+    public init(_ pairs: [Member]) {
+        members = pairs
         Self.sortKeepingLast(&members)
     }
 
     /// From a dictionary.
     public init(_ dictionary: [String: Value]) {
-        members = dictionary.map { Member(key: $0.key, value: $0.value) }
-        members.sort { $0.key < $1.key }
+        members = dictionary.map { ($0.key, $0.value) }
+        members.sort { $0.0 < $1.0 }
     }
 
     /// From members already in strict name order (the caller has checked: ``JSONParser`` refuses repeats).
@@ -33,22 +31,22 @@ public struct JSONObject: Sendable, Hashable {
 
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
-    public var keys: [String] { members.map(\.key) }
+    public var keys: [String] { members.map(\.0) }
 
     /// The member named `key`; setting nil removes it.
     public subscript(key: String) -> Value? {
         get {
             // Not a `? value : nil` ternary: there `nil` would be typed `Value`, i.e. `.null`.
             let index = position(of: key)
-            guard index < members.count, members[index].key == key else { return .none }
-            return members[index].value
+            guard index < members.count, members[index].0 == key else { return .none }
+            return members[index].1
         }
         set {
             let index = position(of: key)
-            let found = index < members.count && members[index].key == key
+            let found = index < members.count && members[index].0 == key
             switch (newValue, found) {
-            case (let value?, true): members[index].value = value
-            case (let value?, false): members.insert(Member(key: key, value: value), at: index)
+            case (let value?, true): members[index].1 = value
+            case (let value?, false): members.insert((key, value), at: index)
             case (nil, true): members.remove(at: index)
             case (nil, false): break
             }
@@ -64,7 +62,7 @@ public struct JSONObject: Sendable, Hashable {
 
     /// The members as a dictionary (for callers that look many names up or merge objects).
     public var dictionary: [String: Value] {
-        Dictionary(uniqueKeysWithValues: members.lazy.map { ($0.key, $0.value) })
+        Dictionary(uniqueKeysWithValues: members)
     }
 
     /// The index of the first member whose name is not below `key`.
@@ -73,7 +71,7 @@ public struct JSONObject: Sendable, Hashable {
         var high = members.count
         while low < high {
             let middle = (low + high) / 2
-            if members[middle].key < key { low = middle + 1 } else { high = middle }
+            if members[middle].0 < key { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -83,20 +81,20 @@ public struct JSONObject: Sendable, Hashable {
     private static func sortKeepingLast(_ members: inout [Member]) {
         guard members.count > 1 else { return }
         var sorted = true
-        for index in 1..<members.count where members[index].key <= members[index - 1].key {
+        for index in 1..<members.count where members[index].0 <= members[index - 1].0 {
             sorted = false
             break
         }
         if sorted { return }
         if members.count > 32 {
             let indexed = members.enumerated().sorted {
-                $0.element.key != $1.element.key ? $0.element.key < $1.element.key : $0.offset < $1.offset
+                $0.element.0 != $1.element.0 ? $0.element.0 < $1.element.0 : $0.offset < $1.offset
             }
             members = indexed.map(\.element)
         } else {
             for index in 1..<members.count {
                 var position = index
-                while position > 0, members[position].key < members[position - 1].key {
+                while position > 0, members[position].0 < members[position - 1].0 {
                     members.swapAt(position, position - 1)
                     position -= 1
                 }
@@ -106,7 +104,7 @@ public struct JSONObject: Sendable, Hashable {
         var kept: [Member] = []
         kept.reserveCapacity(members.count)
         for member in members {
-            if let last = kept.last, last.key == member.key {
+            if let last = kept.last, last.0 == member.0 {
                 kept[kept.count - 1] = member
             } else {
                 kept.append(member)
@@ -116,11 +114,25 @@ public struct JSONObject: Sendable, Hashable {
     }
 }
 
+extension JSONObject {
+    public static func == (a: Self, b: Self) -> Bool {
+        a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(members.count)
+        for (key, value) in members {
+            hasher.combine(key)
+            hasher.combine(value)
+        }
+    }
+}
+
 extension JSONObject: Sequence {
     public struct Iterator: IteratorProtocol {
         var base: IndexingIterator<[Member]>
         public mutating func next() -> (key: String, value: Value)? {
-            base.next().map { ($0.key, $0.value) }
+            base.next().map { (key: $0.0, value: $0.1) }
         }
     }
 

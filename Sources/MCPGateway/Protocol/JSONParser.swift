@@ -28,16 +28,16 @@ public enum JSONParser {
             while true {
                 let keyOffset = reader.offset
                 guard let key = try reader.nextMember() else { break }
-                if let last = members.last, !(last.key < key) { inOrder = false }
-                members.append(JSONObject.Member(key: key, value: try element(&reader)))
+                if let last = members.last, !(last.0 < key) { inOrder = false }
+                members.append((key, try element(&reader)))
                 offsets.append(keyOffset)
             }
             guard !inOrder else { return .object(JSONObject(sortedMembers: members)) }
             // Sorted by name (the document's order for equal names, which are then refused at the second).
             let order = members.indices.sorted {
-                members[$0].key != members[$1].key ? members[$0].key < members[$1].key : $0 < $1
+                members[$0].0 != members[$1].0 ? members[$0].0 < members[$1].0 : $0 < $1
             }
-            for (previous, index) in zip(order, order.dropFirst()) where members[previous].key == members[index].key {
+            for (previous, index) in zip(order, order.dropFirst()) where members[previous].0 == members[index].0 {
                 throw Failure(reason: "repeated object member", offset: offsets[max(previous, index)])
             }
             return .object(JSONObject(sortedMembers: order.map { members[$0] }))

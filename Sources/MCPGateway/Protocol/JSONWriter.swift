@@ -40,11 +40,11 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (offset, member) in members.members.enumerated() {
+            for (offset, (key, member)) in members.members.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
-                JSONString.append(member.key, to: &out)
+                JSONString.append(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, to: &out)
+                write(member, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

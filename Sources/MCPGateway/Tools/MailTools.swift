@@ -53,7 +53,7 @@ package enum MailTools {
         func appendLine(to out: inout String) {
             out += ToolFormat.utc(received)
             out += " | "
-            out += from?.text ?? "-"
+            if let from { from.append(to: &out) } else { out += "-" }
             out += " | "
             let subject = UntrustedContent.capped(self.subject, max: 160)
             out += subject.isEmpty ? "(no subject)" : subject

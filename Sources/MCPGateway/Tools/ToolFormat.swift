@@ -45,8 +45,23 @@ enum ToolFormat {
 
         /// `Name <address>`, or the one that is there, or `-`.
         var text: String {
-            if name.isEmpty || name == address { return address.isEmpty ? "-" : address }
-            return address.isEmpty ? name : "\(name) <\(address)>"
+            var out = ""
+            append(to: &out)
+            return out
+        }
+
+        /// Appends ``text`` (piece by piece: a list writes one per row).
+        func append(to out: inout String) {
+            if name.isEmpty || name == address {
+                out += address.isEmpty ? "-" : address
+            } else if address.isEmpty {
+                out += name
+            } else {
+                out += name
+                out += " <"
+                out += address
+                out += ">"
+            }
         }
 
         var value: Value { ["address": .string(address), "name": .string(name)] }
