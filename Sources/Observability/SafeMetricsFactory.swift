@@ -87,10 +87,11 @@ package final class SafeMetricsFactory: MetricsFactory, Sendable {
         return made
     }
 
-    /// Forgets a kept handler (a destroyed one must not be handed out again).
-    private func forget(_ handler: AnyObject) {
-        let identity = ObjectIdentifier(handler)
+    /// `handler`, no longer kept (a destroyed one must not be handed out again).
+    private func forgotten<Handler>(_ handler: Handler) -> Handler {
+        let identity = ObjectIdentifier(handler as AnyObject)
         handles.withLock { $0 = $0.filter { ObjectIdentifier($0.value.handler) != identity } }
+        return handler
     }
 
     package func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
@@ -117,24 +118,11 @@ package final class SafeMetricsFactory: MetricsFactory, Sendable {
         handle("timer", label, dimensions) { $0.makeTimer(label: $1, dimensions: dimensions) }
     }
 
-    package func destroyCounter(_ handler: any CounterHandler) {
-        forget(handler)
-        target.destroyCounter(handler)
-    }
+    package func destroyCounter(_ handler: any CounterHandler) { target.destroyCounter(forgotten(handler)) }
     package func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
-        forget(handler)
-        target.destroyFloatingPointCounter(handler)
+        target.destroyFloatingPointCounter(forgotten(handler))
     }
-    package func destroyRecorder(_ handler: any RecorderHandler) {
-        forget(handler)
-        target.destroyRecorder(handler)
-    }
-    package func destroyMeter(_ handler: any MeterHandler) {
-        forget(handler)
-        target.destroyMeter(handler)
-    }
-    package func destroyTimer(_ handler: any TimerHandler) {
-        forget(handler)
-        target.destroyTimer(handler)
-    }
+    package func destroyRecorder(_ handler: any RecorderHandler) { target.destroyRecorder(forgotten(handler)) }
+    package func destroyMeter(_ handler: any MeterHandler) { target.destroyMeter(forgotten(handler)) }
+    package func destroyTimer(_ handler: any TimerHandler) { target.destroyTimer(forgotten(handler)) }
 }

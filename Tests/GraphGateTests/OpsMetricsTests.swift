@@ -252,6 +252,10 @@ struct OpsMetricsTests {
         #expect(first.value(label, ["a": "1"]) == 5)
         #expect(second.value(label, ["a": "1"]) == 2)
         #expect(second.value(label, ["a": "2"]) == 1)
+        // A destroyed handler is not handed out again: the next one counts in a new series.
+        Metrics.Counter(label: label, dimensions: [("a", "1")]).destroy()
+        Metrics.Counter(label: label, dimensions: [("a", "1")]).increment()
+        #expect(try scraped().value(label, ["a": "1"]) == 1)
     }
 
     /// The audit chain's last sequence number in the server's store.

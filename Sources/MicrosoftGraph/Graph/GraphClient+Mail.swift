@@ -83,7 +83,7 @@ extension GraphClient {
 
     /// Each item read straight into the page's array (a page of `Listed` mapped afterwards copied every message).
     private static func listedMessage(_ r: inout JSONReader) throws(JSONReader.Failure) -> GraphMessage {
-        try GraphMessage.Listed(json: &r).message
+        try GraphMessage(json: &r, everything: false)  // as `GraphMessage.Listed` reads one
     }
 
     /// The next page of a message list (a link from an earlier page of ``messages(folder:filter:top:)`` or
