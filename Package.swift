@@ -256,3 +256,11 @@ let package = Package(
         ),
     ]
 )
+
+// Release builds of graphgate's own modules optimize across module boundaries: generic code in a lower module
+// (AccessChangeCache, JSONReader.read, the Graph models' readers) is specialized where a higher one calls it,
+// instead of running unspecialized and looking its type metadata up at run time on every call.
+for target in package.targets where target.type != .test {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+}
