@@ -15,8 +15,10 @@ struct JSONObjectTests {
             var oracle: [String: Value] = [:]
             for step in 0..<40 {
                 let name = names.randomElement(using: &generator)!
-                // Removal one time in four; `.null` is a value like any other, not a removal.
-                let value: Value? = Int.random(in: 0..<4, using: &generator) == 0 ? nil : (step % 5 == 0 ? .null : .int(step))
+                // Removal one time in four (`.none`: a bare `nil` here would be read as `Value.null`); `.null` is a
+                // value like any other, not a removal.
+                let value: Value? =
+                    Int.random(in: 0..<4, using: &generator) == 0 ? .none : (step % 5 == 0 ? .null : .int(step))
                 object[name] = value
                 oracle[name] = value
                 #expect(object[name] == oracle[name])

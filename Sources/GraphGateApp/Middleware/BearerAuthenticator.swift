@@ -1,8 +1,8 @@
 import Authorization
 import Foundation
 import HTTPTypes
-import JSONText
 import Hummingbird
+import JSONText
 import MCPGateway
 import SecurityOps
 import Storage
