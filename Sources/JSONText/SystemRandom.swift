@@ -1,17 +1,39 @@
-/// Random bytes and identifiers from the system's cryptographically secure generator, eight bytes per draw (one
-/// `getrandom` each on Linux). Foundation's `UUID()` there opens, reads and closes /dev/urandom for every UUID, and
-/// `UInt8.random` costs a draw per byte.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Random bytes and identifiers from the system's cryptographically secure generator, one draw per call (one
+/// `getrandom` on Linux, through `getentropy`; `arc4random_buf` elsewhere). Foundation's `UUID()` there opens,
+/// reads and closes /dev/urandom for every UUID, and the standard library's generator makes one system call per
+/// eight bytes (a tool call made seven).
 public enum SystemRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var out: [UInt8] = []
-        out.reserveCapacity(count + 7)
-        while out.count < count {
-            let draw: UInt64 = generator.next()
-            withUnsafeBytes(of: draw) { out.append(contentsOf: $0) }
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fill(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
         }
-        out.removeLast(out.count - count)
-        return out
+    }
+
+    /// Fills `buffer` with random bytes.
+    public static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if canImport(Glibc) || canImport(Musl)
+            // `getentropy`: one `getrandom` of up to 256 bytes (the standard library's generator traps rather than
+            // return predictable bytes; so does this).
+            var filled = 0
+            while filled < buffer.count {
+                let chunk = min(256, buffer.count - filled)
+                guard getentropy(buffer.baseAddress! + filled, chunk) == 0 else {
+                    fatalError("the system's random generator failed")
+                }
+                filled += chunk
+            }
+        #else
+            if let base = buffer.baseAddress { arc4random_buf(base, buffer.count) }
+        #endif
     }
 
     /// `count` random bytes as lowercase hex.

@@ -94,7 +94,13 @@ struct TextEncodingTests {
             #expect(SystemRandom.bytes(count).count == count)
             #expect(SystemRandom.hex(count).utf8.count == 2 * count)
         }
-        // All 256 byte values turn up (a generator stuck on part of the range would not).
-        #expect(Set(SystemRandom.bytes(8192)).count == 256)
+        // All 256 byte values turn up (a generator stuck on part of the range would not), and the 256-byte draws
+        // a long request is made of all differ.
+        let long = SystemRandom.bytes(8192)
+        #expect(Set(long).count == 256)
+        let draws: [[UInt8]] = stride(from: 0, to: 8192, by: 256).map { (start: Int) -> [UInt8] in
+            Array(long[start..<(start + 256)])
+        }
+        #expect(Set(draws).count == 32)
     }
 }

@@ -20,9 +20,10 @@ struct PageCursor: Sendable {
 
     func seal(_ payload: Payload, userId: String, tool: String) -> String? {
         let json: Value = ["link": .string(payload.link), "zone": payload.zone.map(Value.string) ?? .null]
-        guard
+        // The nonce drawn in one system call (swift-crypto's own draws eight bytes per call).
+        guard let nonce = try? ChaChaPoly.Nonce(data: SystemRandom.bytes(12)),
             let box = try? ChaChaPoly.seal(
-                JSONWriter.bytes(json), using: key, authenticating: Data("\(userId)|\(tool)".utf8))
+                JSONWriter.bytes(json), using: key, nonce: nonce, authenticating: Data("\(userId)|\(tool)".utf8))
         else { return nil }
         return Base64URL.encode(box.combined)
     }
