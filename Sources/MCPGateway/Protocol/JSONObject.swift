@@ -53,13 +53,6 @@ public struct JSONObject: Sendable, Hashable {
         }
     }
 
-    /// A copy with `value` as the member `key` (added or replaced).
-    public func setting(_ key: String, _ value: Value) -> Self {
-        var copy = self
-        copy[key] = value
-        return copy
-    }
-
     /// The members as a dictionary (for callers that look many names up or merge objects).
     public var dictionary: [String: Value] {
         Dictionary(uniqueKeysWithValues: members)
