@@ -20,12 +20,6 @@ public struct JSONObject: Sendable, Hashable {
         Self.sortKeepingLast(&members)
     }
 
-    /// From a dictionary.
-    public init(_ dictionary: [String: Value]) {
-        members = dictionary.map { ($0.key, $0.value) }
-        members.sort { $0.0 < $1.0 }
-    }
-
     /// From members already in strict name order (the caller has checked: ``JSONParser`` refuses repeats).
     init(sortedMembers: [Member]) { members = sortedMembers }
 
@@ -51,11 +45,6 @@ public struct JSONObject: Sendable, Hashable {
             case (nil, false): break
             }
         }
-    }
-
-    /// The members as a dictionary (for callers that look many names up or merge objects).
-    public var dictionary: [String: Value] {
-        Dictionary(uniqueKeysWithValues: members)
     }
 
     /// The index of the first member whose name is not below `key`.

@@ -76,14 +76,14 @@ extension GraphClient {
         return try await messagePage(GraphRequest(.get, path, query: query))
     }
 
-    /// A page of a message list (selected with `listSelect`), decoded as lists are: see ``GraphMessage/Listed``.
+    /// A page of a message list (selected with `listSelect`), decoded as lists are: see ``GraphMessage/init(listedJSON:)``.
     func messagePage(_ request: GraphRequest) async throws -> GraphPage<GraphMessage> {
         try await page(request, item: Self.listedMessage)
     }
 
-    /// Each item read straight into the page's array (a page of `Listed` mapped afterwards copied every message).
+    /// Each item read straight into the page's array (a page of wrappers mapped afterwards copied every message).
     private static func listedMessage(_ r: inout JSONReader) throws(JSONReader.Failure) -> GraphMessage {
-        try GraphMessage(json: &r, everything: false)  // as `GraphMessage.Listed` reads one
+        try GraphMessage(listedJSON: &r)
     }
 
     /// The next page of a message list (a link from an earlier page of ``messages(folder:filter:top:)`` or

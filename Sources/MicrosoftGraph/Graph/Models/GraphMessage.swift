@@ -41,15 +41,8 @@ extension GraphMessage: GraphDecodable {
 
     /// A message in a list: the members of ``listSelect`` are read, any other member is skipped unread (Graph
     /// sends only what was selected; whatever else an answer carries costs a scan, not a decode).
-    public struct Listed: GraphDecodable, Decodable, Sendable {
-        public var message: GraphMessage
-
-        public init(json r: inout JSONReader) throws(JSONReader.Failure) {
-            message = try GraphMessage(json: &r, everything: false)
-        }
-
-        public init(from decoder: any Decoder) throws { message = try GraphMessage(from: decoder) }
-
+    public init(listedJSON r: inout JSONReader) throws(JSONReader.Failure) {
+        try self.init(json: &r, everything: false)
     }
 
     /// `everything`: every member graphgate knows (``detailSelect``); else those of ``listSelect`` only.
