@@ -2,12 +2,13 @@
 own wrk load, so that whatever else the machine is doing slows both alike.
 
 One canned Graph upstream (`canned.py`) and one emulated tenant serve both builds; each build gets its own data
-directory and eight signed-in users. Each round runs `wrk` against both at once (2026 era, `list_messages`, C
-connections each, D seconds), reads each server's CPU from /proc and prints CPU µs per call for both and B/A. The
-median B/A of the rounds is the result: on a shared 2-core machine one build's CPU per call moved by ±25% from run
-to run, while B/A of the same pair of builds stayed within a few percent. Asserts nothing beyond "no errors".
+directory and eight signed-in users. Each round runs `wrk` against both at once (`list_messages`, 2026 era unless
+`--eras` says otherwise, C connections each, D seconds), reads each server's CPU from /proc and prints CPU µs per
+call for both and B/A. The median B/A of the rounds is the result: on a shared 2-core machine one build's CPU per
+call moved by ±25% from run to run, while B/A of the same pair of builds stayed within a few percent. Asserts nothing beyond "no errors".
 """
 import argparse
+import asyncio
 import os
 import sys
 import threading
@@ -15,7 +16,7 @@ import threading
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 sys.path.insert(0, os.path.dirname(__file__))
 import canned  # noqa: E402
-from bench_canned import measure, row, wrk, write_creds  # noqa: E402
+from bench_canned import measure, row, session_credentials, wrk, write_creds  # noqa: E402
 from ggharness import GraphGate, Login, Sandbox, fresh_workdir  # noqa: E402
 
 
@@ -26,7 +27,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16, help="per build")
     parser.add_argument("--duration", type=int, default=8, help="seconds per round")
+    parser.add_argument("--eras", default="2026,2026", help="the MCP era of A's load and of B's (legacy or 2026)")
     args = parser.parse_args()
+    eras = dict(zip("AB", args.eras.split(",")))
     workdir = fresh_workdir("gg-ab-")
     upstream_port, proxy_port = canned.free_port(), canned.free_port()
     upstream, proxy, _ = canned.start(workdir, upstream_port, proxy_port)
@@ -44,7 +47,9 @@ def main():
                 "GRAPHGATE_RATE_LIMIT": "1000000"})
             started.append(graphgate)
             logins = [Login(graphgate.base, i) for i in range(8)]
-            creds = write_creds(os.path.join(directory, "creds"), [(login.access_token, "-") for login in logins])
+            rows = (asyncio.run(session_credentials(logins, 16)) if eras[tag] == "legacy"
+                    else [(login.access_token, "-") for login in logins])
+            creds = write_creds(os.path.join(directory, "creds"), rows)
             servers[tag] = (graphgate, creds)
 
         results = {}
@@ -52,7 +57,7 @@ def main():
         def load(tag):
             graphgate, creds = servers[tag]
             result, cpu = measure([graphgate.proc.pid],
-                                  lambda: wrk(graphgate.base, "2026", creds, args.connections, args.duration))
+                                  lambda: wrk(graphgate.base, eras[tag], creds, args.connections, args.duration))
             results[tag] = row(tag, result, cpu)
 
         for tag in "AB":
