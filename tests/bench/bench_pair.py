@@ -5,7 +5,8 @@ One canned Graph upstream (`canned.py`) and one emulated tenant serve both build
 directory and eight signed-in users. Each round runs `wrk` against both at once (`list_messages`, 2026 era unless
 `--eras` says otherwise, C connections each, D seconds), reads each server's CPU from /proc and prints CPU µs per
 call for both and B/A. The median B/A of the rounds is the result: on a shared 2-core machine one build's CPU per
-call moved by ±25% from run to run, while B/A of the same pair of builds stayed within a few percent. Asserts nothing beyond "no errors".
+call moved by ±25% from run to run, while B/A of the same pair of builds stayed within a few percent. Asserts
+nothing beyond "no errors".
 """
 import argparse
 import asyncio
