@@ -252,7 +252,7 @@ struct GraphClientTests {
                 try await group.waitForAll()
             }
             try await env.setFaults("{}")
-            #expect(await env.limiter.active(graph.mailboxKey) == 0)
+            #expect(env.limiter.active(graph.mailboxKey) == 0)
         }
     }
 }
