@@ -6,7 +6,9 @@ nginx proxy_pass hop to the same upstream, in the same run.
   Graph is pointed at the canned upstream (`GRAPHGATE_GRAPH_URL`). Microsoft tokens are fresh: no refresh runs.
 - Load: wrk (`mcp_load.lua`) with C keep-alive connections for a fixed time. graphgate gets `tools/call` POSTs;
   the nginx column gets the Graph GET graphgate makes for the same tool. Errors (non-200, JSON-RPC or tool
-  errors) are counted and reported.
+  errors) are counted and reported. graphgate and nginx take turns (`--rounds`, 3 by default): on a shared machine
+  either side's rate moved by a quarter from one minute to the next, so each ratio compares runs seconds apart,
+  and the table gives the median round's ratio with the range over the rounds.
 - Server CPU per call: utime + stime of the server's processes from /proc/PID/stat, before and after the run,
   divided by the calls answered. RSS: VmRSS of graphgate after each run.
 - Eras: `legacy` (initialize, then Mcp-Session-Id on every call; sessions opened beforehand) and `2026`
@@ -104,6 +106,16 @@ def row(name, result, cpu_us):
             "sample": result.get("sample", "")}
 
 
+def combined(rounds):
+    """Rows of several rounds as one: calls and CPU summed, rates and latencies the median round's."""
+    middle = lambda key: sorted(r[key] for r in rounds)[len(rounds) // 2]  # noqa: E731
+    calls = sum(r["calls"] for r in rounds)
+    cpu = sum(r["cpu"] * r["calls"] for r in rounds if r["calls"])
+    return {"name": rounds[0]["name"], "calls": calls, "rate": middle("rate"), "p50": middle("p50"),
+            "p99": middle("p99"), "cpu": cpu / calls if calls else float("nan"),
+            "errors": sum(r["errors"] for r in rounds), "sample": next((r["sample"] for r in rounds if r["sample"]), "")}
+
+
 def profile(pid, seconds, out_dir, keep=None):
     """perf record -g on pid for `seconds`; returns the top lines of the report (symbols, self time). `keep`: a path
     the recording is left at, for reading callers afterwards (`perf report -i PATH --children`)."""
@@ -124,7 +136,8 @@ def profile(pid, seconds, out_dir, keep=None):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", default="1,16,64,256")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per measured run (each side, each round)")
+    parser.add_argument("--rounds", type=int, default=3, help="graphgate/nginx turns per table row")
     parser.add_argument("--eras", default="legacy", help="legacy and/or 2026, comma-separated")
     parser.add_argument("--tools", default="list_messages")
     parser.add_argument("--users", type=int, default=64)
@@ -194,20 +207,28 @@ def main():
                 for c in levels:
                     creds = gg_creds(era, c)
                     load = lambda: wrk(gg_url, era, creds, c, args.duration, tool=tool)  # noqa: E731
-                    counts = {}
-                    if args.counters:
-                        (result, counts), cpu = measure([pid], lambda: counted(pid, load))
-                    else:
-                        result, cpu = measure([pid], load)
-                    g = row(f"graphgate {era}", result, cpu)
+                    # graphgate and the nginx hop take turns, `--rounds` times: both sides of each ratio ran under
+                    # the same machine conditions, a few seconds apart; the table shows the median round's ratio
+                    # and the range over the rounds.
+                    gs, ns, counts = [], [], {}
+                    for _ in range(args.rounds):
+                        if args.counters:
+                            (result, counts), cpu = measure([pid], lambda: counted(pid, load))
+                        else:
+                            result, cpu = measure([pid], load)
+                        gs.append(row(f"graphgate {era}", result, cpu))
+                        result, cpu = measure(proxy.pids(), lambda: wrk(proxy_url, "get", ms_creds[tool], c,
+                                                                        args.duration, tool=tool))
+                        ns.append(row("nginx", result, cpu))
+                    g, n = combined(gs), combined(ns)
+                    ratios = sorted(a["rate"] / b["rate"] for a, b in zip(gs, ns))
+                    g["ratio"], g["ratio_range"] = ratios[len(ratios) // 2], (ratios[0], ratios[-1])
                     rss[f"after {tool} {era} c={c}"] = canned.rss_kib(pid)
-                    result, cpu = measure(proxy.pids(), lambda: wrk(proxy_url, "get", ms_creds[tool], c, args.duration,
-                                                                    tool=tool))
-                    n = row("nginx", result, cpu)
                     rows.append((tool, era, c, g, n))
                     print(f"{tool} {era:6} c={c:<4} graphgate {g['rate']:8.0f}/s p50 {g['p50']:7.2f} ms p99 {g['p99']:8.2f} ms "
                           f"cpu {g['cpu']:7.0f} µs err {g['errors']} | nginx {n['rate']:8.0f}/s p50 {n['p50']:6.2f} "
-                          f"p99 {n['p99']:7.2f} cpu {n['cpu']:5.0f} µs err {n['errors']}", flush=True)
+                          f"p99 {n['p99']:7.2f} cpu {n['cpu']:5.0f} µs err {n['errors']} | ratio {g['ratio']:.3f} "
+                          f"({g['ratio_range'][0]:.3f}–{g['ratio_range'][1]:.3f})", flush=True)
                     if counts and g["calls"]:
                         instructions = counts.get("instructions")
                         print(f"  graphgate per call: {counts.get('context-switches', 0) / g['calls']:.2f} context "
@@ -263,14 +284,16 @@ def main():
                      platform.processor())
     lines = [f"Machine: {os.cpu_count()} cores ({cpu_model}), {platform.system()} {platform.release()}; commit {commit}"
              f"{' + uncommitted changes' if dirty else ''}; binary {os.environ.get('GRAPHGATE_BIN', '')}; "
-             f"{args.duration} s per run; canned list page {page_bytes / 1024:.1f} KiB.", "",
+             f"{args.rounds} rounds of {args.duration} s per side and row (graphgate and nginx taking turns; calls/s, "
+             f"p50 and p99 of the median round, CPU per call over all rounds, the ratio of the median round and its "
+             f"range over the rounds); canned list page {page_bytes / 1024:.1f} KiB.", "",
              "| tool | era | conns | graphgate calls/s | p50 ms | p99 ms | server CPU µs/call | nginx req/s | p50 ms "
-             "| p99 ms | nginx CPU µs/req | throughput ratio | p99 ratio | errors gg/nginx |",
+             "| p99 ms | nginx CPU µs/req | throughput ratio (range) | p99 ratio | errors gg/nginx |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for tool, era, c, g, n in rows:
         lines.append(f"| {tool} | {era} | {c} | {g['rate']:.0f} | {g['p50']:.2f} | {g['p99']:.2f} | {g['cpu']:.0f} | "
                      f"{n['rate']:.0f} | {n['p50']:.2f} | {n['p99']:.2f} | {n['cpu']:.0f} | "
-                     f"{g['rate'] / n['rate']:.3f} | {g['p99'] / n['p99']:.1f} | {g['errors']}/{n['errors']} |")
+                     f"{g['ratio']:.3f} ({g['ratio_range'][0]:.2f}–{g['ratio_range'][1]:.2f}) | {g['p99'] / n['p99']:.1f} | {g['errors']}/{n['errors']} |")
     lines += ["", "| graphgate RSS | MiB |", "|---|---:|"]
     lines += [f"| {k} | {v / 1024:.0f} |" for k, v in rss.items()]
     if rss_run:
