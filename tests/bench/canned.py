@@ -15,7 +15,7 @@ import time
 import httpx
 
 LIST_PATH = "/v1.0/me/mailFolders/inbox/messages"
-LIST_QUERY = ("?$select=id,subject,from,receivedDateTime,isRead,hasAttachments,importance,flag,isDraft,parentFolderId"
+LIST_QUERY = ("?$select=id,subject,from,receivedDateTime,isRead,hasAttachments,importance,flag,isDraft"
               "&$top=25&$orderby=receivedDateTime%20desc")
 MESSAGE_ID = "AAMkAGI2TG93AAA" + "x" * 40 + "BAAA="
 

@@ -25,9 +25,8 @@ public struct GraphMessage: Codable, Sendable {
     public var internetMessageId: String?
     public var webLink: String?
 
-    /// For lists: enough for one line per message, no body.
-    public static let listSelect =
-        "id,subject,from,receivedDateTime,isRead,hasAttachments,importance,flag,isDraft,parentFolderId"
+    /// For lists: what a list line and row show, no body.
+    public static let listSelect = "id,subject,from,receivedDateTime,isRead,hasAttachments,importance,flag,isDraft"
     /// For one message: headers summary and body.
     public static let detailSelect =
         "id,subject,body,from,sender,toRecipients,ccRecipients,bccRecipients,replyTo,receivedDateTime,sentDateTime,"
@@ -61,7 +60,6 @@ extension GraphMessage: GraphDecodable {
             case "importance": importance = try r.optionalString()
             case "flag": flag = try r.optional(GraphFollowupFlag.self)
             case "isDraft": isDraft = try r.optionalBool()
-            case "parentFolderId": parentFolderId = try r.optionalString()
             default:
                 guard everything else {
                     try r.skip()
@@ -80,6 +78,7 @@ extension GraphMessage: GraphDecodable {
                 case "conversationId": conversationId = try r.optionalString()
                 case "internetMessageId": internetMessageId = try r.optionalString()
                 case "webLink": webLink = try r.optionalString()
+                case "parentFolderId": parentFolderId = try r.optionalString()
                 default: try r.skip()
                 }
             }
