@@ -25,6 +25,21 @@ struct AuditChainTests {
         return (store, log)
     }
 
+    @Test("a row's canonical bytes and chain hash stay what format v1 defines (chains written earlier still verify)")
+    func formatV1() {
+        let row = AuditRow(
+            seq: 7, at: 1_764_000_000_000, eventType: "tool.call", outcome: "success", userId: "u-1", clientId: nil,
+            sourceIP: "198.51.100.7", details: #"{"tool":"list_messages","note":"é 日本"}"#, hash: "ignored")
+        let expected =
+            "gg-audit-v1\n1:7\n13:1764000000000\n9:tool.call\n7:success\n3:u-1\n~\n12:198.51.100.7\n"
+            + #"43:{"tool":"list_messages","note":"é 日本"}"#
+        #expect(AuditChain.canonicalBytes(row) == Array(expected.utf8))
+        // SHA-256(previous hash's bytes ‖ canonical bytes), computed independently (Python's hashlib).
+        #expect(
+            AuditChain.hash(previous: String(repeating: "ab", count: 32), row: row)
+                == "ba7019a0412432943374005230e3ae6af39a35406bdc693f1367d17a1a7f64ca")
+    }
+
     static func verify(_ store: SQLAuditStore) async throws -> AuditVerification {
         try await AuditVerifier(store: store, key: key, pageSize: 7).verify()
     }

@@ -12,16 +12,20 @@ public enum AuditChain {
     public static let genesisHash = SQLAuditStore.genesisHash
 
     public static func canonicalBytes(_ row: AuditRow) -> [UInt8] {
-        var out = Array("gg-audit-v1".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(
+            64 + row.eventType.utf8.count + row.outcome.utf8.count + (row.userId?.utf8.count ?? 0)
+                + (row.clientId?.utf8.count ?? 0) + (row.sourceIP?.utf8.count ?? 0) + row.details.utf8.count)
+        out.append(contentsOf: "gg-audit-v1".utf8)
         func field(_ value: String?) {
             out.append(UInt8(ascii: "\n"))
             guard let value else {
                 out.append(UInt8(ascii: "~"))
                 return
             }
-            let bytes = Array(value.utf8)
-            out.append(contentsOf: Array("\(bytes.count):".utf8))
-            out.append(contentsOf: bytes)
+            out.append(contentsOf: String(value.utf8.count).utf8)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: value.utf8)
         }
         field(String(row.seq))
         field(String(row.at))
@@ -39,7 +43,7 @@ public enum AuditChain {
         var hasher = SHA256()
         hasher.update(data: hexBytes(previousHash) ?? Array(previousHash.utf8))
         hasher.update(data: canonicalBytes(row))
-        return hex(Array(hasher.finalize()))
+        return Hex.string(hasher.finalize())
     }
 
     /// Details as canonical JSON: keys sorted, no whitespace, so the same map always gives the same text.
@@ -51,17 +55,6 @@ public enum AuditChain {
             out += JSONString.quoted(key) + ":" + JSONString.quoted(details[key] ?? "")
         }
         return out + "}"
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONText
 
 /// The HMAC-SHA256 key that signs recorded chain heads, so truncating the audit log (and rewriting the head row)
 /// is detected by anyone holding the key even when the database itself was changed.
@@ -15,7 +16,7 @@ public struct AuditSigningKey: Sendable {
     public init(rawKey: some DataProtocol) {
         let key = SymmetricKey(data: Array(rawKey))
         self.key = key
-        self.id = AuditChain.hex(Array(SHA256.hash(data: key.withUnsafeBytes { Array($0) }).prefix(8)))
+        self.id = Hex.string(SHA256.hash(data: key.withUnsafeBytes { Array($0) }).prefix(8))
     }
 
     /// Derives the audit key from other secret key material (for example the keyring's primary key).
@@ -62,7 +63,7 @@ public struct AuditSigningKey: Sendable {
     /// The MAC of a head: HMAC-SHA256 over `gg-audit-head-v1\n<seq>\n<hash>\n<signed_at>`.
     public func mac(seq: Int64, hash: String, signedAt: Int64) -> String {
         let message = Array("gg-audit-head-v1\n\(seq)\n\(hash)\n\(signedAt)".utf8)
-        return AuditChain.hex(Array(HMAC<SHA256>.authenticationCode(for: message, using: key)))
+        return Hex.string(HMAC<SHA256>.authenticationCode(for: message, using: key))
     }
 
     public func isValid(mac: String, seq: Int64, hash: String, signedAt: Int64) -> Bool {
