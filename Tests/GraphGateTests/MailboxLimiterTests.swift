@@ -22,9 +22,15 @@ struct MailboxLimiterTests {
         #expect(limiter.active("b") == 1)
 
         let order = Order()
-        let first = Task { try await limiter.acquire("a"); order.append(1) }
+        let first = Task {
+            try await limiter.acquire("a")
+            order.append(1)
+        }
         try await eventually("first waiter queued") { limiter.waiting("a") == 1 }
-        let second = Task { try await limiter.acquire("a"); order.append(2) }
+        let second = Task {
+            try await limiter.acquire("a")
+            order.append(2)
+        }
         try await eventually("second waiter queued") { limiter.waiting("a") == 2 }
         #expect(order.values.isEmpty)
 

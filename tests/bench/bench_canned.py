@@ -213,7 +213,9 @@ def main():
                     gs, ns, counts = [], [], {}
                     for _ in range(args.rounds):
                         if args.counters:
-                            (result, counts), cpu = measure([pid], lambda: counted(pid, load))
+                            (result, counted_now), cpu = measure([pid], lambda: counted(pid, load))
+                            for event, value in counted_now.items():
+                                counts[event] = counts.get(event, 0) + value
                         else:
                             result, cpu = measure([pid], load)
                         gs.append(row(f"graphgate {era}", result, cpu))
