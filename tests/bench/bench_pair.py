@@ -74,8 +74,9 @@ def main():
             if a["errors"] or b["errors"]:
                 raise RuntimeError(f"errors: A {a['errors']}, B {b['errors']}")
             ratios.append(b["cpu"] / a["cpu"])
-            print(f"round {index + 1}: A {a['cpu']:.0f} µs/call {a['rate']:.0f}/s | B {b['cpu']:.0f} µs/call "
-                  f"{b['rate']:.0f}/s | B/A CPU per call {ratios[-1]:.3f}", flush=True)
+            print(f"round {index + 1}: A {a['cpu']:.0f} µs/call {a['rate']:.0f}/s p99 {a['p99']:.0f} ms | "
+                  f"B {b['cpu']:.0f} µs/call {b['rate']:.0f}/s p99 {b['p99']:.0f} ms | B/A CPU per call "
+                  f"{ratios[-1]:.3f}", flush=True)
         ratios.sort()
         print(f"median B/A CPU per call over {len(ratios)} rounds: {ratios[len(ratios) // 2]:.3f} "
               f"(range {ratios[0]:.3f}–{ratios[-1]:.3f})")

@@ -7,7 +7,7 @@ import Storage
 /// Rows go into a bounded queue in the order `record` is called; one writer task drains it, a batch (group
 /// commit) per transaction, so rows keep their order and the chain stays linear. Two modes:
 /// - **write-behind** (the server): `record` returns once the row is queued, so the audit append is off the
-///   response path. The writer gathers rows for ``gatherWindow`` (50 ms) after the first one arrives, then writes
+///   response path. The writer gathers rows for ``gatherWindow`` (20 ms) after the first one arrives, then writes
 ///   them in one transaction, so at most the gathering window plus the batch being written and what arrived
 ///   meanwhile (milliseconds; well under 100 ms) is lost to a `kill -9`. Gathering turns a transaction per call
 ///   into one per few calls under load. On graceful shutdown `AuditFlushService` waits for the queue to drain.
@@ -24,7 +24,7 @@ public actor AuditLog: AuditRecorder {
     private let capacity: Int
     private let batchLimit: Int
     /// How long the write-behind writer waits for more rows after the first one before it writes.
-    public static let gatherWindow: Duration = .milliseconds(50)
+    public static let gatherWindow: Duration = .milliseconds(20)
     private var queued: [AuditRow] = []
     private var writing = false
     /// Rows ever queued and rows ever handled (written or logged as lost); a waiter waits for `handled >= target`.
