@@ -43,6 +43,17 @@ public struct JSONReader: ~Copyable {
         return try read(Array(bytes), body)
     }
 
+    /// Reads one whole JSON document with `body`: only whitespace may follow the value it read.
+    public static func readDocument<Bytes: Collection<UInt8>, T>(
+        _ bytes: Bytes, _ body: (inout JSONReader) throws(Failure) -> T
+    ) throws(Failure) -> T {
+        try read(bytes) { (reader: inout JSONReader) throws(Failure) -> T in
+            let value = try body(&reader)
+            try reader.finish()
+            return value
+        }
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     /// Where the reader is, in bytes from the start (for error messages).
     public private(set) var offset = 0
@@ -411,7 +422,7 @@ public struct JSONReader: ~Copyable {
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         throw fail("lone surrogate escape")
                     }
-                    if out != nil { out!.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8) }
+                    out?.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
                 default: throw fail("invalid escape")
                 }
             default:

@@ -11,10 +11,8 @@ public enum JSONParser {
 
     /// Parses one JSON text (whitespace around it is allowed).
     public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws(Failure) -> Value {
-        try JSONReader.read(bytes) { (reader: inout JSONReader) throws(Failure) -> Value in
-            let value = try element(&reader)
-            try reader.finish()
-            return value
+        try JSONReader.readDocument(bytes) { (reader: inout JSONReader) throws(Failure) -> Value in
+            try element(&reader)
         }
     }
 

@@ -89,10 +89,7 @@ extension GraphClient {
     /// The next page of a message list (a link from an earlier page of ``messages(folder:filter:top:)`` or
     /// ``searchMessages(kql:top:)``).
     public func messagePage(continuing link: String) async throws -> GraphPage<GraphMessage> {
-        guard let request = GraphRequest.continuation(link) else {
-            throw GraphError.invalidResponse(reason: "paging link is not a Graph path")
-        }
-        return try await messagePage(request)
+        try await messagePage(continuation(link))
     }
 
     /// Full-text search (`$search`, KQL); Graph orders by relevance and pages with `$skiptoken`.

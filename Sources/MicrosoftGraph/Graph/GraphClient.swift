@@ -140,12 +140,7 @@ public struct GraphClient: Sendable {
     ) async throws -> T {
         let response = try await send(request)
         do {
-            return try JSONReader.read(response.body.readableBytesView) {
-                (reader: inout JSONReader) throws(JSONReader.Failure) -> T in
-                let value = try read(&reader)
-                try reader.finish()
-                return value
-            }
+            return try JSONReader.readDocument(response.body.readableBytesView, read)
         } catch {
             throw GraphError.invalidResponse(reason: "unexpected JSON for \(T.self): \(error)")
         }
@@ -178,11 +173,17 @@ public struct GraphClient: Sendable {
     )
         async throws -> GraphPage<T>
     {
-        guard var request = GraphRequest.continuation(link) else {
-            throw GraphError.invalidResponse(reason: "paging link is not a Graph path")
-        }
+        var request = try continuation(link)
         request.prefer = prefer
         return try await page(request, as: T.self)
+    }
+
+    /// The request for a paging link from an earlier page, refused unless it is a Graph path.
+    func continuation(_ link: String) throws -> GraphRequest {
+        guard let request = GraphRequest.continuation(link) else {
+            throw GraphError.invalidResponse(reason: "paging link is not a Graph path")
+        }
+        return request
     }
 
     /// Follows `@odata.nextLink` until `maxItems` items or `maxPages` pages (a hard cap: never unbounded).
@@ -214,7 +215,7 @@ public struct GraphClient: Sendable {
         /// a body that is not one.
         var errorCode: String? {
             guard !(200..<300).contains(status) else { return nil }
-            return try? JSONReader.read(body.readableBytesView) {
+            return try? JSONReader.readDocument(body.readableBytesView) {
                 (r: inout JSONReader) throws(JSONReader.Failure) -> String? in
                 var code: String?
                 try r.beginObject()
@@ -228,7 +229,6 @@ public struct GraphClient: Sendable {
                         if case "code" = inner { code = try r.optionalString() } else { try r.skip() }
                     }
                 }
-                try r.finish()
                 return code
             }
         }

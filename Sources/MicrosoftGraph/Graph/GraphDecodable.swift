@@ -14,10 +14,8 @@ public protocol GraphDecodable: Decodable, Sendable {
 extension GraphDecodable {
     /// Decodes one complete JSON document (nothing may follow the value).
     public static func decode<Bytes: Collection<UInt8>>(json bytes: Bytes) throws(JSONReader.Failure) -> Self {
-        try JSONReader.read(bytes) { (reader: inout JSONReader) throws(JSONReader.Failure) in
-            let value = try Self(json: &reader)
-            try reader.finish()
-            return value
+        try JSONReader.readDocument(bytes) { (reader: inout JSONReader) throws(JSONReader.Failure) in
+            try Self(json: &reader)
         }
     }
 }
@@ -36,9 +34,14 @@ extension JSONReader {
 
     /// An array of models.
     mutating func array<T: GraphDecodable>(of type: T.Type) throws(Failure) -> [T] {
+        try array { (r: inout JSONReader) throws(Failure) in try T(json: &r) }
+    }
+
+    /// An array whose elements are read by `element`.
+    mutating func array<T>(_ element: (inout JSONReader) throws(Failure) -> T) throws(Failure) -> [T] {
         var items: [T] = []
         try beginArray()
-        while try nextElement() { items.append(try T(json: &self)) }
+        while try nextElement() { items.append(try element(&self)) }
         return items
     }
 

@@ -27,11 +27,7 @@ extension GraphPage {
         try r.beginObject()
         while let member = try r.nextMemberKey() {
             switch member {
-            case "value":
-                var items: [Item] = []
-                try r.beginArray()
-                while try r.nextElement() { items.append(try item(&r)) }
-                value = items
+            case "value": value = try r.array(item)
             case "@odata.nextLink": nextLink = try r.optionalString()
             default: try r.skip()
             }
