@@ -349,11 +349,15 @@ struct MCPHTTPSessionManagerTests {
             configuration.maxSessionsPerUser = 2
             configuration.sessionIdleTimeout = .seconds(600)
             let epochs = AccessSnapshotTests.Epochs()
+            // The copy's time to live stands still: what this test sees must not depend on how fast the machine is.
+            let cacheStart = ContinuousClock.now
             let store = CountingSessions(SQLMCPSessionStore(database: database))
             let manager = MCPSessionManager(
                 store: store, configuration: configuration, logger: Logger(label: "test"),
                 now: { clock.withLock { $0 } },
-                cache: AccessChangeCache(changes: AccessChanges(epochs: epochs, pollInterval: .milliseconds(50))))
+                cache: AccessChangeCache(
+                    changes: AccessChanges(epochs: epochs, pollInterval: .milliseconds(50)),
+                    now: { cacheStart }))
             let alice = MCPPrincipal(userId: a.id, clientId: "c", grantId: "g1", scopes: ["mcp"])
             let bob = MCPPrincipal(userId: b.id, clientId: "c", grantId: "g2", scopes: ["mcp"])
             var reads: Int { store.reads.load(ordering: .relaxed) }
