@@ -14,9 +14,7 @@ public enum DesktopStdio {
     /// Serves until stdin closes.
     public static func run(options: DesktopOptions, policy: ToolPolicy, logger: Logger) async throws(DesktopError) {
         let paths = try options.paths()
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(60))))
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .microsoft())
         let cache = DesktopStoreCache(options: options, paths: paths, httpClient: httpClient, logger: logger)
         // Open the store before the first request, so the first tool call does not pay for it (and a missing
         // login is reported once on stderr).

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GraphGateSettings
 import Logging
+import MicrosoftGraph
 import NIOCore
 import Observability
 import Sandbox
@@ -41,10 +42,7 @@ public enum GraphGateServer {
         }
         // 64 connections per host, not AsyncHTTPClient's 8: every person's calls to Graph share the one host.
         let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(
-                timeout: .init(connect: .seconds(10), read: .seconds(60)),
-                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+            eventLoopGroupProvider: .singleton, configuration: .microsoft(connectionsPerHost: 64))
         var failure: (any Error)?
         do {
             let app = try await buildApplication(
