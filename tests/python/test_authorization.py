@@ -18,6 +18,7 @@ import sqlite3
 import urllib.parse
 
 import httpx
+import pytest
 
 from ggharness import Browser, Login, McpClient, authorize_params, register_client, sandbox_stack
 
@@ -312,3 +313,44 @@ def test_admin_and_allow_list_rights_follow_the_person_not_the_username():
             assert graphgate.stop() == 0
     finally:
         sandbox.stop()
+
+
+def test_a_client_that_goes_away_mid_call_sends_nothing():
+    """MCP counts a client's disconnect as cancelling its request: a send_draft whose client closed the connection
+    while graphgate was still reading the draft from Graph must not go on to send it."""
+    with sandbox_stack("gg-authz-abandon-", users=2) as (sandbox, graphgate):
+        login = Login(graphgate.base, 0)
+        colleague = sandbox.users()[1]["mail"]
+
+        async def scenario():
+            async with httpx.AsyncClient(timeout=60) as http:
+                client = await session_for(http, login)
+                draft = {"to": [colleague], "subject": "abandoned on the way", "body": "b"}
+                with Browser(login.address) as browser:
+                    error, text, raw, _ = await grant_for(client, browser, login, "create_draft", draft)
+                    assert not error, text[:300]
+                    draft_id = raw["structuredContent"]["id"]
+                    # Mail.Send granted (and one message sent) before the abandoned call.
+                    error, text, _, _ = await grant_for(
+                        client, browser, login, "send_message", {"to": [colleague], "subject": "granted", "body": "b"})
+                    assert not error, text[:300]
+                sandbox.control("DELETE", "requests")
+                sandbox.set_faults(latencyMilliseconds=1500)
+                try:
+                    call = {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                            "params": {"name": "send_draft", "arguments": {"id": draft_id}}}
+                    async with httpx.AsyncClient(timeout=60) as leaving:
+                        with pytest.raises(asyncio.TimeoutError):
+                            await asyncio.wait_for(
+                                leaving.post(f"{graphgate.base}/mcp", headers=client.headers(), json=call), 0.5)
+                    await asyncio.sleep(5)  # what the draft's read and the send would take
+                finally:
+                    sandbox.set_faults()
+                paths = [e["path"] for e in sandbox.control("GET", "requests")["value"]]
+                assert any(draft_id in urllib.parse.unquote(p) for p in paths), f"the call did not reach Graph: {paths}"
+                assert not any(p.endswith("/send") for p in paths), f"the abandoned send_draft was sent: {paths}"
+                # The session and the server carry on.
+                error, text, _ = await client.call_tool("get_profile", {})
+                assert not error, text[:300]
+
+        asyncio.run(scenario())

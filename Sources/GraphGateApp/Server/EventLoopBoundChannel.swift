@@ -19,9 +19,20 @@ struct EventLoopBoundChannel<Inner: ServerChildChannel>: ServerChildChannel {
         inner.setup(channel: channel, logger: logger)
     }
 
+    /// The connection's task is cancelled when the connection closes: Hummingbird does not cancel a responder
+    /// whose client went away, and MCP counts a client's disconnect as cancelling its request (a tool call stops
+    /// at its next await; a send not yet handed to Graph is not made).
     func handle(value: Value, logger: Logger) async {
-        await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
-            await inner.handle(value: value, logger: logger)
+        let channel = value.channel
+        await withTaskExecutorPreference(EventLoopTaskExecutor(channel.eventLoop)) {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await inner.handle(value: value, logger: logger) }
+                group.addTask { try? await channel.closeFuture.get() }
+                await group.next()
+                group.cancelAll()
+                // Served to its end (not closed by the peer): close it, so the watch above ends too.
+                channel.close(promise: nil)
+            }
         }
     }
 }

@@ -71,6 +71,17 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// An HTTP/1.1 client that closed its side went away: the connection is closed, which cancels the request in
+    /// flight (`EventLoopBoundChannel`; MCP counts a disconnect as cancellation). The server allows half-closed
+    /// connections, so without this a client's abort went unseen until the answer was written. (An HTTP/2 stream
+    /// ends its input with every request, so this is HTTP/1.1 only.)
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if http1, let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !refused else { return }
         switch unwrapInboundIn(data) {

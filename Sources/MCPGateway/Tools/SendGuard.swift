@@ -136,6 +136,8 @@ enum SendGuard {
     ) async throws -> T {
         let result: T
         do {
+            // A client that went away (or cancelled) after the checks: nothing is handed to Graph.
+            try Task.checkCancellation()
             result = try await perform()
         } catch {
             await call.sends.giveBack(userId: call.principal.userId)

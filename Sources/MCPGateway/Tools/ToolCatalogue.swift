@@ -197,6 +197,7 @@ public struct ToolCatalogue: Sendable {
         switch error {
         case let error as ToolError: return error
         case let error as GraphError: return .graph(error)
+        case is CancellationError: return .cancelled
         default: return .graph(.invalidResponse(reason: "internal"))
         }
     }

@@ -16,6 +16,8 @@ public enum ToolError: Error, Sendable, CustomStringConvertible {
     case invalidCursor
     /// The account cannot be used (not linked, needs sign-in again).
     case accountUnavailable(String)
+    /// The client cancelled the call or went away before it ended; whatever was not yet handed to Graph is not done.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum ToolError: Error, Sendable, CustomStringConvertible {
                 "Invalid argument 'cursor': not a cursor from this tool for this user (cursors do not survive a server restart). Start again without a cursor."
         case .accountUnavailable(let why):
             return "The Microsoft account cannot be used: \(why)"
+        case .cancelled:
+            return "Cancelled: the call was stopped before it ended."
         case .graph(let error):
             switch error {
             case .notFound:
@@ -66,6 +70,7 @@ public enum ToolError: Error, Sendable, CustomStringConvertible {
         case .consentRequired: "consent_required"
         case .invalidCursor: "invalid_cursor"
         case .accountUnavailable: "account_unavailable"
+        case .cancelled: "cancelled"
         case .graph(let error):
             switch error {
             case .notFound: "not_found"
