@@ -355,3 +355,40 @@ def test_stdio_writes_every_answered_calls_audit_row_before_it_exits(sandbox, st
     verify = subprocess.run([graphgate_bin(), "audit", "verify", "--database-url", f"sqlite:{database}"],
                             capture_output=True, text=True, env=env, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_cancelled_request_is_stopped_and_never_answered(sandbox):
+    """`notifications/cancelled` over stdio: the request it names stops and gets no answer (the specification
+    says no further message for it); the others are answered."""
+    home = tempfile.mkdtemp(prefix="gg-desk-")
+    env = desktop_env(home)
+    assert login(sandbox, env)[0] == 0
+    proc = subprocess.Popen([graphgate_bin(), "stdio", "--sandbox"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+    def write(message):
+        proc.stdin.write((json.dumps(message) + "\n").encode())
+        proc.stdin.flush()
+
+    try:
+        write({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}})
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        write({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        control(sandbox, "PUT", "faults", {"latencyMilliseconds": 1500})
+        write({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+               "params": {"name": "list_messages", "arguments": {"page_size": 2}}})
+        time.sleep(0.3)
+        write({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7, "reason": "user"}})
+        write({"jsonrpc": "2.0", "id": 8, "method": "tools/list"})
+        time.sleep(3)  # longer than the cancelled call would have taken
+        proc.stdin.close()
+        frames = [json.loads(line) for line in proc.stdout.read().splitlines()]
+        assert proc.wait(timeout=20) == 0
+    finally:
+        control(sandbox, "PUT", "faults", {})
+        if proc.poll() is None:
+            stop(proc)
+    ids = [frame.get("id") for frame in frames]
+    assert 8 in ids, frames
+    assert 7 not in ids, "the cancelled request was answered"

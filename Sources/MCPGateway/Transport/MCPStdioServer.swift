@@ -8,7 +8,8 @@ import Synchronization
 /// A request whose `_meta` names a protocol version is 2026-07-28 (stateless, checked per request, no headers);
 /// `initialize` starts the handshake era for this connection, whose version and capabilities then apply to the
 /// requests without `_meta`. Each request runs in its own task, so while a handshake-era tool call waits for the
-/// answer to its `elicitation/create`, the reader goes on and hands that answer over.
+/// answer to its `elicitation/create`, the reader goes on and hands that answer over. `notifications/cancelled`
+/// cancels the request it names, whose answer is then not sent (the specification says no further message).
 public final class MCPStdioServer: Sendable {
     let core: MCPCore
     let principal: MCPPrincipal
@@ -17,6 +18,9 @@ public final class MCPStdioServer: Sendable {
     private let handshake = Mutex<(version: String, capabilities: Value)?>(nil)
     private let waiting = Mutex<[JSONRPCID: CheckedContinuation<ElicitationAnswer, Never>]>([:])
     private let counter = Atomic<Int>(0)
+    /// The requests in flight, each with a number of its own (a client may reuse an id): finishing one's stream
+    /// cancels it (`notifications/cancelled`).
+    private let running = Mutex<[JSONRPCID: (number: Int, cancel: AsyncStream<Never>.Continuation)]>([:])
 
     /// Longest line accepted (as the HTTP body cap); a longer one is answered with a parse error and skipped.
     public static let maxLineBytes = 512 * 1024
@@ -52,8 +56,12 @@ public final class MCPStdioServer: Sendable {
                 switch JSONRPCMessage.parse(line) {
                 case .failure(let failure):
                     send(JSONRPCMessage.error(failure.error, id: failure.id))
-                case .success(.notification(let method, _)):
-                    if let refusal = JSONRPCMessage.missingId(method) { send(JSONRPCMessage.error(refusal, id: nil)) }
+                case .success(.notification(let method, let params)):
+                    if let refusal = JSONRPCMessage.missingId(method) {
+                        send(JSONRPCMessage.error(refusal, id: nil))
+                    } else if method == "notifications/cancelled", let id = Self.requestId(params["requestId"]) {
+                        running.withLock { $0.removeValue(forKey: id) }?.cancel.finish()
+                    }
                 case .success(.response(let id, let result)):
                     let continuation = waiting.withLock { $0.removeValue(forKey: id) }
                     switch result {
@@ -61,7 +69,7 @@ public final class MCPStdioServer: Sendable {
                     case .failure: continuation?.resume(returning: .unsupported)
                     }
                 case .success(.request(let request)):
-                    group.addTask { await self.handle(request) }
+                    group.addTask { await self.run(request) }
                 }
             }
             // stdin closed: nobody can answer a question any more.
@@ -71,39 +79,64 @@ public final class MCPStdioServer: Sendable {
         }
     }
 
-    func handle(_ request: JSONRPCRequest) async {
+    /// Answers `request` unless a `notifications/cancelled` for its id arrives first: then its task is cancelled
+    /// and nothing is sent for it.
+    private func run(_ request: JSONRPCRequest) async {
+        let (cancellation, cancel) = AsyncStream<Never>.makeStream()
+        let number = counter.add(1, ordering: .relaxed).newValue
+        running.withLock { $0[request.id] = (number, cancel) }
+        let answer = await withTaskGroup(of: Value?.self) { group in
+            group.addTask { await self.handle(request) }
+            group.addTask {
+                for await _ in cancellation {}  // ends when cancelled, or when the answer is ready (cancelAll)
+                return nil
+            }
+            let first = await group.next() ?? nil  // nil: the cancellation came first
+            group.cancelAll()
+            return first
+        }
+        running.withLock { if $0[request.id]?.number == number { $0[request.id] = nil } }
+        if let answer { send(answer) }
+    }
+
+    /// The answer to one request.
+    func handle(_ request: JSONRPCRequest) async -> Value {
         if MCPEnvelope.claimsModern(request) {
             switch MCPEnvelope.check(request, headers: nil) {
-            case .failure(let error): send(JSONRPCMessage.error(error, id: request.id))
+            case .failure(let error): return JSONRPCMessage.error(error, id: request.id)
             case .success(let envelope):
                 let context = MCPRequestContext(
                     principal: principal, era: .modern(version: envelope.version),
                     clientCapabilities: envelope.clientCapabilities)
-                reply(await core.respond(to: request, context: context), id: request.id)
+                return Self.message(await core.respond(to: request, context: context), id: request.id)
             }
-            return
         }
         if request.method == "initialize" {
             switch core.initialize(request) {
-            case .failure(let error): send(JSONRPCMessage.error(error, id: request.id))
+            case .failure(let error): return JSONRPCMessage.error(error, id: request.id)
             case .success(let result):
                 handshake.withLock { $0 = (result.version, result.clientCapabilities) }
-                send(JSONRPCMessage.result(result.result, id: request.id))
+                return JSONRPCMessage.result(result.result, id: request.id)
             }
-            return
         }
         guard let (version, capabilities) = handshake.withLock({ $0 }) else {
-            send(
-                JSONRPCMessage.error(
-                    .invalidRequest(
-                        "Invalid request: send initialize first, or a 2026-07-28 request with params._meta"),
-                    id: request.id))
-            return
+            return JSONRPCMessage.error(
+                .invalidRequest("Invalid request: send initialize first, or a 2026-07-28 request with params._meta"),
+                id: request.id)
         }
         let context = MCPRequestContext(
             principal: principal, era: .handshake(version: version), clientCapabilities: capabilities,
             askInBand: { [self] question in await ask(question) })
-        reply(await core.respond(to: request, context: context), id: request.id)
+        return Self.message(await core.respond(to: request, context: context), id: request.id)
+    }
+
+    /// The id named by `notifications/cancelled` (a string or an integer).
+    private static func requestId(_ value: Value?) -> JSONRPCID? {
+        switch value {
+        case .string(let s)?: .string(s)
+        case .int(let i)?: .int(i)
+        default: nil
+        }
     }
 
     /// Sends `elicitation/create` and waits for the client's answer (until stdin closes, or the timeout).
@@ -121,10 +154,10 @@ public final class MCPStdioServer: Sendable {
         }
     }
 
-    private func reply(_ result: Result<Value, JSONRPCError>, id: JSONRPCID) {
+    private static func message(_ result: Result<Value, JSONRPCError>, id: JSONRPCID) -> Value {
         switch result {
-        case .success(let value): send(JSONRPCMessage.result(value, id: id))
-        case .failure(let error): send(JSONRPCMessage.error(error, id: id))
+        case .success(let value): JSONRPCMessage.result(value, id: id)
+        case .failure(let error): JSONRPCMessage.error(error, id: id)
         }
     }
 
