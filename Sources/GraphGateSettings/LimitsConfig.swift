@@ -42,7 +42,7 @@ public struct LimitsConfig: Sendable {
         }(),
         help: "Budgets as name=count/period: ip (requests without a token, per address), login_failures and "
             + "register (failed sign-in steps and registrations per address), bearer_failures (invalid tokens "
-            + "per address), tool and tool_client (tool calls per person and per client).",
+            + "per address), tool and tool_client (tool calls per person, and per person with one client).",
         kind: SettingKind(
             parse: { text throws(SettingProblem) in
                 let entries = GraphGateConfig.parseList(text)

@@ -257,12 +257,13 @@ def play_browser_from(address: str, authorize_url: str, user_index: int, decisio
 class Login:
     """One person signed in through the real flow: DCR, PKCE S256, the tenant's picker + consent, our consent."""
 
-    def __init__(self, base: str, user_index: int, address: str | None = None):
+    def __init__(self, base: str, user_index: int, address: str | None = None, client_name: str | None = None):
+        """`client_name`: the app's name (the same metadata registered again gets the same client id)."""
         self.base, self.user_index = base, user_index
         self.address = address or client_address()
         headers = {"X-Forwarded-For": self.address}
         reg = httpx.post(f"{base}/oauth/register", headers=headers, timeout=30, json={
-            "client_name": f"proof user {user_index}", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none",
+            "client_name": client_name or f"proof user {user_index}", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none",
             "grant_types": ["authorization_code", "refresh_token"]})
         assert reg.status_code == 201, reg.text
         self.client_id = reg.json()["client_id"]

@@ -156,3 +156,56 @@ def test_headers_that_trickle_in_are_cut_off(stack):
                           trickle=pieces, gap=1.0)
     assert seconds < 6, f"the connection stayed open {seconds:.1f} s"
     assert b"200 OK" not in answer
+
+
+def test_failed_sign_ins_at_one_address_do_not_cut_off_its_colleagues():
+    """Thirty failed sign-ins from the office address (here: callbacks without a state, which anyone there can
+    send) make the monitor block the address for new sign-ins; colleagues' clients still refresh their tokens and
+    call tools."""
+    office = "203.0.113.78"
+    # The failure budget a little above the rule's count, so what answers the colleague is the block rule.
+    env = {"GRAPHGATE_ALERT_THRESHOLDS": "failed_auth=30/5m/block15m", "GRAPHGATE_RATE_LIMITS": "login_failures=40/5m"}
+    with sandbox_stack("gg-office-block-", users=1, extra_env=env) as (_, graphgate):
+        colleague = Login(graphgate.base, 0, address=office)
+        with httpx.Client(timeout=30, headers={"X-Forwarded-For": office}) as http:
+            for _ in range(30):
+                http.get(f"{graphgate.base}/oauth/callback")
+            r = http.get(f"{graphgate.base}/oauth/authorize", params={"response_type": "code"})
+            assert r.status_code == 403 and "blocked" in r.text, (r.status_code, r.text[:200])
+        r = colleague.refresh()
+        assert r.status_code == 200, r.text
+
+        async def call():
+            async with httpx.AsyncClient(timeout=60) as http:
+                client = McpClient(http, colleague)
+                await client.initialize()
+                error, text, _ = await client.call_tool("get_profile", {})
+                assert not error, text[:300]
+
+        asyncio.run(call())
+
+
+def test_people_using_one_app_have_their_own_budgets_with_it():
+    """One client id serves every user of an app (the same metadata registered again, or a metadata document's
+    URL): its budget is per person, so one busy person does not lock the others out."""
+    with sandbox_stack("gg-office-app-", users=2, extra_env={"GRAPHGATE_RATE_LIMITS": "tool_client=3/1m"}) as (_, graphgate):
+        first = Login(graphgate.base, 0, client_name="the office assistant")
+        second = Login(graphgate.base, 1, client_name="the office assistant")
+        assert first.client_id == second.client_id
+
+        async def calls():
+            async with httpx.AsyncClient(timeout=60) as http:
+                busy = McpClient(http, first)
+                await busy.initialize()
+                for _ in range(3):
+                    error, text, _ = await busy.call_tool("get_profile", {})
+                    assert not error, text[:300]
+                r = await busy.post({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                                     "params": {"name": "get_profile", "arguments": {}}})
+                assert r.status_code == 429, (r.status_code, r.text[:200])
+                other = McpClient(http, second)
+                await other.initialize()
+                error, text, _ = await other.call_tool("get_profile", {})
+                assert not error, text[:300]
+
+        asyncio.run(calls())

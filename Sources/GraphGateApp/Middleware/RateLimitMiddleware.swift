@@ -41,8 +41,12 @@ struct RateLimitMiddleware: RouterMiddleware {
         let bearer = path.hasPrefix("/mcp") && Self.carriesBearer(request)
         let policy = security.rateLimits
 
+        // An automatic block (the monitor's, for an address's failed sign-ins) does not apply to requests that
+        // carry their own grant: bearer calls, and the token endpoint (codes, refresh tokens, client secrets;
+        // its failures still spend `login_failures`). Behind one office address, one person's (or one attacker's)
+        // failed sign-ins would otherwise cut every colleague's clients off as their tokens expire.
         if let block = await security.activeBlock(subject: Block.ipSubject(ip)),
-            !(bearer && block.createdBy == SecurityMonitor.blockCreator)
+            !((bearer || path == "/oauth/token") && block.createdBy == SecurityMonitor.blockCreator)
         {
             return SecurityResponses.blocked(block, path: path)
         }

@@ -4,12 +4,15 @@ import SecurityOps
 import Storage
 
 extension SecurityServices {
-    /// After authentication, for every tool call: the call spends from the user's and the OAuth client's
-    /// budgets. Returns the response to send instead (429), or nil to go on. (A blocked user never gets this far:
-    /// the bearer check refuses them, through ``userBlock(_:)``.)
+    /// After authentication, for every tool call: the call spends from the user's budget and from the budget of
+    /// this user with this OAuth client. Returns the response to send instead (429), or nil to go on. (A blocked
+    /// user never gets this far: the bearer check refuses them, through ``userBlock(_:)``.) The client's budget is
+    /// per person: one client id serves every user of an app (a metadata document's URL, or a registration reused
+    /// for the same metadata), so a budget per client alone would let five busy people lock everyone else out.
     public func checkToolCall(userId: String, clientId: String, path: String = "/mcp") async -> Response? {
         for (key, budget) in [
-            ("user:\(userId)", rateLimits.toolCallsPerUser), ("client:\(clientId)", rateLimits.toolCallsPerClient),
+            ("user:\(userId)", rateLimits.toolCallsPerUser),
+            ("client:\(clientId)|user:\(userId)", rateLimits.toolCallsPerClient),
         ] {
             let decision = await rateLimiter.take(key, budget: budget)
             if !decision.allowed { return await rateLimited(decision, budget: budget, subject: key, path: path) }

@@ -9,7 +9,9 @@ import Foundation
 /// - `register`: invalid registrations at `/oauth/register`, counted the same way.
 /// - `bearer_failures`: requests to `/mcp` whose bearer token is invalid. Once empty, further invalid bearers
 ///   from that address get 429; a valid bearer never spends from or is refused by any per-address budget.
-/// - `tool` / `tool_client`: after authentication, each tool call spends from its user's and its client's bucket.
+/// - `tool` / `tool_client`: after authentication, each tool call spends from its user's bucket and from the bucket
+///   of that user with that client (set `tool_client` below `tool` to keep one app from using a person's whole
+///   budget; one client id serves every user of an app, so it is never a bucket shared between people).
 ///
 /// Address keys are the TCP peer (or what a trusted proxy reported), IPv6 cut to its /64; never a header a
 /// client sets.
