@@ -134,6 +134,11 @@ def test_event_answers_and_meeting_updates_go_through_the_send_guard():
                 _, _, after = await client.call_tool("get_event", {"id": meeting["event"]["id"]})
                 assert "New agenda" not in after["structuredContent"]["body"]
                 assert sandbox.control("GET", "meeting-mail")["value"] == before, "meeting mail went out unguarded"
+                # So would emptying its attendee list (Microsoft mails each removed attendee a cancellation).
+                error, text, _ = await client.call_tool("update_event", {"id": meeting["event"]["id"], "attendees": []})
+                assert error and "Refused" in text and "contoso.sandbox" in text, text[:300]
+                _, _, after = await client.call_tool("get_event", {"id": meeting["event"]["id"]})
+                assert after["structuredContent"]["attendees"], "the attendees were removed unguarded"
                 # So would deleting it (a cancellation): refused, the meeting stays.
                 error, text, _ = await client.call_tool("delete_event", {"id": meeting["event"]["id"]})
                 assert error and "Refused" in text, text[:300]

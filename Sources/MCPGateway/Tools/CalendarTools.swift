@@ -237,13 +237,17 @@ enum CalendarTools {
         call.notes.set("targets", id)
         let zone = a.string("time_zone") ?? "UTC"
         func update() async throws -> GraphEvent { try await call.graph.updateEvent(id, draft, timeZone: zone) }
-        // Microsoft mails every attendee of a meeting you organise about any change: the new list when it is
-        // given, else the meeting's current attendees.
+        // Microsoft mails every attendee of a meeting you organise about any change, and a cancellation to each
+        // one a new list leaves out: the current attendees and the new ones all count (an empty list too).
         let current = try await call.graph.event(id, timeZone: nil)
         let organizer = current.responseStatus?.response == "organizer"
-        let notified =
-            a.strings("attendees")
-            ?? (organizer ? (current.attendees ?? []).compactMap { $0.emailAddress?.address } : [])
+        var notified = a.strings("attendees") ?? []
+        if organizer {
+            for address in (current.attendees ?? []).compactMap({ $0.emailAddress?.address })
+            where !notified.contains(where: { $0.caseInsensitiveCompare(address) == .orderedSame }) {
+                notified.append(address)
+            }
+        }
         let event =
             notified.isEmpty
             ? try await update()
