@@ -235,3 +235,18 @@ def test_authorize_errors_of_self_registered_clients_are_never_redirected(stack)
         "response_type": "token", "client_id": registered["client_id"],
         "redirect_uri": "https://attacker.example/landing"})
     assert r.status_code == 400 and "location" not in r.headers
+
+
+def test_without_a_host_list_only_port_443_is_fetched():
+    """Without GRAPHGATE_CLIENT_METADATA_HOSTS a document is fetched from port 443 only (any other port of a public
+    host would make graphgate a port prober), refused before the name is even looked up."""
+    server = DocumentServer(*throwaway_pki(tempfile.mkdtemp(prefix="gg-cimd-"))[1:])
+    try:
+        server.documents["/c.json"] = document(server.url("/c.json"))
+        with sandbox_stack("gg-cimd-open-") as (_, graphgate):
+            r = authorize(graphgate, server.url("/c.json"))
+            assert r.status_code == 400 and "location" not in r.headers
+            assert "port 443" in r.text, r.text[:300]
+        assert server.requests == []
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import SecurityOps
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -45,15 +46,26 @@ struct ClientMetadataHTTPSFetcher: ClientMetadataFetcher {
         if listed == false {
             throw .invalidClient("this server does not fetch client metadata documents from that host")
         }
-        let addresses = await Self.resolve(host: host, port: port)
-        guard !addresses.isEmpty else { throw .invalidClient("the client's metadata host could not be resolved") }
-        if listed != true, !addresses.allSatisfy({ Self.isPublic($0) }) {
-            throw .invalidClient("the client's metadata host is not a public address")
+        if listed == nil, port != 443 {
+            // Any other port of a public host would make graphgate a port prober for whoever registers.
+            throw .invalidClient("the client's metadata document must be served on port 443")
         }
         do {
-            return try await get(url: url, host: host, addresses: addresses)
+            // One deadline for the name lookup and every connection attempt, not only for the answer.
+            return try await Self.within(Self.timeout) { [self] () async throws -> FetchedClientMetadata in
+                let addresses = await Self.resolve(host: host, port: port)
+                guard !addresses.isEmpty else {
+                    throw AuthorizationError.invalidClient("the client's metadata host could not be resolved")
+                }
+                if listed != true, !addresses.allSatisfy({ Self.isPublic($0) }) {
+                    throw AuthorizationError.invalidClient("the client's metadata host is not a public address")
+                }
+                return try await get(url: url, host: host, addresses: addresses)
+            }
         } catch let error as AuthorizationError {
             throw error
+        } catch let error as FetchError {
+            throw error.authorizationError
         } catch {
             logger.notice("client metadata fetch failed", metadata: ["gg.error": "\(type(of: error))"])
             throw .invalidClient("the client's metadata document could not be fetched")
@@ -111,6 +123,28 @@ struct ClientMetadataHTTPSFetcher: ClientMetadataFetcher {
             }
         }
         throw lastError ?? FetchError.timedOut
+    }
+
+    /// `work`'s result, or ``FetchError/timedOut`` once `limit` has passed; the work is then cancelled and left
+    /// to end by itself (a name lookup in progress cannot be stopped).
+    static func within<T: Sendable>(
+        _ limit: TimeAmount, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let outcome = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.withLock { $0 = continuation }
+            let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+                outcome.withLock { $0.take() }?.resume(with: result)
+            }
+            let task = Task {
+                do { finish(.success(try await work())) } catch { finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: .nanoseconds(limit.nanoseconds))
+                task.cancel()
+                finish(.failure(FetchError.timedOut))
+            }
+        }
     }
 
     enum FetchError: Error {
