@@ -113,6 +113,20 @@ def test_two_instances_serve_one_legacy_session_alternately(pair):
     asyncio.run(scenario())
 
 
+def test_a_paging_cursor_made_on_a_continues_on_b(pair):
+    """Cursors are sealed with a key both instances derive from the shared keyring: the next page of a list read
+    on A is read on B."""
+    _, a, b = pair
+    login = Login(a.base, 4)
+    error, text, raw = asyncio.run(call(login, args={"page_size": 2}))
+    assert not error, text[:300]
+    cursor = raw["structuredContent"]["next_cursor"]
+    assert cursor, "the mailbox has more than two messages"
+    error, text, raw = asyncio.run(call(on(login, b.base), args={"page_size": 2, "cursor": cursor}))
+    assert not error, text[:300]
+    assert raw["structuredContent"]["messages"], text[:300]
+
+
 def ping(instance: GraphGate, login: Login) -> int:
     """The HTTP status of an `initialize` with the login's bearer: 200 once the bearer is accepted (a bare `ping`
     outside a session is a 400 whatever the bearer), 401 or 403 when it is refused."""

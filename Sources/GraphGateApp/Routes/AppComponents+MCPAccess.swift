@@ -27,7 +27,8 @@ extension AppComponents {
             policy: ToolPolicy(
                 readOnly: config.readOnly, toolPatterns: config.tools, sendAllowedDomains: config.sendAllowedDomains,
                 sendsPerHour: config.sendsPerHour, confirmSends: config.confirmSends), graph: source,
-            audit: security.recorder, logger: logger, confirmations: sendConfirmations)
+            audit: security.recorder, logger: logger,
+            cursorKey: vault.envelope.keyring.derivedKey(for: "page cursor"), confirmations: sendConfirmations)
         let security = security
         return MCPAccess(
             config: config, users: stores.users, sessionStore: stores.mcpSessions, oauth: stores.oauth,
@@ -36,7 +37,8 @@ extension AppComponents {
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },
             userBlock: { userId in try await security.userBlock(userId) },
-            catalogue: catalogue, accessChanges: stores.accessChanges,
+            catalogue: catalogue, requestStateKey: vault.envelope.keyring.derivedKey(for: "request state"),
+            accessChanges: stores.accessChanges,
             // One server per SQLite file: no other process ends a session without moving the revocation epoch.
             sessionCache: database.backend == .sqlite
                 ? AccessChangeCache(changes: stores.accessChanges, capacity: 10_000) : nil)

@@ -1,4 +1,5 @@
 import Authorization
+import Crypto
 import Foundation
 import GraphGateSettings
 import GraphGateWeb
@@ -42,6 +43,8 @@ public struct MCPAccess: Sendable {
     ///   - configuration: MCP server identity and limits (session idle timeout, list TTL, …).
     ///   - userBlock: the block in force on a user (nil: read from `users` each time; the root passes the
     ///     security services' cached check).
+    ///   - requestStateKey: seals 2026-era `requestState` (nil: a random key of this process; the root derives
+    ///     one from the keyring, so any instance, or this one after a restart, opens it).
     ///   - accessChanges: the process's watch on the revocation epoch (nil: one on `oauth`'s).
     ///   - sessionCache: keeps the session rows this process read in memory (nil: every request reads its row;
     ///     the root passes one on SQLite only, see `MCPSessionManager`).
@@ -52,14 +55,14 @@ public struct MCPAccess: Sendable {
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
         userBlock: (@Sendable (_ userId: String) async throws -> Block?)? = nil,
-        catalogue: ToolCatalogue, accessChanges: AccessChanges? = nil,
+        catalogue: ToolCatalogue, requestStateKey: SymmetricKey? = nil, accessChanges: AccessChanges? = nil,
         sessionCache: AccessChangeCache<MCPSessionRecord>? = nil
     ) {
         let userBlock = userBlock ?? { userId in try await users.activeBlock(subject: Block.userSubject(userId)) }
         let sessions = MCPSessionManager(
             store: sessionStore, configuration: configuration, logger: logger, audit: audit,
             now: now, cache: sessionCache)
-        let core = MCPCore(catalogue: catalogue, configuration: configuration, now: now)
+        let core = MCPCore(catalogue: catalogue, configuration: configuration, stateKey: requestStateKey, now: now)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
         var settings = AuthorizationSettings(
             issuer: issuer, resource: config.mcpResource,

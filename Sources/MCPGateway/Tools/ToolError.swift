@@ -12,7 +12,7 @@ public enum ToolError: Error, Sendable, CustomStringConvertible {
     /// The account's Microsoft grant lacks `scopes`; `link` lets the user consent.
     case consentRequired(scopes: [String], link: String?)
     case graph(GraphError)
-    /// The cursor is not one we issued for this user and tool (or it expired with a restart).
+    /// The cursor is not one we issued for this user and tool (or it was sealed under a key rotated since).
     case invalidCursor
     /// The account cannot be used (not linked, needs sign-in again).
     case accountUnavailable(String)
@@ -32,7 +32,7 @@ public enum ToolError: Error, Sendable, CustomStringConvertible {
             return "\(what) Ask the user to sign in to graphgate again and grant it, then retry."
         case .invalidCursor:
             return
-                "Invalid argument 'cursor': not a cursor from this tool for this user (cursors do not survive a server restart). Start again without a cursor."
+                "Invalid argument 'cursor': not a cursor from this tool for this user (or the server's keys were rotated since). Start again without a cursor."
         case .accountUnavailable(let why):
             return "The Microsoft account cannot be used: \(why)"
         case .cancelled:

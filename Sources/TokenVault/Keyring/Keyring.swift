@@ -29,6 +29,16 @@ public struct Keyring: Sendable, Equatable, CustomStringConvertible {
 
     public func key(id: UInt32) -> KeyringKey? { keys.first { $0.id == id } }
 
+    /// A key for another purpose (`purpose`: "page cursor", "request state"), derived from the primary key with
+    /// HKDF: every instance sharing the keyring derives the same one, so what one seals another opens, also after
+    /// a restart, and none is the encryption key itself. Rotating the primary changes it (what was sealed before
+    /// then no longer opens, as after a restart with random keys).
+    public func derivedKey(for purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: primary.material, salt: Array("graphgate".utf8), info: Array("graphgate \(purpose) v1".utf8),
+            outputByteCount: 32)
+    }
+
     /// Adds a fresh primary; the old primary becomes decrypt-only. Returns the new key id.
     @discardableResult
     public mutating func rotate() -> UInt32 {
