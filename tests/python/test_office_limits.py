@@ -9,6 +9,7 @@
 """
 import asyncio
 import socket
+import sqlite3
 import time
 import urllib.parse
 
@@ -60,6 +61,15 @@ def test_bad_bearers_slow_only_themselves(stack):
     assert statuses[0] == 401
     assert 429 in statuses, "further invalid bearers from the address are slowed down"
     assert set(statuses) <= {401, 429}
+    # Only the invalid tokens within the budget are audited: a flood cannot grow the audit chain without bound.
+    time.sleep(0.5)  # the audit writer's gathering window
+    db = sqlite3.connect(f"file:{graphgate.database_url.removeprefix('sqlite:')}?mode=ro", uri=True, timeout=30)
+    try:
+        audited = db.execute("SELECT COUNT(*) FROM audit_log WHERE event_type = 'mcp.auth' AND source_ip = ?",
+                             (flood,)).fetchone()[0]
+    finally:
+        db.close()
+    assert audited == statuses.count(401), (audited, statuses.count(401), statuses.count(429))
 
     async def still_works():
         async with httpx.AsyncClient(timeout=60) as http:

@@ -18,6 +18,10 @@ struct BearerAuthenticator: Sendable {
     /// The block in force on a user (see `MCPAccess.userBlock`).
     let userBlock: @Sendable (_ userId: String) async throws -> Block?
     let audit: any AuditRecorder
+    /// Asked about each invalid token before it is audited; a response (the address's budget of invalid tokens
+    /// is spent: 429) answers instead, with no audit row, so a flood of bad tokens cannot grow the audit chain
+    /// without bound.
+    var failureGate: @Sendable (_ sourceIP: String?) async -> Response? = { _ in nil }
 
     enum Outcome {
         case authenticated(MCPPrincipal)
@@ -42,6 +46,7 @@ struct BearerAuthenticator: Sendable {
         let info: AccessTokenInfo
         switch check {
         case .invalid(let reason):
+            if let refusal = await failureGate(sourceIP) { return .rejected(refusal) }
             await audit.record(
                 AuditEvent("mcp.auth", outcome: .failure, sourceIP: sourceIP, details: ["reason": reason]))
             return .rejected(

@@ -50,15 +50,9 @@ struct RateLimitMiddleware: RouterMiddleware {
         {
             return SecurityResponses.blocked(block, path: path)
         }
-        if bearer {
-            let response = try await next(request, context)
-            guard response.status == .unauthorized else { return response }
-            let decision = await security.rateLimiter.take(key, budget: policy.bearerFailures)
-            guard decision.allowed else {
-                return await refuse(decision, policy.bearerFailures, key: key, path: path, context: context)
-            }
-            return response
-        }
+        // Bearer requests spend nothing here: an invalid token spends from the address's `bearer_failures`
+        // budget when it is found invalid, before it is audited (`SecurityServices.checkBearerFailure`).
+        if bearer { return try await next(request, context) }
         let general = await security.rateLimiter.take(key, budget: policy.perIP)
         guard general.allowed else { return await refuse(general, policy.perIP, key: key, path: path, context: context) }
         guard let failures = policy.failureBudget(path: path) else { return try await next(request, context) }

@@ -36,6 +36,7 @@ extension AppComponents {
             toolCallGate: { principal in
                 await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
             },
+            bearerFailureGate: { sourceIP in await security.checkBearerFailure(sourceIP: sourceIP) },
             userBlock: { userId in try await security.userBlock(userId) },
             catalogue: catalogue, requestStateKey: vault.envelope.keyring.derivedKey(for: "request state"),
             accessChanges: stores.accessChanges,

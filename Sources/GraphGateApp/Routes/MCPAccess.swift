@@ -29,6 +29,9 @@ public struct MCPAccess: Sendable {
     let loopbackPublicHost: Bool
     /// Runs after authentication for each `tools/call` (per-user and per-client budgets); a response stops it.
     let toolCallGate: @Sendable (MCPPrincipal) async -> Response?
+    /// Runs for each invalid bearer token, by client address, before it is audited (the address's
+    /// `bearer_failures` budget); a response (429) answers instead, and that refusal writes no audit row.
+    let bearerFailureGate: @Sendable (_ sourceIP: String?) async -> Response?
     /// The block in force on a user (throws when the store cannot say): checked for every bearer request and
     /// before any token is issued.
     let userBlock: @Sendable (_ userId: String) async throws -> Block?
@@ -54,6 +57,7 @@ public struct MCPAccess: Sendable {
         audit: any AuditRecorder, logger: Logger, configuration: MCPConfiguration = MCPConfiguration(),
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
         toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
+        bearerFailureGate: @escaping @Sendable (_ sourceIP: String?) async -> Response? = { _ in nil },
         userBlock: (@Sendable (_ userId: String) async throws -> Block?)? = nil,
         catalogue: ToolCatalogue, requestStateKey: SymmetricKey? = nil, accessChanges: AccessChanges? = nil,
         sessionCache: AccessChangeCache<MCPSessionRecord>? = nil
@@ -86,6 +90,7 @@ public struct MCPAccess: Sendable {
         self.audit = audit
         self.logger = logger
         self.toolCallGate = toolCallGate
+        self.bearerFailureGate = bearerFailureGate
         self.userBlock = userBlock
         let publicHost = config.publicURL.host ?? ""
         self.loopbackPublicHost = RedirectURIPolicy.isLoopback(publicHost)

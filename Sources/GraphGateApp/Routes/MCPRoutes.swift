@@ -36,7 +36,8 @@ struct MCPRoutes {
             return BearerAuthenticator.plain(.forbidden, "this Host is not accepted")
         }
         let authenticator = BearerAuthenticator(
-            authorization: access.authorization, userBlock: access.userBlock, audit: access.audit)
+            authorization: access.authorization, userBlock: access.userBlock, audit: access.audit,
+            failureGate: access.bearerFailureGate)
         let principal: MCPPrincipal
         switch await authenticator.authenticate(request, sourceIP: context.sourceIP) {
         case .rejected(let response): return response

@@ -20,6 +20,15 @@ extension SecurityServices {
         return nil
     }
 
+    /// An invalid bearer token from `sourceIP` spends from the address's `bearer_failures` budget; once it is
+    /// spent the answer is 429 (returned) instead of 401. Valid tokens never spend from it.
+    public func checkBearerFailure(sourceIP: String?, path: String = "/mcp") async -> Response? {
+        guard let sourceIP else { return nil }
+        let key = ClientAddressResolver.limiterKey(sourceIP)
+        let decision = await rateLimiter.take(key, budget: rateLimits.bearerFailures)
+        return decision.allowed ? nil : await rateLimited(decision, budget: rateLimits.bearerFailures, subject: key, path: path)
+    }
+
     /// A request refused by `budget`: counted in `graphgate_rate_limit_hits_total`, reported to the monitor as a
     /// rate-limit hit of `subject`, answered 429 with `Retry-After`.
     func rateLimited(_ decision: RateDecision, budget: RateBudget, subject: String, path: String) async -> Response {
