@@ -547,6 +547,12 @@ def test_sessionless_2026_07_28(stack, alice):
         names = [t.get("name") for t in result.get("tools", [])]
         c.must(names == sorted(names) and len(set(names)) == len(names), "sep-2567-tools-list-connection-invariant",
                f"tools/list is in a stable order without duplicates: {names}", first)
+        info = "io.modelcontextprotocol/serverInfo"
+        c.must(((result.get("_meta") or {}).get(info) or {}).get("name"), "server-info",
+               "tools/list names the server in _meta (as every result should)", first)
+        r = a.modern("tools/list", id=203, cursor="not-a-cursor-of-ours")
+        c.must(r.status_code == 400 and (rpc(r).get("error") or {}).get("code") == -32602, "pagination-invalid-cursor",
+               "tools/list with a cursor it never gave is -32602 (it has one page)", r)
         a.modern("server/discover", id=204)
         with httpx.Client(timeout=30) as fresh:  # another connection
             again = fresh.post(a.url, content=first.request.content, headers=a.headers(
@@ -562,6 +568,8 @@ def test_sessionless_2026_07_28(stack, alice):
         c.must(r.status_code == 200 and call.get("resultType") == "complete" and not call.get("isError"),
                "sep-2322-result-type", "tools/call has resultType complete", r)
         c.must(graph_calls(sandbox) > before, "sep-2322-result-type", "the call ran (reached Graph)")
+        c.must(((call.get("_meta") or {}).get(info) or {}).get("name"), "server-info",
+               "tools/call names the server in _meta", r)
         no_session_header(r, "tools/call")
         stale = "conformance-stale-session-id"
         r = a.modern("server/discover", id=8, headers={"Mcp-Session-Id": stale})

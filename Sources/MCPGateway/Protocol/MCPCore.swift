@@ -70,6 +70,9 @@ public struct MCPCore: Sendable {
 
     /// Answers one request. `initialize` is the transport's (it opens a session), so here it is refused.
     public func respond(to request: JSONRPCRequest, context: MCPRequestContext) async -> Result<Value, JSONRPCError> {
+        if request.method == "tools/list", let cursor = request.params["cursor"], cursor != .null {
+            return .failure(.invalidParams("Invalid params: tools/list has a single page; call it without a cursor"))
+        }
         switch (context.era, request.method) {
         case (.modern, "server/discover"):
             return .success(
@@ -85,6 +88,7 @@ public struct MCPCore: Sendable {
                 [
                     "tools": catalogue.listTools(for: context.principal), "resultType": "complete",
                     "ttlMs": .int(ttlMs), "cacheScope": "private",
+                    "_meta": [MCPVersions.serverInfoKey: configuration.serverInfo],
                 ])
         case (.handshake, "tools/list"):
             return .success(["tools": catalogue.listTools(for: context.principal)])
@@ -156,6 +160,9 @@ public struct MCPCore: Sendable {
         case .complete(var result):
             if case .modern = context.era, case .object(var object) = result {
                 object["resultType"] = "complete"
+                var meta = object["_meta"]?.objectValue ?? [:]
+                meta[MCPVersions.serverInfoKey] = configuration.serverInfo
+                object["_meta"] = .object(meta)
                 result = .object(object)
             }
             return .success(result)
@@ -175,6 +182,7 @@ public struct MCPCore: Sendable {
                         ]
                     ],
                     "requestState": .string(state),
+                    "_meta": [MCPVersions.serverInfoKey: configuration.serverInfo],
                 ])
         }
     }
