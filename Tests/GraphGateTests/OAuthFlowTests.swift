@@ -163,7 +163,7 @@ struct OAuthFlowTests {
         }
     }
 
-    @Test("redirect_uri must match exactly; a mismatch is an error page, never a redirect")
+    @Test("redirect_uri must match exactly (a loopback redirect's port aside); a mismatch is an error page, never a redirect")
     func redirectURIVariants() async throws {
         try await Self.withServer { server, browser in
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
@@ -171,8 +171,9 @@ struct OAuthFlowTests {
             let variants = [
                 "http://127.0.0.1:33418/callback/", "http://127.0.0.1:33418/Callback",
                 "HTTP://127.0.0.1:33418/callback",
-                "http://127.0.0.1:33418/callback?x=1", "http://127.0.0.1:33419/callback",
-                "http://localhost:33418/callback",
+                "http://127.0.0.1:33418/callback?x=1", "http://127.0.0.1:33419/callback?x=1",
+                "http://localhost:33418/callback", "http://127.0.0.1:33419@evil.example/callback",
+                "http://127.0.0.1:x/callback", "http://[::1]:33418/callback",
                 "http://127.0.0.1:33418@evil.example/callback", "http://evil.example@127.0.0.1:33418/callback",
                 "http://127.0.0.1:33418/callback#frag", "http://127.0.0.1:33418/callback/../callback",
                 "http://127.0.0.1:33418/callback%2F", "https://127.0.0.1:33418/callback", "",
@@ -190,10 +191,13 @@ struct OAuthFlowTests {
                     "/oauth/authorize?response_type=code&client_id=nope&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcallback"
                 ))
             #expect(unknown.status == 400 && unknown.location == nil)
-            // The exact URI works (goes on to Microsoft's sign-in).
-            let exact = try await browser.get(client.authorizeURL(challenge: challenge))
-            #expect(exact.status == 302)
-            #expect(exact.location?.contains("/oauth2/v2.0/authorize") == true)
+            // The exact URI works (goes on to Microsoft's sign-in), and so does the same loopback URI on another
+            // port (a native app listens where it can; OAuth 2.1 §2.3.1).
+            for uri in [OAuthTestClient.redirectURI, "http://127.0.0.1:51234/callback", "http://127.0.0.1/callback"] {
+                let exact = try await browser.get(client.authorizeURL(challenge: challenge, redirectURI: uri))
+                #expect(exact.status == 302, "\(uri)")
+                #expect(exact.location?.contains("/oauth2/v2.0/authorize") == true, "\(uri)")
+            }
         }
     }
 
@@ -372,17 +376,25 @@ struct OAuthFlowTests {
         }
     }
 
-    @Test("remembered consent skips the page for the same client; prompt=consent asks again; sign-out ends it")
+    @Test(
+        "remembered consent skips the page for the same client (not for a loopback redirect); prompt=consent asks again; sign-out ends it"
+    )
     func rememberedConsent() async throws {
         try await Self.withServer { server, browser in
-            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let web = "https://app.example/callback"
+            let client = try await OAuthTestClient.register(
+                base: server.baseURL, browser: browser, redirectURIs: [web, OAuthTestClient.redirectURI])
             _ = try await client.login(userIndex: 0)
             let (_, challenge) = OAuthTestClient.pkce()
             // Same browser session, same client: straight back with a code.
             let again = try await browser.get(client.authorizeURL(challenge: challenge, state: "r2"))
             let location = try #require(again.location)
-            #expect(location.hasPrefix(OAuthTestClient.redirectURI))
+            #expect(location.hasPrefix(web))
             #expect(OAuthBrowser.query(location)["code"] != nil && OAuthBrowser.query(location)["state"] == "r2")
+            // A loopback redirect (any local program may listen there, on any port): the person decides again.
+            let loopback = try await browser.get(
+                client.authorizeURL(challenge: challenge, redirectURI: "http://127.0.0.1:50123/callback"))
+            #expect(loopback.location?.hasPrefix("/oauth/consent") == true)
             // prompt=consent shows the page again.
             let forced = try await browser.get(
                 client.authorizeURL(challenge: challenge, extra: [("prompt", "consent")]))

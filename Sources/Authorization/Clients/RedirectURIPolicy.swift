@@ -5,7 +5,9 @@ import Foundation
 /// Allowed (OAuth 2.1 §2.3.1, RFC 8252): `https` with a host; `http` only on a loopback host (`127.0.0.1`,
 /// `[::1]`, `localhost`); private-use schemes of native apps (`com.example.app:/cb`, `cursor://…`). Never: a
 /// fragment, user info (the `https://good@evil` trick), whitespace, or schemes that run code or read files.
-/// Matching is exact, byte for byte: no case folding, no trailing-slash or port leniency, no extra query.
+/// Matching is exact, byte for byte (no case folding, no trailing-slash leniency, no extra query), except the port
+/// of an `http` loopback redirect: a native app listens on whatever port is free this time, and OAuth 2.1 §2.3.1
+/// and RFC 8252 §7.3 say any port must then be allowed.
 public enum RedirectURIPolicy {
     public static let maxLength = 2000
     public static let maxCount = 10
@@ -54,9 +56,35 @@ public enum RedirectURIPolicy {
         }
     }
 
-    /// Exact match against the registered list.
+    /// Exact match against the registered list; an `http` loopback redirect matches whatever its port.
     public static func matches(_ requested: String, registered: [String]) -> Bool {
-        registered.contains { $0.utf8.elementsEqual(requested.utf8) }
+        if registered.contains(where: { $0.utf8.elementsEqual(requested.utf8) }) { return true }
+        guard let portless = loopbackWithoutPort(requested) else { return false }
+        return registered.contains { loopbackWithoutPort($0) == portless }
+    }
+
+    /// An `http` redirect URI on a loopback host with its port left out (nil for any other URI, or a port that
+    /// is not digits): what two loopback redirects must share to match.
+    static func loopbackWithoutPort(_ uri: String) -> String? {
+        let prefix = "http://"
+        guard uri.hasPrefix(prefix), let authority = authority(of: uri) else { return nil }
+        var host = Substring(authority)
+        var port = Substring("")
+        if host.first == "[" {
+            guard let end = host.firstIndex(of: "]") else { return nil }
+            port = host[host.index(after: end)...]
+            host = host[...end]
+        } else if let colon = host.firstIndex(of: ":") {
+            port = host[colon...]
+            host = host[..<colon]
+        }
+        if !port.isEmpty {
+            guard port.first == ":", port.count > 1, port.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                return nil
+            }
+        }
+        guard isLoopback(String(host)) else { return nil }
+        return prefix + host + uri.dropFirst(prefix.count + authority.count)
     }
 
     /// The host an approval page shows for a redirect URI (`claude.ai`, `127.0.0.1`, or the app's scheme).

@@ -180,7 +180,10 @@ extension AuthorizationServer {
                 throw AuthorizationError.invalidRequest(
                     "this sign-in request expired; start again from your application")
             }
-            if !forceConsent, let consent = try await store.consent(userId: userId, clientId: pending.clientId),
+            // A remembered decision is not applied to a loopback redirect: any local program can listen on a
+            // loopback port and start a sign-in with another app's client id, so the person decides each time.
+            if !forceConsent, !RedirectURIPolicy.isLoopbackRedirect(pending.redirectURI),
+                let consent = try await store.consent(userId: userId, clientId: pending.clientId),
                 Set(OAuthScopes.parse(pending.scope)).isSubset(of: OAuthScopes.parse(consent.scope))
             {
                 let url = try await decide(
