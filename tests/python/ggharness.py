@@ -257,16 +257,20 @@ def play_browser_from(address: str, authorize_url: str, user_index: int, decisio
 class Login:
     """One person signed in through the real flow: DCR, PKCE S256, the tenant's picker + consent, our consent."""
 
-    def __init__(self, base: str, user_index: int, address: str | None = None, client_name: str | None = None):
-        """`client_name`: the app's name (the same metadata registered again gets the same client id)."""
+    def __init__(self, base: str, user_index: int, address: str | None = None, client_name: str | None = None,
+                 auth_method: str = "none"):
+        """`client_name`: the app's name (the same metadata registered again gets the same client id);
+        `auth_method`: the token endpoint's (`client_secret_post` registers a client with a secret)."""
         self.base, self.user_index = base, user_index
         self.address = address or client_address()
         headers = {"X-Forwarded-For": self.address}
         reg = httpx.post(f"{base}/oauth/register", headers=headers, timeout=30, json={
-            "client_name": client_name or f"proof user {user_index}", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none",
+            "client_name": client_name or f"proof user {user_index}", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": auth_method,
             "grant_types": ["authorization_code", "refresh_token"]})
         assert reg.status_code == 201, reg.text
         self.client_id = reg.json()["client_id"]
+        self.client_secret = reg.json().get("client_secret")
+        secret = {"client_secret": self.client_secret} if self.client_secret else {}
         self.verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
         url = f"{base}/oauth/authorize?" + urllib.parse.urlencode({
@@ -277,7 +281,7 @@ class Login:
         self.code = result["code"]
         tokens = httpx.post(f"{base}/oauth/token", headers=headers, timeout=30, data={
             "grant_type": "authorization_code", "code": self.code, "client_id": self.client_id,
-            "redirect_uri": REDIRECT_URI, "code_verifier": self.verifier})
+            "redirect_uri": REDIRECT_URI, "code_verifier": self.verifier, **secret})
         assert tokens.status_code == 200, tokens.text
         self.access_token = tokens.json()["access_token"]
         self.refresh_token = tokens.json()["refresh_token"]
@@ -285,7 +289,8 @@ class Login:
 
     def refresh(self) -> httpx.Response:
         r = httpx.post(f"{self.base}/oauth/token", headers={"X-Forwarded-For": self.address}, timeout=60, data={
-            "grant_type": "refresh_token", "refresh_token": self.refresh_token, "client_id": self.client_id})
+            "grant_type": "refresh_token", "refresh_token": self.refresh_token, "client_id": self.client_id,
+            **({"client_secret": self.client_secret} if self.client_secret else {})})
         if r.status_code == 200:
             self.access_token = r.json()["access_token"]
             self.refresh_token = r.json()["refresh_token"]

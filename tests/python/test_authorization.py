@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
 import re
 import sqlite3
@@ -359,3 +360,22 @@ def test_a_client_that_goes_away_mid_call_sends_nothing():
                 assert not error, text[:300]
 
         asyncio.run(scenario())
+
+
+def test_a_client_with_a_secret_must_authenticate_to_revoke_its_tokens():
+    """RFC 7009 §2.1: the server first validates a confidential client's credentials. A wrong or missing secret
+    (body or Basic) revokes nothing; the right one revokes the grant."""
+    with sandbox_stack("gg-authz-revoke-", users=1) as (_, graphgate):
+        login = Login(graphgate.base, 0, auth_method="client_secret_post")
+        assert login.client_secret
+        revoke = f"{graphgate.base}/oauth/revoke"
+        wrong_basic = "Basic " + base64.b64encode(f"{login.client_id}:ggcs_wrong".encode()).decode()
+        for data, headers in (({"client_id": login.client_id, "client_secret": "ggcs_wrong"}, {}),
+                              ({"client_id": login.client_id}, {}), ({}, {}), ({}, {"Authorization": wrong_basic})):
+            r = httpx.post(revoke, data={"token": login.refresh_token, **data}, headers=headers, timeout=30)
+            assert r.status_code == 401 and r.json()["error"] == "invalid_client", (data, headers, r.status_code, r.text)
+        assert login.refresh().status_code == 200, "a refused revocation revoked the grant"
+        r = httpx.post(revoke, data={"token": login.refresh_token, "client_id": login.client_id,
+                                     "client_secret": login.client_secret}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert login.refresh().status_code == 400, "the authenticated revocation did not revoke the grant"

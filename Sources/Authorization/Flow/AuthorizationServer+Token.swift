@@ -266,14 +266,17 @@ extension AuthorizationServer {
         }
     }
 
-    /// `POST /oauth/revoke` (RFC 7009). Always succeeds from the caller's point of view; a refresh token
-    /// revokes its whole grant, an access token only itself.
+    /// `POST /oauth/revoke` (RFC 7009). A client with a secret authenticates first (body or Basic): a wrong
+    /// secret is refused and revokes nothing, and that client's tokens are revoked only by it, authenticated. An
+    /// unknown token, or one of another client, succeeds from the caller's point of view and revokes nothing; a
+    /// refresh token revokes its whole grant, an access token only itself.
     public func revokeToken(
-        _ parameters: [(name: String, value: String)], sourceIP: String?
+        _ parameters: [(name: String, value: String)], authorizationHeader: String? = nil, sourceIP: String?
     ) async throws(AuthorizationError) {
         var form: [String: String] = [:]
         for (name, value) in parameters { form[name] = form[name] ?? value }
         guard let token = form["token"], !token.isEmpty else { throw .invalidRequest("token is missing") }
+        let authenticated = try await authenticateClient(&form, header: authorizationHeader, sourceIP: sourceIP)
         let now = now()
         let record: OAuthTokenRecord?
         do {
@@ -292,6 +295,20 @@ extension AuthorizationServer {
                 "token.revoke", .denied, userId: record.userId, clientId: clientId, sourceIP: sourceIP,
                 details: ["reason": "wrong_client"])
             return
+        }
+        if authenticated != record.clientId {
+            let owner: OAuthClientRecord?
+            do {
+                owner = try await store.client(id: record.clientId)
+            } catch {
+                throw Self.unavailable(error)
+            }
+            if owner?.secretHash != nil {
+                await auditEvent(
+                    "token.revoke", .denied, userId: record.userId, clientId: record.clientId, sourceIP: sourceIP,
+                    details: ["reason": "client_not_authenticated"])
+                throw .invalidClient("this token's client has a secret: it must authenticate to revoke it")
+            }
         }
         do {
             switch record.kind {

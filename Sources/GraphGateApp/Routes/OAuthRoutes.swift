@@ -77,7 +77,8 @@ struct OAuthRoutes {
             return Self.oauthError(.invalidRequest("send the revocation as an application/x-www-form-urlencoded body"))
         }
         do {
-            try await authorization.revokeToken(form, sourceIP: context.sourceIP)
+            try await authorization.revokeToken(
+                form, authorizationHeader: request.headers[.authorization], sourceIP: context.sourceIP)
         } catch {
             return Self.oauthError(error)
         }
