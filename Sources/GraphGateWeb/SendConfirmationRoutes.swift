@@ -36,6 +36,8 @@ package struct SendConfirmationRoutes {
             <p>Your assistant asks graphgate to send, as <strong>{{username}}</strong>:</p>
             <p><strong>To:</strong></p><ul>{{#recipients}}<li><code>{{.}}</code></li>{{/recipients}}</ul>
             {{#subject}}<p><strong>Subject:</strong> {{subject}}</p>{{/subject}}
+            {{#preview}}<p><strong>Message:</strong></p><pre class="message">{{preview}}</pre>{{/preview}}
+            {{#omitted}}<p class="muted">… and {{omitted}} more characters.</p>{{/omitted}}
             <p class="muted">Nothing is sent until you confirm. After confirming, return to your assistant: it sends \
             when it retries the same request, within 10 minutes.</p>
             </div>
@@ -63,14 +65,15 @@ package struct SendConfirmationRoutes {
     func page(_ request: Request, _ context: GraphGateRequestContext) async -> Response {
         let sealed = FormParameters.query(of: request).flatMap { FormParameters.first("m", in: $0) } ?? ""
         return await withMessage(request, context, sealed: sealed) { message, cookie, user in
-            WebPage.html(
-                Self.template.render(
-                    [
-                        "title": "Confirm sending", "style": WebPage.style,
-                        "noun": Self.nouns[message.kind] ?? "message", "username": user.username,
-                        "recipients": message.recipients, "subject": message.subject, "sealed": sealed,
-                        "csrf": BrowserSessions.csrfToken(session: cookie, purpose: Self.purpose(message)),
-                    ] as [String: Any]), status: .ok)
+            var fields: [String: Any] = [
+                "title": "Confirm sending", "style": WebPage.style,
+                "noun": Self.nouns[message.kind] ?? "message", "username": user.username,
+                "recipients": message.recipients, "subject": message.subject, "sealed": sealed,
+                "csrf": BrowserSessions.csrfToken(session: cookie, purpose: Self.purpose(message)),
+            ]
+            if !message.bodyPreview.isEmpty { fields["preview"] = message.bodyPreview }
+            if message.bodyOmitted > 0 { fields["omitted"] = message.bodyOmitted }
+            return WebPage.html(Self.template.render(fields), status: .ok)
         }
     }
 

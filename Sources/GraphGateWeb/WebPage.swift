@@ -21,6 +21,8 @@ package enum WebPage {
         input[type=text]{font-size:1rem;padding:.35rem;border:1px solid #888;border-radius:6px;max-width:100%}\
         input.wide{width:24rem}form.row button{font-size:.9rem;padding:.35rem .8rem;margin:.2rem .3rem .2rem 0}\
         .nowrap{white-space:nowrap}textarea{width:100%;box-sizing:border-box}\
+        pre.message{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f7f7;padding:.6rem;border-radius:6px;\
+        max-height:20rem;overflow:auto}\
         @media (max-width:40rem){table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;\
         clip:rect(0 0 0 0)}table.stack tr{display:block;border:1px solid #ccc;border-radius:8px;margin:.6rem 0;\
         padding:.3rem}table.stack td,table.stack th{display:block;border:0;padding:.2rem .4rem;text-align:left}\

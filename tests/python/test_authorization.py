@@ -205,6 +205,8 @@ def test_confirmation_fails_closed_with_a_link_bound_to_the_person_and_the_messa
                     page = browser.http.get(link)
                     assert page.status_code == 200, page.text[:300]
                     assert outside in page.text and "Quarterly numbers" in page.text
+                    assert "Attached below." in page.text, "the person must see what is sent, not only to whom"
+                    assert "more characters" not in page.text
                     sealed = re.search(r'name="m" value="([^"]+)"', page.text).group(1)
                     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
                     # No CSRF token, or another person's: nothing is recorded.

@@ -6,7 +6,8 @@ import Synchronization
 /// Confirmation of one send through a graphgate page, for clients that cannot ask the person themselves.
 ///
 /// The link carries the message's description sealed (AES-GCM, per-process key): the user it is for, the kind,
-/// the recipients, the subject and a SHA-256 of the body. Nothing of the message is stored: confirming records
+/// the recipients, the subject, the start of the body (what the person reads before confirming) and a SHA-256 of
+/// the whole body. Nothing of the message is stored: confirming records
 /// only (user, message hash, expiry) in memory, and the assistant's retried identical call consumes it once.
 /// A confirmation lives ``lifetime`` seconds; it is per instance (a retry must reach the same instance).
 public final class SendConfirmations: Sendable {
@@ -19,19 +20,38 @@ public final class SendConfirmations: Sendable {
         public var subject: String
         /// Hex SHA-256 of the body text the call would send.
         public var bodyHash: String
+        /// The start of the text that is sent (at most ``previewBytes`` of UTF-8): the person confirms the
+        /// message, not only its recipients and subject.
+        public var bodyPreview: String
+        /// How many characters of that text the preview leaves out.
+        public var bodyOmitted: Int
         /// Seconds since 1970 after which the link no longer opens.
         public var expiresAt: Int64
 
+        /// - Parameters:
+        ///   - body: everything that identifies what is sent (hashed);
+        ///   - shown: the text the person reads (its start goes into ``bodyPreview``).
         public init(
-            userId: String, kind: String, recipients: [String], subject: String, body: String, expiresAt: Int64
+            userId: String, kind: String, recipients: [String], subject: String, body: String, shown: String,
+            expiresAt: Int64
         ) {
             self.userId = userId
             self.kind = kind
             self.recipients = recipients.map { $0.lowercased() }.sorted()
             self.subject = subject
             self.bodyHash = Hex.string(SHA256.hash(data: Data(body.utf8)))
+            var preview = ""
+            for character in shown {
+                guard preview.utf8.count + character.utf8.count <= Self.previewBytes else { break }
+                preview.append(character)
+            }
+            self.bodyPreview = preview
+            self.bodyOmitted = shown.count - preview.count
             self.expiresAt = expiresAt
         }
+
+        /// The most UTF-8 bytes of the body a link carries (the sealed link stays well under its size limit).
+        public static let previewBytes = 1500
 
         /// Identifies the exact message (not its expiry): the key of a recorded confirmation.
         public var hash: String {

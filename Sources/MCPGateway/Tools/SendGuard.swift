@@ -93,12 +93,15 @@ enum SendGuard {
         let now = Int64(Date().timeIntervalSince1970)
         let message = SendConfirmations.Message(
             userId: call.principal.userId, kind: mail.kind, recipients: mail.recipients,
-            subject: mail.subject, body: (mail.target ?? "") + "\n" + mail.body,
+            subject: mail.subject, body: (mail.target ?? "") + "\n" + mail.body, shown: mail.body,
             expiresAt: now + SendConfirmations.lifetime)
         if call.confirmations.consume(message, now: now) { return }  // confirmed on graphgate's page
         let described = describe(mail)
+        let shown =
+            message.bodyPreview.isEmpty
+            ? "" : "\n\n" + message.bodyPreview + (message.bodyOmitted > 0 ? "\n[… \(message.bodyOmitted) more characters]" : "")
         let question = Elicitation(
-            key: "confirm_send", message: "Send \(described)?",
+            key: "confirm_send", message: "Send \(described)?\(shown)",
             schema: [
                 "type": "object", "properties": ["confirm": ["type": "boolean", "title": "Send this message"]],
                 "required": ["confirm"],
