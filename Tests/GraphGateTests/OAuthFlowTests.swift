@@ -416,6 +416,33 @@ struct OAuthFlowTests {
         }
     }
 
+    @Test("resource is compared with its scheme and host case-folded; mcp:write asked alone brings mcp")
+    func resourceCaseAndWriteScope() async throws {
+        try await Self.withServer { server, browser in
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let (verifier, challenge) = OAuthTestClient.pkce()
+            let consent = try await client.signIn(
+                client.authorizeURL(challenge: challenge, extra: [("scope", "mcp:write")]), userIndex: 0)
+            let redirect = consent.location == nil ? try await client.decide(consent) : consent
+            let location = try #require(redirect.location)
+            let code = try #require(OAuthBrowser.query(location)["code"])
+            let shouted = server.baseURL.replacingOccurrences(of: "http://", with: "HTTP://") + "/mcp"
+            let answer = try await client.token([
+                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", client.redirectURI),
+                ("client_id", client.clientId), ("code_verifier", verifier), ("resource", shouted),
+            ])
+            #expect(answer.status == 200, "\(answer.page.body)")
+            let scopes = (answer.json["scope"] as? String)?.split(separator: " ").map(String.init)
+            #expect(Set(scopes ?? []) == ["mcp", "mcp:write"])
+            // Another path is another resource.
+            let other = try await client.token([
+                ("grant_type", "refresh_token"), ("refresh_token", answer.json["refresh_token"] as? String ?? ""),
+                ("client_id", client.clientId), ("resource", server.baseURL + "/MCP"),
+            ])
+            #expect(other.status == 400 && other.json["error"] as? String == "invalid_target")
+        }
+    }
+
     @Test("token endpoint errors are RFC 6749 JSON without echoed secrets")
     func tokenErrors() async throws {
         try await Self.withServer { server, browser in

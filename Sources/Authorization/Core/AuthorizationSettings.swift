@@ -33,6 +33,20 @@ public struct AuthorizationSettings: Sendable {
     public var revocationEndpoint: String { issuer + "/oauth/revoke" }
     /// Where Microsoft sends the browser back to.
     public var callbackURL: String { issuer + "/oauth/callback" }
+    /// Whether a `resource` parameter (RFC 8707) names our MCP endpoint: scheme and host compared without case
+    /// (MCP's canonical server URI: an upper-case scheme or host is the same server), the rest exactly.
+    public func isOurResource(_ resource: String) -> Bool {
+        Self.caseFoldedOrigin(resource) == Self.caseFoldedOrigin(self.resource)
+    }
+
+    /// `uri` with its scheme and authority lower-cased (path and query unchanged).
+    static func caseFoldedOrigin(_ uri: String) -> String {
+        guard let separator = uri.range(of: "://") else { return uri }
+        let rest = uri[separator.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        return uri[..<separator.upperBound].lowercased() + rest[..<end].lowercased() + rest[end...]
+    }
+
     /// RFC 9728 metadata of the MCP resource (the URL `WWW-Authenticate` points to).
     public var protectedResourceMetadataURL: String { issuer + "/.well-known/oauth-protected-resource/mcp" }
     /// Whether cookies must carry `Secure` (https) or are on loopback http.

@@ -87,7 +87,7 @@ extension AuthorizationServer {
         guard PKCE.isValidChallenge(challenge) else {
             return await redirect(.invalidRequest("code_challenge is not a base64url SHA-256"))
         }
-        if let resource = values["resource"], resource != settings.resource {
+        if let resource = values["resource"], !settings.isOurResource(resource) {
             return await redirect(.invalidTarget("resource must be this server's MCP endpoint"))
         }
         let requested = OAuthScopes.parse(values["scope"])
@@ -103,6 +103,8 @@ extension AuthorizationServer {
             scopes = scopes.filter { allowed.contains($0) }
             if scopes.isEmpty { return await redirect(.invalidScope("the requested scopes were not registered")) }
         }
+        // `mcp:write` is `mcp` plus writing: a client asking for it alone still gets a token `/mcp` accepts.
+        if scopes.contains(OAuthScopes.write), !scopes.contains(OAuthScopes.mcp) { scopes.insert(OAuthScopes.mcp, at: 0) }
         return .valid(
             AuthorizeRequest(
                 client: client, redirectURI: redirectURI, codeChallenge: challenge, resource: settings.resource,

@@ -128,7 +128,7 @@ extension AuthorizationServer {
         guard PKCE.verify(verifier: verifier, challenge: record.codeChallenge) else {
             throw await fail("pkce_mismatch", .invalidGrant("code_verifier does not match the code_challenge"))
         }
-        if let resource = form["resource"], resource != record.resource {
+        if let resource = form["resource"], !settings.isOurResource(resource) {
             throw await fail("wrong_resource", .invalidTarget("resource must be this server's MCP endpoint"))
         }
         if try await blocked(record.userId) {
@@ -174,7 +174,7 @@ extension AuthorizationServer {
         } catch {
             throw Self.unavailable(error)
         }
-        if let resource = form["resource"], resource != settings.resource {
+        if let resource = form["resource"], !settings.isOurResource(resource) {
             await reject("token.refresh", clientId: clientId, sourceIP: sourceIP, reason: "wrong_resource")
             throw .invalidTarget("resource must be this server's MCP endpoint")
         }
