@@ -9,16 +9,23 @@ import Hummingbird
 struct WellKnownRoutes {
     let settings: AuthorizationSettings
 
+    /// With a public URL that has a path (`https://host/gg`, behind a proxy), RFC 8414 and RFC 9728 put the
+    /// metadata at `/.well-known/oauth-authorization-server/gg` and `/.well-known/oauth-protected-resource/gg/mcp`:
+    /// served too (a proxy that forwards `/.well-known/` brings clients here).
     func add(to router: Router<GraphGateRequestContext>) {
         let resource = settings.protectedResourceMetadata
         let server = settings.authorizationServerMetadata
-        router.get(".well-known/oauth-protected-resource") { _, _ in Self.json(resource) }
-        router.get(".well-known/oauth-protected-resource/mcp") { _, _ in Self.json(resource) }
-        router.get(".well-known/oauth-authorization-server") { _, _ in Self.json(server) }
-        for path in [
-            ".well-known/oauth-protected-resource", ".well-known/oauth-protected-resource/mcp",
-            ".well-known/oauth-authorization-server",
-        ] {
+        let issuerPath = URL(string: settings.issuer)?.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? ""
+        let suffix = issuerPath.isEmpty ? "" : "/" + issuerPath
+        var resourcePaths = [".well-known/oauth-protected-resource", ".well-known/oauth-protected-resource/mcp"]
+        var serverPaths = [".well-known/oauth-authorization-server"]
+        if !suffix.isEmpty {
+            resourcePaths.append(".well-known/oauth-protected-resource\(suffix)/mcp")
+            serverPaths.append(".well-known/oauth-authorization-server\(suffix)")
+        }
+        for path in resourcePaths { router.get(RouterPath(path)) { _, _ in Self.json(resource) } }
+        for path in serverPaths { router.get(RouterPath(path)) { _, _ in Self.json(server) } }
+        for path in resourcePaths + serverPaths {
             router.on(RouterPath(path), method: .options) { _, _ in CORS.preflight() }
         }
     }
