@@ -23,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await GraphGateServer.run(config: config, logger: logger) { port in
                 logger.info("graphgate listening", metadata: ["gg.port": "\(port)"])
-                print("graphgate \(config.modeName) serving MCP at \(config.mcpResource)")
+                // Unbuffered: with stdout a pipe or a file (systemd, Docker) a buffered line waited for the exit.
+                say("graphgate \(config.modeName) serving MCP at \(config.mcpResource)")
             }
         } catch {
             fail(String(describing: error))

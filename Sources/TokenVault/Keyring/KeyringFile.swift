@@ -42,6 +42,13 @@ public enum KeyringFile {
         let data = keyring.serialized()
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { throw .keyringUnreadable("cannot write in \(directory)") }
+        // A keyring replaced (rotate, disable) keeps its owner, group and mode: run as root, the new file would
+        // otherwise be root's alone and the service (its group) could no longer read it after a restart.
+        var existing = stat()
+        if !exclusive, stat(path, &existing) == 0 {
+            _ = fchown(fd, existing.st_uid, existing.st_gid)
+            _ = fchmod(fd, existing.st_mode & 0o7777)
+        }
         let written = data.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd)
         close(fd)
