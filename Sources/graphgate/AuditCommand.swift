@@ -13,7 +13,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk the hash chain and report the first broken row (exit 2 when broken).",
+            abstract:
+                "Walk the hash chain and report the first broken row (exit 2 when broken, 3 when intact but some signed heads were signed with another audit key).",
             discussion: """
                 Checks every row's hash, that no row is missing, that the chain reaches the recorded head and \
                 every signed head (HMAC with the audit key), and any heads given with --expect-head (files written \
@@ -49,6 +50,8 @@ struct AuditCommand: AsyncParsableCommand {
                 print(result.description)
             }
             if !result.isIntact { throw ExitCode(2) }
+            // Intact, but some signed heads could not be checked (their key is not the one given).
+            if result.signedHeadsUnchecked > 0 { throw ExitCode(3) }
         }
     }
 

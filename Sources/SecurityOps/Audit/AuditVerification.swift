@@ -33,6 +33,11 @@ public struct AuditVerification: Sendable, Equatable, Codable, CustomStringConve
     public var firstSeq: Int64 = 1
     /// Signed heads whose MAC was checked with the key (0 when no key was given).
     public var signedHeadsChecked: Int
+    /// Signed heads that could not be checked: signed with another key (a key file lost or replaced, another
+    /// instance's key), or no key was given. Their hashes still anchor the chain, but nothing proves them genuine.
+    public var signedHeadsUnchecked: Int = 0
+    /// The ids of the keys those heads were signed with.
+    public var uncheckedKeyIds: [String] = []
     /// The newest signed head's sequence number, if any.
     public var latestSignedSeq: Int64?
     public var firstBreak: Break?
@@ -46,8 +51,13 @@ public struct AuditVerification: Sendable, Equatable, Codable, CustomStringConve
         }
         let signed = latestSignedSeq.map { "latest signed head at row \($0)" } ?? "no signed head yet"
         let pruned = firstSeq > 1 ? " (rows before \(firstSeq) removed by retention)" : ""
+        let unchecked =
+            signedHeadsUnchecked == 0
+            ? ""
+            : "; WARNING: \(signedHeadsUnchecked) signed heads NOT checked, signed with audit key "
+                + "\(uncheckedKeyIds.joined(separator: ", ")), which is not the key given (restore that key file to check them)"
         return
             "audit chain intact: \(rowsVerified) rows, last row \(lastSeq)\(pruned); \(signedHeadsChecked) signed heads "
-            + "checked, \(signed)"
+            + "checked, \(signed)\(unchecked)"
     }
 }

@@ -29,6 +29,10 @@ public struct AuditVerifier: Sendable {
         // Signed heads first: a forged head must not be trusted as an anchor.
         var anchors: [Int64: [String]] = [:]
         for head in signed {
+            if key?.id != head.keyId {
+                result.signedHeadsUnchecked += 1
+                if !result.uncheckedKeyIds.contains(head.keyId) { result.uncheckedKeyIds.append(head.keyId) }
+            }
             if let key, head.keyId == key.id {
                 result.signedHeadsChecked += 1
                 if !key.isValid(mac: head.mac, seq: head.seq, hash: head.hash, signedAt: head.signedAt) {
