@@ -15,6 +15,8 @@ extension GraphGateConfig {
         public var environmentOnly: Bool = false
         /// Whether `defaultValue` is the default written out (setting it gives the default).
         public var defaultIsLiteral: Bool = false
+        /// A true/false setting: its flag alone (`--read-only`) means true.
+        public var isSwitch: Bool = false
         /// The value `text` gives this setting, written back as text (what the setting makes of it).
         let canonical: @Sendable (String) throws(ConfigError) -> String?
 

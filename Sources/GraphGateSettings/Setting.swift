@@ -87,7 +87,7 @@ public struct Setting<Value: Sendable>: Sendable {
     public var variable: GraphGateConfig.Variable {
         GraphGateConfig.Variable(
             name: name, flag: flag, defaultValue: shownDefault, help: help, secret: secret,
-            environmentOnly: environmentOnly, defaultIsLiteral: defaultIsLiteral,
+            environmentOnly: environmentOnly, defaultIsLiteral: defaultIsLiteral, isSwitch: Value.self == Bool.self,
             canonical: { [kind, name] text throws(ConfigError) in kind.show(try kind.parse(text, as: name)) })
     }
 }

@@ -15,6 +15,9 @@ enum SettingFlags {
         var missingValue: String?
     }
 
+    /// The values a true/false flag takes as its next argument (`--read-only 0`).
+    static let switchWords: Set<String> = ["1", "0", "true", "false", "yes", "no", "on", "off"]
+
     /// This process's command line, split once.
     static let commandLine = split(Array(CommandLine.arguments.dropFirst()))
 
@@ -44,6 +47,8 @@ enum SettingFlags {
             }
             if body.count > name.count {
                 result.flags[variable.name] = String(body.dropFirst(name.count + 1))
+            } else if variable.isSwitch, index == arguments.count || !Self.switchWords.contains(arguments[index].lowercased()) {
+                result.flags[variable.name] = "1"  // `--read-only` alone, or before another argument
             } else if index < arguments.count {
                 result.flags[variable.name] = arguments[index]
                 index += 1
