@@ -11,12 +11,13 @@ struct ConfigOptions: ParsableArguments {
     /// The flags given, keyed by the environment variable they override.
     var flags: [String: String] { SettingFlags.commandLine.flags }
 
-    /// Reads the configuration or fails with one line naming the variable.
+    /// Reads the configuration or fails with one line naming the variable (exit code 1, no usage text: the
+    /// command line was fine, a value was not).
     func load() throws -> GraphGateConfig {
         do {
             return try GraphGateConfig.load(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {
-            throw CleanExit.failure("configuration error: \(error.description)")
+            fail("configuration error: \(error.description)")
         }
     }
 }
@@ -26,11 +27,6 @@ extension Setting {
     var fallbackHint: String { "[\(name)]" }
     /// `[GRAPHGATE_SEND_CAP, default 30]`: the same with the setting's default.
     var fallbackHintWithDefault: String { "[\(name), default \(shownDefault)]" }
-}
-
-/// One-line failures: the message, no stack trace, exit code 1.
-enum CleanExit {
-    static func failure(_ message: String) -> ValidationError { ValidationError(message) }
 }
 
 /// Logs go to stderr (stdout belongs to JSON-RPC in stdio mode and to machine-readable output elsewhere):
