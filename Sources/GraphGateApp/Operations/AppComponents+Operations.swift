@@ -1,10 +1,12 @@
 import Authorization
+import Foundation
 import GraphGateSettings
 import GraphGateWeb
 import Hummingbird
 import Logging
 import Metrics
 import MicrosoftGraph
+import NIOCore
 import Observability
 import ServiceLifecycle
 import Storage
@@ -46,9 +48,27 @@ extension AppComponents {
         ]
         if let port = config.operations.metricsPort {
             services.append(
-                MetricsServer.make(
-                    host: config.host, port: port, token: config.operations.metricsToken, logger: logger))
+                MetricsListener(
+                    inner: MetricsServer.make(
+                        host: config.host, port: port, token: config.operations.metricsToken, logger: logger),
+                    host: config.host, port: port))
         }
         return services
+    }
+}
+
+/// The separate metrics listener, naming its own setting when its port is taken (the bare error was reported as
+/// the main port's, after the main port had announced it was serving).
+struct MetricsListener: Service {
+    let inner: any Service
+    let host: String
+    let port: Int
+
+    func run() async throws {
+        do {
+            try await inner.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw ServeError.metricsPortInUse(host: host, port: port)
+        }
     }
 }
