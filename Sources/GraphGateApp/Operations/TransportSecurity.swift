@@ -65,6 +65,14 @@ enum TransportSecurity {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        // Built once here so a key that does not belong to the certificate is a setting's error, not an opaque
+        // one from the first handshake's context.
+        do {
+            _ = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw ConfigError(
+                OperationsConfig.tlsKey.name, "does not match the certificate of \(OperationsConfig.tlsCertificate.name)")
+        }
         return configuration
     }
 }
