@@ -76,6 +76,12 @@ extension GraphGateConfig {
             parse: { text throws(SettingProblem) in
                 do {
                     return try DatabaseLocation(parsing: text)
+                } catch let error as StorageError {
+                    // The parser's reasons are fixed text (never the URL, which may hold a password).
+                    guard case .invalidLocation(let reason) = error else {
+                        throw SettingProblem("expected \(DatabaseLocation.expectedForm)")
+                    }
+                    throw SettingProblem(reason)
                 } catch {
                     throw SettingProblem("expected \(DatabaseLocation.expectedForm)")
                 }
