@@ -96,16 +96,23 @@ public struct DesktopOptions: Sendable {
         ].compactMapValues { $0?.isEmpty == false ? $0 : nil }
         let settings = SettingsReader(flags: flags, environment: environment)
         do {
+            try GraphGateConfig.checkNames(environment)
             let envReadOnly = try settings.read(GraphGateConfig.readOnly)
             let envConfirm = try settings.read(GraphGateConfig.confirmSends)
+            let patterns = try settings.read(GraphGateConfig.tools)
+            if let problem = ToolCatalogue.unmatchedPatternsProblem(patterns) {
+                throw ConfigError(GraphGateConfig.tools.name, problem)
+            }
             return ToolPolicy(
                 readOnly: readOnly || envReadOnly,
-                toolPatterns: try settings.read(GraphGateConfig.tools),
+                toolPatterns: patterns,
                 sendAllowedDomains: try settings.read(GraphGateConfig.sendAllowedDomains),
                 sendsPerHour: try settings.read(GraphGateConfig.sendCap),
                 confirmSends: confirmSends || envConfirm)
-        } catch {
+        } catch let error as ConfigError {
             throw .invalid(error.description)
+        } catch {
+            throw .invalid("\(error)")
         }
     }
 }

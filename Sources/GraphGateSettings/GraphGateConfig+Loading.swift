@@ -12,12 +12,18 @@ extension GraphGateConfig {
     ) throws(ConfigError)
         -> GraphGateConfig
     {
+        try checkNames(environment)
+        return try load(SettingsReader(flags: flags, environment: environment))
+    }
+
+    /// Refuses a `GRAPHGATE_…` variable that is no setting (a typo such as `GRAPHGATE_SEND_ALLOWED_DOMAIN` would
+    /// otherwise leave the policy it meant unset).
+    public static func checkNames(_ environment: [String: String]) throws(ConfigError) {
         let known = Set(variables.map(\.name))
         for name in environment.keys.sorted() where name.hasPrefix("GRAPHGATE_") && !known.contains(name) {
             if ignoredPrefixes.contains(where: { name.hasPrefix($0) }) { continue }
             throw ConfigError(name, "is not a graphgate setting (known: see `graphgate serve --help`)")
         }
-        return try load(SettingsReader(flags: flags, environment: environment))
     }
 
     /// Reads every setting through `settings` (tests check what it read against the settings table). The rules

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GraphGateSettings
 import Logging
+import MCPGateway
 import MicrosoftGraph
 import NIOCore
 import Observability
@@ -24,6 +25,9 @@ public enum GraphGateServer {
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         try OperationsConfig.checkStartupRules(config)
+        if let problem = ToolCatalogue.unmatchedPatternsProblem(config.tools) {
+            throw ConfigError(GraphGateConfig.tools.name, problem)
+        }
         GraphGateMetrics.bootstrap()
         // Production refuses to start without a keyring; sandbox generates one in the data directory.
         let keyring: Keyring

@@ -43,6 +43,15 @@ public struct ToolCatalogue: Sendable {
     }
 
     /// Every tool graphgate has, before the policy picks the exposed ones.
+    /// What is wrong with `GRAPHGATE_TOOLS` patterns that match no tool (a typo exposed no tool at all, silently),
+    /// or nil when each matches one.
+    public static func unmatchedPatternsProblem(_ patterns: [String]) -> String? {
+        let unmatched = patterns.filter { pattern in !allDefinitions.contains { ToolPolicy.glob(pattern, matches: $0.name) } }
+        guard !unmatched.isEmpty else { return nil }
+        return "\(unmatched.joined(separator: ", ")) matches no tool (the tools: "
+            + allDefinitions.map(\.name).sorted().joined(separator: ", ") + ")"
+    }
+
     static let allDefinitions: [ToolDefinition] =
         ProfileTools.all + MailTools.all + MailWriteTools.all + CalendarTools.all + ContactTools.all
 
