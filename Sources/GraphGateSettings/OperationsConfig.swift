@@ -99,13 +99,13 @@ public struct OperationsConfig: Sendable {
             else: "expected domain names like contoso.com"))
 
     public static let metricsToken = Setting<String?>(
-        "GRAPHGATE_METRICS_TOKEN", flag: "metrics-token", shown: "(none: /metrics off)",
+        "GRAPHGATE_METRICS_TOKEN", flag: "metrics-token", shown: "(none: /metrics off unless GRAPHGATE_METRICS_PORT)",
         help: "Bearer token required for /metrics (Prometheus text).", secret: true,
         kind: .text(where: { $0.count >= 16 }, else: "expected at least 16 characters"))
 
     public static let metricsPort = Setting<Int?>(
         "GRAPHGATE_METRICS_PORT", flag: "metrics-port", shown: "(none)",
-        help: "Serve /metrics on this separate port instead (token still required when set).",
+        help: "Serve /metrics on this separate port instead, for a private network (the token, when set, is still required; without one the port is open).",
         kind: .port(in: 1...65535))
 
     public static let auditRetentionDays = Setting(
