@@ -57,10 +57,14 @@ package enum WebPage {
             {{#unverified}}<div class="box warn"><p>graphgate has not verified this application: its name was given by \
             the application itself. Allow it only if you just started signing in to <code>{{redirectHost}}</code> \
             yourself.</p></div>{{/unverified}}
+            {{#documentMismatch}}<div class="box warn"><p>This application's metadata document is at \
+            <code>{{documentHost}}</code>, but after you allow it you are sent to <code>{{redirectHost}}</code>, \
+            another site. Allow it only if you trust both.</p></div>{{/documentMismatch}}
             <form method="post" action="/oauth/consent">
             <input type="hidden" name="request" value="{{request}}">
             <input type="hidden" name="csrf" value="{{csrf}}">
-            <p><label><input type="checkbox" name="remember" value="1" checked> Remember this decision for \
+            <p><label><input type="checkbox" name="remember" value="1"{{#rememberChecked}} checked{{/rememberChecked}}> \
+            Remember this decision for \
             {{clientName}}</label></p>
             <button class="primary" type="submit" name="decision" value="allow">Allow</button>
             <button type="submit" name="decision" value="deny">Deny</button>
@@ -91,6 +95,18 @@ package enum WebPage {
         var documentHost: String?
         /// Every redirect URI of the client is on loopback.
         var loopbackOnly: Bool
+        /// A metadata document client whose redirect goes to another site than its document's host.
+        package var documentMismatch: Bool {
+            guard let documentHost, !loopbackOnly else { return false }
+            let host = Self.hostName(redirectHost)
+            return host != documentHost && !host.hasSuffix("." + documentHost)
+        }
+
+        /// `host:port` or `[v6]:port` → the host (the redirect host as shown).
+        static func hostName(_ shown: String) -> String {
+            if shown.hasPrefix("["), let end = shown.firstIndex(of: "]") { return String(shown[...end]) }
+            return String(shown.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
+        }
         var request: String
         var csrf: String
         var signoutCSRF: String
@@ -121,7 +137,9 @@ package enum WebPage {
                 "redirectHost": page.redirectHost, "displayName": page.displayName, "username": page.username,
                 "capabilities": page.capabilities, "unverified": page.unverified, "request": page.request,
                 "csrf": page.csrf, "signoutCSRF": page.signoutCSRF, "documentHost": page.documentHost ?? false,
-                "loopbackOnly": page.loopbackOnly,
+                "loopbackOnly": page.loopbackOnly, "documentMismatch": page.documentMismatch,
+                // Pre-checked only where nothing above warns.
+                "rememberChecked": !page.unverified && !page.loopbackOnly && !page.documentMismatch,
             ] as [String: Any])
         return html(body, status: .ok)
     }

@@ -67,7 +67,13 @@ struct AuditCommand: AsyncParsableCommand {
             let config = try options.load()
             let handle: FileHandle
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                // Audit rows name users and addresses: the file is the owner's alone (0600), and an existing
+                // file is never overwritten (a typo must not destroy an earlier export).
+                guard !FileManager.default.fileExists(atPath: output) else {
+                    fail("\(output) exists; choose another file (exports are never overwritten)")
+                }
+                guard FileManager.default.createFile(atPath: output, contents: nil, attributes: [.posixPermissions: 0o600])
+                else {
                     fail("cannot create \(output)")
                 }
                 handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))

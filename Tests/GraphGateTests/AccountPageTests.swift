@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import GraphGateWeb
 import SQLKit
 import SecurityOps
 import Storage
@@ -402,5 +403,28 @@ struct AccountPageTests {
             #expect(refused.status == 403)
             #expect(try await Self.rows(server, "SELECT COUNT(*) AS n FROM users") == 1)
         }
+    }
+}
+
+@Suite("Consent page warnings")
+struct ConsentPageWarningTests {
+    func consent(redirectHost: String, documentHost: String?, loopbackOnly: Bool = false) -> WebPage.Consent {
+        WebPage.Consent(
+            clientName: "App", redirectHost: redirectHost, displayName: "A", username: "a", capabilities: [],
+            unverified: false, documentHost: documentHost, loopbackOnly: loopbackOnly, request: "r", csrf: "c",
+            signoutCSRF: "s")
+    }
+
+    @Test("a metadata document client sending the person to another site than its document's is flagged")
+    func documentMismatch() {
+        #expect(consent(redirectHost: "evil.example", documentHost: "app.example").documentMismatch)
+        #expect(consent(redirectHost: "evil.example:8443", documentHost: "app.example").documentMismatch)
+        #expect(!consent(redirectHost: "app.example", documentHost: "app.example").documentMismatch)
+        #expect(!consent(redirectHost: "login.app.example", documentHost: "app.example").documentMismatch)
+        #expect(consent(redirectHost: "notapp.example", documentHost: "app.example").documentMismatch)
+        #expect(!consent(redirectHost: "evil.example", documentHost: nil).documentMismatch, "registered clients")
+        #expect(
+            !consent(redirectHost: "127.0.0.1:3000", documentHost: "app.example", loopbackOnly: true).documentMismatch,
+            "loopback has its own warning")
     }
 }

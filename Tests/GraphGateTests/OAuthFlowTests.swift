@@ -207,7 +207,8 @@ struct OAuthFlowTests {
             let bad = [
                 "http://evil.example/cb", "https://good.example@evil.example/cb", "https://good.example/cb#x",
                 "javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "/relative", "https:///nohost",
-                "HTTPS://upper.example/cb", "https://sp ace.example/cb",
+                "HTTPS://upper.example/cb", "https://sp ace.example/cb", "ms-msdt:/id", "search-ms:query=x",
+                "microsoft-edge:https://evil.example", "x-safari-https://evil.example", "googlechrome://evil.example",
             ]
             for uri in bad {
                 let page = try await browser.postJSON(

@@ -12,11 +12,16 @@ public enum RedirectURIPolicy {
     public static let maxLength = 2000
     public static let maxCount = 10
 
-    /// Schemes never accepted, whatever the client says.
+    /// Schemes never accepted, whatever the client says: ones that run code, read files or hand the code to
+    /// another program (browsers, shells, Windows protocol handlers such as `ms-msdt` or `search-ms`).
     static let forbiddenSchemes: Set<String> = [
         "javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "view-source", "ftp", "ws", "wss",
         "mailto", "tel", "sms", "chrome", "chrome-extension", "intent", "jar", "resource", "urn",
+        "search", "microsoft-edge", "googlechrome", "googlechromes", "firefox", "opera", "shell", "smb", "nfs",
+        "ssh", "telnet", "ldap", "ldaps", "gopher", "res", "its", "mk", "hcp", "help", "jnlp", "steam",
     ]
+    /// Scheme prefixes never accepted (Windows' `ms-…` handlers, Safari's `x-safari-…`, other browsers').
+    static let forbiddenSchemePrefixes = ["ms-", "x-safari-", "microsoft-", "search-", "firefox-", "opera-"]
 
     /// Why a redirect URI cannot be registered, or nil when it can.
     public static func problem(with uri: String) -> String? {
@@ -45,7 +50,7 @@ public enum RedirectURIPolicy {
             return nil
         default:
             guard scheme.range(of: #"^[a-z][a-z0-9+.\-]*$"#, options: .regularExpression) != nil,
-                !forbiddenSchemes.contains(scheme)
+                !forbiddenSchemes.contains(scheme), !forbiddenSchemePrefixes.contains(where: { scheme.hasPrefix($0) })
             else {
                 return "this redirect URI scheme is not allowed"
             }
