@@ -18,6 +18,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
+        if config.publicURL.port == 0 {
+            // Port 0 binds any free port, but the public URL (OAuth issuer, metadata) would name port 0.
+            fail(
+                "configuration error: \(GraphGateConfig.port.name): 0 (any free port) needs "
+                    + "\(GraphGateConfig.publicURL.name), so clients are told where graphgate really is")
+        }
         let logger = CLILogging.logger()
         logger.info("starting graphgate", metadata: ["gg.config": "\(config)"])
         do {
