@@ -13,7 +13,7 @@ struct KeysCommand: AsyncParsableCommand {
             Rotation: `keys rotate` (new primary), restart every instance, `keys rewrap` (re-encrypt stored tokens \
             under the primary), then `keys disable ID` for the old key. `keys status` shows what still uses each key.
             """,
-        subcommands: [Init.self, Rotate.self, Rewrap.self, Disable.self, Status.self, Bench.self])
+        subcommands: [Init.self, Rotate.self, Rewrap.self, Disable.self, Enable.self, Status.self, Bench.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -94,6 +94,26 @@ struct KeysCommand: AsyncParsableCommand {
                 let affected = try await KeysAdmin.disable(
                     config: config, id: id, force: force, logger: CLILogging.logger())
                 print("key \(id) disabled\(affected > 0 ? "; \(affected) stored token(s) now fail closed" : "")")
+            } catch {
+                fail(String(describing: error))
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Undo `disable`: the key decrypts again (decrypt-only). Restart graphgate afterwards.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Key id (see `graphgate keys status`).") var id: UInt32
+
+        func run() async throws {
+            let config = try options.load()
+            if config.keyringKey != nil {
+                fail("the keyring comes from \(GraphGateConfig.keyringKey.name): change the key there")
+            }
+            do {
+                try await KeysAdmin.enable(config: config, id: id, logger: CLILogging.logger())
+                print("key \(id) enabled (decrypt-only); restart graphgate")
             } catch {
                 fail(String(describing: error))
             }

@@ -98,6 +98,18 @@ public enum KeysAdmin {
         return -inUse - 1
     }
 
+    /// Undoes `disable`: the key decrypts again (decrypt-only; it does not become primary). Audited.
+    public static func enable(config: GraphGateConfig, id: UInt32, logger: Logger) async throws {
+        let path = keyringPath(config)
+        var keyring = try KeyringFile.load(from: path)
+        try keyring.enable(id: id)
+        try await CommandRoot.withStores(config: config, logger: logger) { stores in
+            await AuditLog(store: stores.audit, logger: logger).record(
+                AuditEvent("keys.enable", details: ["key_id": "\(id)"]))
+        }
+        try KeyringFile.write(keyring, to: path)
+    }
+
     static func loadKeyring(_ config: GraphGateConfig) throws -> Keyring {
         if let value = config.keyringKey, !value.isEmpty { return try Keyring(environmentValue: value) }
         return try KeyringFile.load(from: keyringPath(config))
