@@ -105,7 +105,8 @@ public struct OperationsConfig: Sendable {
 
     public static let metricsPort = Setting<Int?>(
         "GRAPHGATE_METRICS_PORT", flag: "metrics-port", shown: "(none)",
-        help: "Serve /metrics on this separate port instead, for a private network (the token, when set, is still required; without one the port is open).",
+        help:
+            "Serve /metrics on this separate port instead, for a private network (the token, when set, is still required; without one the port is open).",
         kind: .port(in: 1...65535))
 
     public static let auditRetentionDays = Setting(

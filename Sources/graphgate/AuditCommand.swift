@@ -72,7 +72,9 @@ struct AuditCommand: AsyncParsableCommand {
                 guard !FileManager.default.fileExists(atPath: output) else {
                     fail("\(output) exists; choose another file (exports are never overwritten)")
                 }
-                guard FileManager.default.createFile(atPath: output, contents: nil, attributes: [.posixPermissions: 0o600])
+                guard
+                    FileManager.default.createFile(
+                        atPath: output, contents: nil, attributes: [.posixPermissions: 0o600])
                 else {
                     fail("cannot create \(output)")
                 }

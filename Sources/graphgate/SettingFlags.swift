@@ -47,7 +47,9 @@ enum SettingFlags {
             }
             if body.count > name.count {
                 result.flags[variable.name] = String(body.dropFirst(name.count + 1))
-            } else if variable.isSwitch, index == arguments.count || !Self.switchWords.contains(arguments[index].lowercased()) {
+            } else if variable.isSwitch,
+                index == arguments.count || !Self.switchWords.contains(arguments[index].lowercased())
+            {
                 result.flags[variable.name] = "1"  // `--read-only` alone, or before another argument
             } else if index < arguments.count {
                 result.flags[variable.name] = arguments[index]

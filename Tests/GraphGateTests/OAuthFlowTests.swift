@@ -163,7 +163,9 @@ struct OAuthFlowTests {
         }
     }
 
-    @Test("redirect_uri must match exactly (a loopback redirect's port aside); a mismatch is an error page, never a redirect")
+    @Test(
+        "redirect_uri must match exactly (a loopback redirect's port aside); a mismatch is an error page, never a redirect"
+    )
     func redirectURIVariants() async throws {
         try await Self.withServer { server, browser in
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)

@@ -104,7 +104,9 @@ extension AuthorizationServer {
             if scopes.isEmpty { return await redirect(.invalidScope("the requested scopes were not registered")) }
         }
         // `mcp:write` is `mcp` plus writing: a client asking for it alone still gets a token `/mcp` accepts.
-        if scopes.contains(OAuthScopes.write), !scopes.contains(OAuthScopes.mcp) { scopes.insert(OAuthScopes.mcp, at: 0) }
+        if scopes.contains(OAuthScopes.write), !scopes.contains(OAuthScopes.mcp) {
+            scopes.insert(OAuthScopes.mcp, at: 0)
+        }
         return .valid(
             AuthorizeRequest(
                 client: client, redirectURI: redirectURI, codeChallenge: challenge, resource: settings.resource,

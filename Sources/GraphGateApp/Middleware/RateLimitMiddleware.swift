@@ -54,7 +54,9 @@ struct RateLimitMiddleware: RouterMiddleware {
         // budget when it is found invalid, before it is audited (`SecurityServices.checkBearerFailure`).
         if bearer { return try await next(request, context) }
         let general = await security.rateLimiter.take(key, budget: policy.perIP)
-        guard general.allowed else { return await refuse(general, policy.perIP, key: key, path: path, context: context) }
+        guard general.allowed else {
+            return await refuse(general, policy.perIP, key: key, path: path, context: context)
+        }
         guard let failures = policy.failureBudget(path: path) else { return try await next(request, context) }
         // One failure is reserved before the request (so a burst of concurrent failures cannot overshoot) and
         // given back when the request did not fail.

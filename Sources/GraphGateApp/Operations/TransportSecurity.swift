@@ -11,7 +11,9 @@ import NIOSSL
 /// with HTTP/2 negotiated by ALPN and HTTP/1.1 for clients that do not offer h2.
 enum TransportSecurity {
     /// Both carry the HTTP limits of `limits` (`HTTPLimitsHandler`, idle timeout).
-    static func serverBuilder(_ operations: OperationsConfig, limits: LimitsConfig) throws(ConfigError)
+    static func serverBuilder(
+        _ operations: OperationsConfig, limits: LimitsConfig
+    ) throws(ConfigError)
         -> HTTPServerBuilder
     {
         let maxHeaderBytes = limits.maxHeaderBytes
@@ -41,7 +43,8 @@ enum TransportSecurity {
             idleTimeout: limits.idleTimeout, streamConfiguration: channel(http1: false))
         return HTTPServerBuilder { responder in
             EventLoopBoundChannel(
-                inner: try HTTP2UpgradeChannel(tlsConfiguration: tls, configuration: configuration, responder: responder))
+                inner: try HTTP2UpgradeChannel(
+                    tlsConfiguration: tls, configuration: configuration, responder: responder))
         }
     }
 
@@ -71,7 +74,8 @@ enum TransportSecurity {
             _ = try NIOSSLContext(configuration: configuration)
         } catch {
             throw ConfigError(
-                OperationsConfig.tlsKey.name, "does not match the certificate of \(OperationsConfig.tlsCertificate.name)")
+                OperationsConfig.tlsKey.name,
+                "does not match the certificate of \(OperationsConfig.tlsCertificate.name)")
         }
         return configuration
     }

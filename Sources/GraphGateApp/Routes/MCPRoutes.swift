@@ -55,7 +55,8 @@ struct MCPRoutes {
                         status: 413, headers: [("Content-Type", "application/json")],
                         body: .json(
                             JSONWriter.bytes(
-                                JSONRPCMessage.error(.invalidRequest("Request body is larger than 512 KiB"), id: nil)))))
+                                JSONRPCMessage.error(.invalidRequest("Request body is larger than 512 KiB"), id: nil))))
+                )
             }
             message = buffer.readableBytesView.isEmpty ? nil : JSONRPCMessage.parse(buffer.readableBytesView)
         }
@@ -90,7 +91,8 @@ struct MCPRoutes {
             return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .events(let events):
             return Response(
-                status: status, headers: fields, body: ResponseBody(asyncSequence: events.map { ByteBuffer(bytes: $0) }))
+                status: status, headers: fields, body: ResponseBody(asyncSequence: events.map { ByteBuffer(bytes: $0) })
+            )
         }
     }
 

@@ -15,7 +15,8 @@ struct WellKnownRoutes {
     func add(to router: Router<GraphGateRequestContext>) {
         let resource = settings.protectedResourceMetadata
         let server = settings.authorizationServerMetadata
-        let issuerPath = URL(string: settings.issuer)?.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? ""
+        let issuerPath =
+            URL(string: settings.issuer)?.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? ""
         let suffix = issuerPath.isEmpty ? "" : "/" + issuerPath
         var resourcePaths = [".well-known/oauth-protected-resource", ".well-known/oauth-protected-resource/mcp"]
         var serverPaths = [".well-known/oauth-authorization-server"]

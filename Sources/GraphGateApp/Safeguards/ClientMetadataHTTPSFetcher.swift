@@ -250,7 +250,8 @@ struct ClientMetadataHTTPSFetcher: ClientMetadataFetcher {
                 }
                 var seen = Set<String>()
                 let unique = found.filter { seen.insert($0.description).inserted }
-                continuation.resume(returning: unique.filter { $0.protocol == .inet } + unique.filter { $0.protocol != .inet })
+                continuation.resume(
+                    returning: unique.filter { $0.protocol == .inet } + unique.filter { $0.protocol != .inet })
             }
         }
     }

@@ -26,7 +26,8 @@ extension SecurityServices {
         guard let sourceIP else { return nil }
         let key = ClientAddressResolver.limiterKey(sourceIP)
         let decision = await rateLimiter.take(key, budget: rateLimits.bearerFailures)
-        return decision.allowed ? nil : await rateLimited(decision, budget: rateLimits.bearerFailures, subject: key, path: path)
+        return decision.allowed
+            ? nil : await rateLimited(decision, budget: rateLimits.bearerFailures, subject: key, path: path)
     }
 
     /// A request refused by `budget`: counted in `graphgate_rate_limit_hits_total`, reported to the monitor as a

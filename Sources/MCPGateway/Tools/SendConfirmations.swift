@@ -1,6 +1,6 @@
 import Crypto
-import JSONText
 import Foundation
+import JSONText
 import Synchronization
 
 /// Confirmation of one send through a graphgate page, for clients that cannot ask the person themselves.

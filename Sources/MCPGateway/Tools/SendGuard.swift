@@ -99,7 +99,9 @@ enum SendGuard {
         let described = describe(mail)
         let shown =
             message.bodyPreview.isEmpty
-            ? "" : "\n\n" + message.bodyPreview + (message.bodyOmitted > 0 ? "\n[… \(message.bodyOmitted) more characters]" : "")
+            ? ""
+            : "\n\n" + message.bodyPreview
+                + (message.bodyOmitted > 0 ? "\n[… \(message.bodyOmitted) more characters]" : "")
         let question = Elicitation(
             key: "confirm_send", message: "Send \(described)?\(shown)",
             schema: [

@@ -46,7 +46,9 @@ public struct ToolCatalogue: Sendable {
     /// What is wrong with `GRAPHGATE_TOOLS` patterns that match no tool (a typo exposed no tool at all, silently),
     /// or nil when each matches one.
     public static func unmatchedPatternsProblem(_ patterns: [String]) -> String? {
-        let unmatched = patterns.filter { pattern in !allDefinitions.contains { ToolPolicy.glob(pattern, matches: $0.name) } }
+        let unmatched = patterns.filter { pattern in
+            !allDefinitions.contains { ToolPolicy.glob(pattern, matches: $0.name) }
+        }
         guard !unmatched.isEmpty else { return nil }
         return "\(unmatched.joined(separator: ", ")) matches no tool (the tools: "
             + allDefinitions.map(\.name).sorted().joined(separator: ", ") + ")"
@@ -198,7 +200,8 @@ public struct ToolCatalogue: Sendable {
             return try await definition.handler(invocation)
         } catch GraphError.accessDenied where definition.isWrite {
             let scopes = definition.scopes(for: arguments)
-            throw ToolError.consentRequired(scopes: scopes, link: await graph.consentLink(for: principal, scopes: scopes))
+            throw ToolError.consentRequired(
+                scopes: scopes, link: await graph.consentLink(for: principal, scopes: scopes))
         }
     }
 

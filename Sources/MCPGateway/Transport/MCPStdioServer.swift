@@ -73,7 +73,9 @@ public final class MCPStdioServer: Sendable {
                 }
             }
             // stdin closed: nobody can answer a question any more.
-            for continuation in waiting.withLock({ state in defer { state.removeAll() }; return Array(state.values) }) {
+            for continuation in waiting.withLock({ state in
+                defer { state.removeAll() }; return Array(state.values)
+            }) {
                 continuation.resume(returning: .unsupported)
             }
         }
@@ -190,7 +192,9 @@ public struct FileLines: AsyncSequence, Sendable {
                 }
                 line.append(contentsOf: buffer[start..<count])
                 // A line beyond the cap is cut here and reported as too long by the server.
-                if line.count > MCPStdioServer.maxLineBytes + 1 { line.removeLast(line.count - MCPStdioServer.maxLineBytes - 1) }
+                if line.count > MCPStdioServer.maxLineBytes + 1 {
+                    line.removeLast(line.count - MCPStdioServer.maxLineBytes - 1)
+                }
             }
             if !line.isEmpty { continuation.yield(line) }
             continuation.finish()

@@ -35,7 +35,8 @@ public struct Keyring: Sendable, Equatable, CustomStringConvertible {
     /// then no longer opens, as after a restart with random keys).
     public func derivedKey(for purpose: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: primary.material, salt: Array("graphgate".utf8), info: Array("graphgate \(purpose) v1".utf8),
+            inputKeyMaterial: primary.material, salt: Array("graphgate".utf8),
+            info: Array("graphgate \(purpose) v1".utf8),
             outputByteCount: 32)
     }
 
