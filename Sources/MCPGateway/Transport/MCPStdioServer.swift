@@ -150,9 +150,18 @@ public final class MCPStdioServer: Sendable {
             waiting.withLock { $0.removeValue(forKey: id) }?.resume(returning: .unsupported)
         }
         defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
-            waiting.withLock { $0[id] = continuation }
-            send(JSONRPCMessage.request("elicitation/create", params: MCPCore.elicitationParams(question), id: id))
+        // A request cancelled while it waits (`notifications/cancelled`) stops waiting: unanswered counts as no.
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiting.withLock { $0[id] = continuation }
+                if Task.isCancelled {
+                    waiting.withLock { $0.removeValue(forKey: id) }?.resume(returning: .unsupported)
+                    return
+                }
+                send(JSONRPCMessage.request("elicitation/create", params: MCPCore.elicitationParams(question), id: id))
+            }
+        } onCancel: {
+            waiting.withLock { $0.removeValue(forKey: id) }?.resume(returning: .unsupported)
         }
     }
 
