@@ -73,10 +73,11 @@ final class HTTPLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// An HTTP/1.1 client that closed its side went away: the connection is closed, which cancels the request in
     /// flight (`EventLoopBoundChannel`; MCP counts a disconnect as cancellation). The server allows half-closed
-    /// connections, so without this a client's abort went unseen until the answer was written. (An HTTP/2 stream
-    /// ends its input with every request, so this is HTTP/1.1 only.)
+    /// connections, so without this a client's abort went unseen until the answer was written. HTTP/1.1 only,
+    /// plain or over TLS (a connection has no parent channel); an HTTP/2 stream is a child channel whose input
+    /// ends with every request.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if http1, let event = event as? ChannelEvent, event == .inputClosed {
+        if http1 || context.channel.parent == nil, let event = event as? ChannelEvent, event == .inputClosed {
             context.close(promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
