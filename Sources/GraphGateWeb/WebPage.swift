@@ -1,3 +1,4 @@
+import Authorization
 import Crypto
 import Foundation
 import HTTPTypes
@@ -98,14 +99,8 @@ package enum WebPage {
         /// A metadata document client whose redirect goes to another site than its document's host.
         package var documentMismatch: Bool {
             guard let documentHost, !loopbackOnly else { return false }
-            let host = Self.hostName(redirectHost)
+            let host = RedirectURIPolicy.hostName(ofAuthority: redirectHost).lowercased()
             return host != documentHost && !host.hasSuffix("." + documentHost)
-        }
-
-        /// `host:port` or `[v6]:port` → the host (the redirect host as shown).
-        static func hostName(_ shown: String) -> String {
-            if shown.hasPrefix("["), let end = shown.firstIndex(of: "]") { return String(shown[...end]) }
-            return String(shown.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
         }
         var request: String
         var csrf: String

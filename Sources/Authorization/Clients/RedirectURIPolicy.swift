@@ -121,6 +121,12 @@ public enum RedirectURIPolicy {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
+    /// `host:port` or `[v6]:port` → the host (brackets kept).
+    public static func hostName(ofAuthority authority: String) -> String {
+        if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") { return String(authority[...end]) }
+        return String(authority.split(separator: ":", maxSplits: 1).first ?? "")
+    }
+
     /// The text between `//` and the next `/`, `?` or end (nil when there is no authority).
     static func authority(of uri: String) -> String? {
         guard let range = uri.range(of: "://") else { return nil }

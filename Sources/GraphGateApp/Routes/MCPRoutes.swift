@@ -30,7 +30,7 @@ struct MCPRoutes {
             return BearerAuthenticator.plain(.forbidden, "requests from this Origin are not accepted")
         }
         if access.loopbackPublicHost, let host = request.head.authority,
-            !RedirectURIPolicy.isLoopback(Self.hostName(host))
+            !RedirectURIPolicy.isLoopback(RedirectURIPolicy.hostName(ofAuthority: host))
         {
             // A loopback deployment answering a foreign Host name is a DNS-rebinding attempt.
             return BearerAuthenticator.plain(.forbidden, "this Host is not accepted")
@@ -94,13 +94,5 @@ struct MCPRoutes {
                 status: status, headers: fields, body: ResponseBody(asyncSequence: events.map { ByteBuffer(bytes: $0) })
             )
         }
-    }
-
-    /// `host:port` or `[v6]:port` → the host part.
-    static func hostName(_ hostHeader: String) -> String {
-        if hostHeader.hasPrefix("["), let end = hostHeader.firstIndex(of: "]") {
-            return String(hostHeader[...end])
-        }
-        return String(hostHeader.split(separator: ":", maxSplits: 1).first ?? "")
     }
 }

@@ -10,6 +10,15 @@ public enum JSONRPCID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The id a JSON value names (a string or an integer; nil for anything else).
+    public init?(_ value: Value) {
+        switch value {
+        case .string(let s): self = .string(s)
+        case .int(let i): self = .int(i)
+        default: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .string(let s): s
@@ -118,13 +127,12 @@ public enum JSONRPCMessage: Sendable {
             return .failure(.init(id: nil, error: .invalidRequest("Invalid request: a message is a JSON object")))
         }
         var id: JSONRPCID?
-        switch object["id"] {
-        case nil: id = nil
-        case .string(let s)?: id = .string(s)
-        case .int(let i)?: id = .int(i)
-        default:
-            return .failure(
-                .init(id: nil, error: .invalidRequest("Invalid request: id must be a string or an integer")))
+        if let raw = object["id"] {
+            guard let parsed = JSONRPCID(raw) else {
+                return .failure(
+                    .init(id: nil, error: .invalidRequest("Invalid request: id must be a string or an integer")))
+            }
+            id = parsed
         }
         guard object["jsonrpc"] == .string("2.0") else {
             return .failure(.init(id: id, error: .invalidRequest("Invalid request: jsonrpc must be \"2.0\"")))

@@ -80,15 +80,14 @@ public struct MCPCore: Sendable {
                     "supportedVersions": .array(MCPVersions.all.map { .string($0) }),
                     "capabilities": MCPConfiguration.capabilities, "instructions": .string(configuration.instructions),
                     "resultType": "complete", "ttlMs": .int(ttlMs), "cacheScope": "private",
-                    "_meta": [MCPVersions.serverInfoKey: configuration.serverInfo],
+                    "_meta": serverInfoMeta,
                 ])
         case (.modern, "tools/list"):
             // The list depends on this request's token (its scopes), hence private.
             return .success(
                 [
                     "tools": catalogue.listTools(for: context.principal), "resultType": "complete",
-                    "ttlMs": .int(ttlMs), "cacheScope": "private",
-                    "_meta": [MCPVersions.serverInfoKey: configuration.serverInfo],
+                    "ttlMs": .int(ttlMs), "cacheScope": "private", "_meta": serverInfoMeta,
                 ])
         case (.handshake, "tools/list"):
             return .success(["tools": catalogue.listTools(for: context.principal)])
@@ -102,6 +101,9 @@ public struct MCPCore: Sendable {
             return .failure(.methodNotFound)
         }
     }
+
+    /// `_meta` naming the server, on every 2026-era result (the specification asks for it).
+    private var serverInfoMeta: Value { [MCPVersions.serverInfoKey: configuration.serverInfo] }
 
     private var ttlMs: Int {
         Int(configuration.listTTL.inMilliseconds)
@@ -181,8 +183,7 @@ public struct MCPCore: Sendable {
                             "params": Self.elicitationParams(question),
                         ]
                     ],
-                    "requestState": .string(state),
-                    "_meta": [MCPVersions.serverInfoKey: configuration.serverInfo],
+                    "requestState": .string(state), "_meta": serverInfoMeta,
                 ])
         }
     }

@@ -42,7 +42,6 @@ public struct ToolCatalogue: Sendable {
         self.exposedByName = Dictionary(exposed.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Every tool graphgate has, before the policy picks the exposed ones.
     /// What is wrong with `GRAPHGATE_TOOLS` patterns that match no tool (a typo exposed no tool at all, silently),
     /// or nil when each matches one.
     public static func unmatchedPatternsProblem(_ patterns: [String]) -> String? {
@@ -54,6 +53,7 @@ public struct ToolCatalogue: Sendable {
             + allDefinitions.map(\.name).sorted().joined(separator: ", ") + ")"
     }
 
+    /// Every tool graphgate has, before the policy picks the exposed ones.
     static let allDefinitions: [ToolDefinition] =
         ProfileTools.all + MailTools.all + MailWriteTools.all + CalendarTools.all + ContactTools.all
 

@@ -59,7 +59,9 @@ public final class MCPStdioServer: Sendable {
                 case .success(.notification(let method, let params)):
                     if let refusal = JSONRPCMessage.missingId(method) {
                         send(JSONRPCMessage.error(refusal, id: nil))
-                    } else if method == "notifications/cancelled", let id = Self.requestId(params["requestId"]) {
+                    } else if method == "notifications/cancelled", let raw = params["requestId"],
+                        let id = JSONRPCID(raw)
+                    {
                         running.withLock { $0.removeValue(forKey: id) }?.cancel.finish()
                     }
                 case .success(.response(let id, let result)):
@@ -130,15 +132,6 @@ public final class MCPStdioServer: Sendable {
             principal: principal, era: .handshake(version: version), clientCapabilities: capabilities,
             askInBand: { [self] question in await ask(question) })
         return Self.message(await core.respond(to: request, context: context), id: request.id)
-    }
-
-    /// The id named by `notifications/cancelled` (a string or an integer).
-    private static func requestId(_ value: Value?) -> JSONRPCID? {
-        switch value {
-        case .string(let s)?: .string(s)
-        case .int(let i)?: .int(i)
-        default: nil
-        }
     }
 
     /// Sends `elicitation/create` and waits for the client's answer (until stdin closes, or the timeout).
