@@ -113,6 +113,46 @@ struct MonitorTests {
         }
     }
 
+    @Test(
+        "a burst across a window boundary still alerts; the same count spread over more than a window does not",
+        arguments: TestDatabases.backends)
+    func burstAcrossBoundary(backend: Database.Backend) async throws {
+        try await TestDatabases.withDatabase(backend) { database in
+            let start: Int64 = 1_800_000_000  // a multiple of 300: a window boundary
+            let now = Mutex<Int64>(start)
+            let monitor = SecurityMonitor(
+                store: SQLAlertStore(database: database), users: SQLUserStore(database: database),
+                audit: MemoryAudit(), webhook: nil,
+                rules: [MonitorRule(signal: .failedAuth, threshold: 5, window: .seconds(300))],
+                logger: Logger(label: "monitor"), clock: { now.withLock { $0 } })
+            func report(_ times: Int, at time: Int64, subject: String) async -> [SecurityAlert] {
+                now.withLock { $0 = time }
+                var fired: [SecurityAlert] = []
+                for _ in 0..<times { fired += await monitor.report(.failedAuth, subjects: [subject]) }
+                return fired
+            }
+
+            // Four failures one second before the boundary, one two seconds later: five within three seconds.
+            #expect(await report(4, at: start + 299, subject: "ip:192.0.2.8").isEmpty)
+            let fired = await report(1, at: start + 301, subject: "ip:192.0.2.8")
+            #expect(fired.count == 1)
+            #expect(fired.first?.count == 5)
+            #expect(fired.first?.windowSeconds == 300)
+            #expect(fired.first?.windowStart == start + 150)
+            // More of the same burst raises nothing new.
+            #expect(await report(3, at: start + 302, subject: "ip:192.0.2.8").isEmpty)
+
+            // Four failures, then four more 5 minutes later: never five within one window.
+            #expect(await report(4, at: start + 10, subject: "ip:192.0.2.9").isEmpty)
+            #expect(await report(4, at: start + 310, subject: "ip:192.0.2.9").isEmpty)
+
+            // An attack that goes on (five in every half window) is raised again once per window.
+            var flood: [SecurityAlert] = []
+            for half in 0..<4 { flood += await report(5, at: start + 600 + 150 * Int64(half), subject: "ip:192.0.2.10") }
+            #expect(flood.map(\.windowStart) == [start + 450, start + 750])
+        }
+    }
+
     @Test("one cross-user attempt alerts at once; a refused delivery is retried with the same id")
     func crossUserRetried() async throws {
         try await TestDatabases.withDatabase(.sqlite) { database in

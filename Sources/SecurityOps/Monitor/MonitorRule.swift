@@ -1,5 +1,6 @@
-/// A threshold: `threshold` occurrences of `signal` for one subject within one fixed `window` raise an alert,
-/// and optionally block the subject (IP or user) for `blockFor`.
+/// A threshold: `threshold` occurrences of `signal` for one subject within `window` raise an alert, and
+/// optionally block the subject (IP or user) for `blockFor`. Windows start every half `window` (see
+/// ``SecurityMonitor``).
 public struct MonitorRule: Sendable, Equatable {
     public var signal: SecuritySignal
     public var threshold: Int
@@ -13,7 +14,8 @@ public struct MonitorRule: Sendable, Equatable {
         self.blockFor = blockFor
     }
 
-    var windowSeconds: Int64 { max(1, window.components.seconds) }
+    /// The step of the windows: half the window, whole seconds (an odd window is rounded down to even).
+    var halfWindowSeconds: Int64 { max(1, window.components.seconds / 2) }
 
     /// The defaults: 30 failed authentications in 5 minutes per IP or user (then a 15-minute block of its
     /// unauthenticated traffic), 300 invalid bearer tokens per address or user in 5 minutes (an alert only), any

@@ -2,11 +2,15 @@ import Foundation
 import Logging
 import Storage
 
-/// Counts security signals per subject in fixed windows and raises an alert when a rule's threshold is crossed.
+/// Counts security signals per subject and raises an alert when a rule's threshold is crossed within its window.
 ///
-/// Counters live in the database (`security_counters`, one atomic upsert per signal), so instances on one
-/// PostgreSQL add up to one count, and the alert fires exactly once per (rule, subject, window): only the
-/// increment that reaches the threshold fires, and the alert row is unique per window on top of that.
+/// Counters are kept per half window (`security_counters`, one atomic upsert per signal), and a window is two
+/// consecutive halves, so windows start every half window: a burst that fits in half a window is counted whole
+/// in one of them, wherever the clock stands (with windows back to back, a burst across their boundary was split
+/// and raised nothing). Instances on one PostgreSQL add up to one count, and an alert fires at most once per
+/// (rule, subject, window): only the increment that brings the window's count to the threshold fires (the
+/// earlier half no longer changes), and the alert row is unique per window on top of that. An attack that keeps
+/// every half over the threshold is raised again once per window.
 /// An alert is: an audit event `security.alert`, a metric `graphgate_alerts_total{rule}`, a log line
 /// at `error`, a webhook POST (when configured) and, for rules with `blockFor`, a temporary block of the
 /// `ip:` or `user:` subject (audited as `security.auto_block`).
@@ -39,14 +43,24 @@ public struct SecurityMonitor: Sendable {
         var fired: [SecurityAlert] = []
         let now = clock()
         for rule in rules[signal] ?? [] {
+            let half = rule.halfWindowSeconds
+            let halfStart = now - now % half
+            // The window that ends with this half: the half before it and this one.
+            let windowStart = halfStart - half
+            let threshold = Int64(rule.threshold)
             for subject in Set(subjects) {
-                let windowStart = now - now % rule.windowSeconds
                 do {
-                    let count = try await store.increment(
+                    let current = try await store.increment(
+                        rule: signal.rawValue, subject: subject, windowStart: halfStart)
+                    guard current <= threshold else { continue }
+                    let earlier = try await store.count(
                         rule: signal.rawValue, subject: subject, windowStart: windowStart)
-                    guard count == Int64(rule.threshold) else { continue }
+                    // The window's count reaches the threshold; or, once per whole window, this half alone does
+                    // (an attack that goes on is raised again, as back-to-back windows would).
+                    let reminder = current == threshold && halfStart % (2 * half) == 0
+                    guard earlier + current == threshold || reminder else { continue }
                     if let alert = try await fire(
-                        rule, subject: subject, windowStart: windowStart, count: count, now: now)
+                        rule, subject: subject, windowStart: windowStart, count: threshold, now: now)
                     {
                         fired.append(alert)
                     }
@@ -101,7 +115,7 @@ public struct SecurityMonitor: Sendable {
         }
         let alert = SecurityAlert(
             id: id, rule: rule.signal.rawValue, subject: subject, count: count, threshold: rule.threshold,
-            windowSeconds: rule.windowSeconds, windowStart: windowStart, firedAt: now, action: action)
+            windowSeconds: 2 * rule.halfWindowSeconds, windowStart: windowStart, firedAt: now, action: action)
         await audit.record(
             AuditEvent(
                 "security.alert", outcome: .failure, userId: Self.userId(subject), sourceIP: Self.ip(subject),
@@ -120,9 +134,11 @@ public struct SecurityMonitor: Sendable {
         return alert
     }
 
-    /// Deletes counters of windows long past (the alerts table keeps the history).
+    /// Deletes counters of windows long past (the alerts table keeps the history); never those of a window
+    /// still open under a configured rule.
     public func prune(olderThan age: Duration = .seconds(86_400)) async {
-        try? await store.pruneCounters(before: clock() - age.components.seconds)
+        let longest = rules.values.joined().map { 2 * $0.halfWindowSeconds }.max() ?? 0
+        try? await store.pruneCounters(before: clock() - max(age.components.seconds, longest))
     }
 
     static func userId(_ subject: String) -> String? {

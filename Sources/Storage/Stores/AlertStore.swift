@@ -4,6 +4,8 @@ import SQLKit
 public protocol AlertStore: Sendable {
     /// Adds one to the counter of (rule, subject, window) and returns the new count (atomic across instances).
     func increment(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Int64
+    /// The counter of (rule, subject, window); 0 when there is none.
+    func count(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Int64
     /// Records an alert; false when one for the same (rule, subject, window) exists (it fired already).
     func insertAlert(_ alert: AlertRecord) async throws(StorageError) -> Bool
     /// Newest first.
@@ -33,6 +35,17 @@ public struct SQLAlertStore: AlertStore {
                 ).first()
             else { throw StorageError.failed("no row returned") }
             return try row.decode(column: "count", as: Int64.self)
+        }
+    }
+
+    public func count(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Int64 {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT count FROM security_counters
+                WHERE rule = \(bind: rule) AND subject = \(bind: subject) AND window_start = \(bind: windowStart)
+                """
+            ).first()?.decode(column: "count", as: Int64.self) ?? 0
         }
     }
 
