@@ -207,6 +207,38 @@ def test_a_document_that_does_not_name_itself_is_refused_on_our_page(stack):
     assert "/clients/liar.json" in listed.requests
 
 
+def test_documents_of_real_clients_are_accepted(stack):
+    """Claude's documents list the jwt-bearer grant, VS Code's the device-code grant, ChatGPT's sign their token
+    requests (private_key_jwt): each is a client of ours for the code flow. A document with a shared-secret
+    method is refused (a public document cannot carry a secret)."""
+    graphgate, listed, _ = stack
+    shapes = {
+        "claude": {"grant_types": ["authorization_code", "refresh_token",
+                                   "urn:ietf:params:oauth:grant-type:jwt-bearer"]},
+        "vscode": {"grant_types": ["authorization_code", "refresh_token",
+                                   "urn:ietf:params:oauth:grant-type:device_code"],
+                   "application_type": "native"},
+        "chatgpt": {"token_endpoint_auth_method": "private_key_jwt",
+                    "jwks_uri": listed.url("/clients/chatgpt-jwks.json")},
+    }
+    for name, extra in shapes.items():
+        client_id = listed.url(f"/clients/{name}.json")
+        listed.documents[f"/clients/{name}.json"] = document(client_id, **extra)
+        r = authorize(graphgate, client_id)
+        assert r.status_code in (302, 303), (name, r.status_code, r.text[:300])
+    listed.documents["/clients/secret.json"] = document(
+        listed.url("/clients/secret.json"), token_endpoint_auth_method="client_secret_post")
+    r = authorize(graphgate, listed.url("/clients/secret.json"))
+    assert r.status_code == 400 and "location" not in r.headers
+    assert "token_endpoint_auth_method none" in r.text
+    # Registration likewise: the client is registered for our grant types, and the answer says which.
+    registered = httpx.post(f"{graphgate.base}/oauth/register", timeout=30, json={
+        "client_name": "VS Code-like", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]})
+    assert registered.status_code == 201, registered.text[:300]
+    assert registered.json()["grant_types"] == ["authorization_code", "refresh_token"]
+
+
 def test_a_host_not_listed_is_never_fetched(stack):
     graphgate, _, unlisted = stack
     unlisted.documents["/clients/other.json"] = document(unlisted.url("/clients/other.json"))

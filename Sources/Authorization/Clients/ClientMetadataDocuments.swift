@@ -84,9 +84,13 @@ public actor ClientMetadataDocuments {
         guard identity.clientId == clientId else {
             throw .invalidClient("the client's metadata document does not name itself (its client_id differs from its URL)")
         }
-        if let method = request.tokenEndpointAuthMethod, method != "none" {
-            throw .invalidClient("a metadata document client must use token_endpoint_auth_method none")
+        // A document cannot carry a shared secret. A client that signs its token requests (`private_key_jwt`,
+        // e.g. ChatGPT's) is served as a public client: PKCE binds its codes, and its assertion is not checked.
+        if let method = request.tokenEndpointAuthMethod, !["none", "private_key_jwt"].contains(method) {
+            throw .invalidClient(
+                "a metadata document client must use token_endpoint_auth_method none (or private_key_jwt)")
         }
+        request.tokenEndpointAuthMethod = nil
         let valid: ClientRegistrationValidator.Valid
         do {
             valid = try ClientRegistrationValidator.validate(request, supportedScopes: [])

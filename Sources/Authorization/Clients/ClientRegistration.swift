@@ -95,14 +95,14 @@ enum ClientRegistrationValidator {
         guard ["web", "native"].contains(applicationType) else {
             throw .invalidClientMetadata("application_type must be web or native")
         }
-        if let grants = request.grantTypes,
-            !grants.allSatisfy({ ["authorization_code", "refresh_token"].contains($0) })
-                || !grants.contains("authorization_code")
-        {
-            throw .invalidClientMetadata("grant_types must be authorization_code (and refresh_token)")
+        // Grant and response types the client can also use elsewhere (Claude's documents list jwt-bearer, VS
+        // Code's device_code) are not refused: the client is registered for ours only, and the registration
+        // response says so (RFC 7591 §3.2.1).
+        if let grants = request.grantTypes, !grants.contains("authorization_code") {
+            throw .invalidClientMetadata("grant_types must include authorization_code")
         }
-        if let types = request.responseTypes, types != ["code"] {
-            throw .invalidClientMetadata("response_types must be [\"code\"]")
+        if let types = request.responseTypes, !types.contains("code") {
+            throw .invalidClientMetadata("response_types must include code")
         }
         let name = (request.clientName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard name.count <= maxNameLength,
