@@ -77,7 +77,9 @@ struct ToolsCatalogueTests {
         }
     }
 
-    @Test("2026-07-28 elicitation: InputRequiredResult with a sealed requestState; a state for other arguments fails")
+    @Test(
+        "2026-07-28 elicitation: InputRequiredResult with a sealed requestState; a state for other arguments, or used once already, fails"
+    )
     func inputRequired() async throws {
         try await ToolSession.with(policy: ToolPolicy(confirmSends: true)) { session in
             let me = Value.string(session.env.user.mail)
@@ -110,11 +112,21 @@ struct ToolsCatalogueTests {
                 "requestState": state, "inputResponses": ["confirm_send": ["action": "decline"]],
             ])
             #expect(declined["isError"] == true && declined["resultType"] == "complete")
-            let accepted = try await call([
-                "requestState": state,
-                "inputResponses": ["confirm_send": ["action": "accept", "content": ["confirm": true]]],
-            ])
+            // A state answers one retry: after the decline it is spent, and the call starts over.
+            let accept: JSONObject = ["confirm_send": ["action": "accept", "content": ["confirm": true]]]
+            await #expect(throws: JSONRPCError.self) {
+                _ = try await call(["requestState": state, "inputResponses": .object(accept)])
+            }
+            let again = try #require(try await call([:])["requestState"])
+            let accepted = try await call(["requestState": again, "inputResponses": .object(accept)])
             #expect(accepted["isError"] == false, "\(accepted)")
+            // The confirmed retry replayed (a client or proxy retrying after a timeout) sends nothing again.
+            do {
+                _ = try await call(["requestState": again, "inputResponses": .object(accept)])
+                Issue.record("a replayed confirmation was answered")
+            } catch let error as JSONRPCError {
+                #expect(error.message.contains("already used"))
+            }
         }
     }
 

@@ -12,6 +12,7 @@ public struct MCPCore: Sendable {
     public let catalogue: ToolCatalogue
     public let configuration: MCPConfiguration
     let seal: RequestStateSeal
+    let consumedStates = ConsumedRequestStates()
     let now: @Sendable () -> Int64
 
     /// - Parameter stateKey: seals 2026-era `requestState`; give every instance behind one load balancer the same
@@ -138,6 +139,12 @@ public struct MCPCore: Sendable {
                         .invalidParams(
                             "Invalid params: requestState is not valid for this call (expired, altered, or made for "
                                 + "other arguments); call the tool again without it"))
+                }
+                guard consumedStates.consume(text, expiresAt: state.expiresAt, now: now()) else {
+                    return .failure(
+                        .invalidParams(
+                            "Invalid params: requestState was already used (each answers one retry); call the tool "
+                                + "again without it"))
                 }
                 asked = state.keys
             }

@@ -1,11 +1,13 @@
 import Crypto
-import JSONText
 import Foundation
+import JSONText
+import Synchronization
 
 /// Seals and opens the `requestState` of a 2026-07-28 `InputRequiredResult` (AES-256-GCM), so a multi
-/// round-trip tool call needs no server memory: the state names the question asked and is bound to the user,
-/// the client, the tool and a hash of the exact arguments, and expires after a short while. A state copied to
-/// another call, user or argument list, or altered by one bit, does not open.
+/// round-trip tool call needs no server memory to continue (``ConsumedRequestStates`` only refuses a replay): the
+/// state names the question asked and is bound to the user, the client, the tool and a hash of the exact
+/// arguments, and expires after a short while. A state copied to another call, user or argument list, or altered
+/// by one bit, does not open.
 struct RequestStateSeal: Sendable {
     struct State: Equatable {
         var userId: String
@@ -54,5 +56,26 @@ struct RequestStateSeal: Sendable {
             state.argumentsHash == Self.argumentsHash(arguments), now < state.expiresAt
         else { return nil }
         return state
+    }
+}
+
+/// The `requestState`s already answered on this instance, each until it expires: a state is consumed at most once,
+/// as the specification requires of states whose retry acts (a replayed confirmed retry would send the same mail
+/// again). Per instance, like send confirmations: a replay must reach the instance that took the first retry.
+final class ConsumedRequestStates: Sendable {
+    /// SHA-256 (hex) of a consumed state → its expiry.
+    private let consumed = Mutex<[String: Int64]>([:])
+    /// Above this many entries, expired ones are dropped before the next is added.
+    private let pruneAbove = 4096
+
+    /// True the first time `text` is consumed; false when it was consumed before and has not expired.
+    func consume(_ text: String, expiresAt: Int64, now: Int64) -> Bool {
+        let id = Hex.string(SHA256.hash(data: Data(text.utf8)))
+        return consumed.withLock { table in
+            if table.count >= pruneAbove { table = table.filter { $0.value >= now } }
+            guard table[id] == nil else { return false }
+            table[id] = expiresAt
+            return true
+        }
     }
 }
