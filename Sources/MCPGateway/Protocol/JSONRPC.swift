@@ -50,6 +50,10 @@ public struct JSONRPCError: Error, Sendable, Equatable {
     public static let missingCapabilityCode = -32021
     /// 2026-07-28: the protocol version is not one this server speaks (`data: {supported, requested}`).
     public static let unsupportedVersionCode = -32022
+    /// Handshake era over HTTP: the answer to a request the client cancelled (`notifications/cancelled`), which
+    /// ends its POST (the code the reference server uses).
+    public static let requestCancelledCode = -32800
+    public static let requestCancelled = Self(code: requestCancelledCode, message: "Request cancelled")
 
     public static func parseError(_ message: String) -> Self { .init(code: parseErrorCode, message: message) }
     public static func invalidRequest(_ message: String) -> Self { .init(code: invalidRequestCode, message: message) }

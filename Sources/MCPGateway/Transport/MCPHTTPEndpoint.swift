@@ -16,12 +16,21 @@ import Synchronization
 ///
 /// Answers are plain JSON, except a handshake-era `tools/call` that must ask the person in-band: that one
 /// switches to SSE when (and only when) the tool asks, sends `elicitation/create` on the stream, and waits for
-/// the client's answering POST.
+/// the client's answering POST. A session's `notifications/cancelled` stops the tool call it names (on this
+/// instance), whose POST is then answered `-32800 Request cancelled`.
 public struct MCPHTTPEndpoint: Sendable {
     public let core: MCPCore
     public let sessions: MCPSessionManager
     let pending = PendingElicitations()
+    /// Handshake-era tool calls running on this instance, by session (hash) and request id, for
+    /// `notifications/cancelled`.
+    let toolCalls = InFlightRequests<SessionRequest>()
     let logger: Logger
+
+    struct SessionRequest: Hashable, Sendable {
+        var session: String
+        var id: JSONRPCID
+    }
 
     public init(core: MCPCore, sessions: MCPSessionManager, logger: Logger) {
         self.core = core
@@ -82,7 +91,7 @@ public struct MCPHTTPEndpoint: Sendable {
                             + "request with params._meta"), id: request.id, status: 400)
             }
             return await inSession(request, sessionId: sessionId, principal: principal)
-        case .notification(let method, _):
+        case .notification(let method, let params):
             let refusal =
                 JSONRPCMessage.missingId(method) ?? MCPEnvelope.checkNotification(method: method, headers: headers)
             if let refusal { return .error(refusal, id: nil, status: 400) }
@@ -95,8 +104,13 @@ public struct MCPHTTPEndpoint: Sendable {
                         status: 400)
                 }
                 do {
-                    guard try await sessions.find(id: sessionId, principal: principal) != nil else {
+                    guard let record = try await sessions.find(id: sessionId, principal: principal) else {
                         return Self.sessionNotFound
+                    }
+                    // The call it names stops, and its POST is answered "Request cancelled" (the stream of a
+                    // handshake-era request ends only with an answer for its id).
+                    if method == "notifications/cancelled", let raw = params["requestId"], let id = JSONRPCID(raw) {
+                        toolCalls.cancel(SessionRequest(session: record.idHash, id: id))
                     }
                 } catch {
                     return storageFailure(error)
@@ -179,8 +193,15 @@ public struct MCPHTTPEndpoint: Sendable {
         let capabilities = (try? JSONParser.parse(Array(record.clientCapabilities.utf8))) ?? [:]
         var context = MCPRequestContext(
             principal: principal, era: .handshake(version: record.protocolVersion), clientCapabilities: capabilities)
-        guard request.method == "tools/call", context.canElicit else {
+        guard request.method == "tools/call" else {
             return Self.answer(await core.respond(to: request, context: context), id: request.id)
+        }
+        let key = SessionRequest(session: record.idHash, id: request.id)
+        let toolCalls = toolCalls
+        guard context.canElicit else {
+            let call = context
+            let answer = await toolCalls.run(key) { [core] in await core.respond(to: request, context: call) }
+            return Self.answer(answer ?? .failure(.requestCancelled), id: request.id)
         }
         // The call may need to ask the person: answer with JSON if it does not, switch to SSE the moment it does.
         let (events, stream) = AsyncStream<[UInt8]>.makeStream()
@@ -202,7 +223,8 @@ public struct MCPHTTPEndpoint: Sendable {
         return await withCheckedContinuation { (continuation: CheckedContinuation<MCPHTTPResponse, Never>) in
             decision.start(continuation, events: events)
             Task {
-                let answer = Self.answer(await core.respond(to: request, context: call), id: request.id)
+                let result = await toolCalls.run(key) { await core.respond(to: request, context: call) }
+                let answer = Self.answer(result ?? .failure(.requestCancelled), id: request.id)
                 if !decision.finish(with: answer), case .json(let bytes) = answer.body {
                     stream.yield(Array("event: message\ndata: ".utf8) + bytes + Array("\n\n".utf8))
                 }

@@ -17,10 +17,9 @@ public final class MCPStdioServer: Sendable {
     private let output: @Sendable ([UInt8]) -> Void
     private let handshake = Mutex<(version: String, capabilities: Value)?>(nil)
     private let waiting = Mutex<[JSONRPCID: CheckedContinuation<ElicitationAnswer, Never>]>([:])
-    private let counter = Atomic<Int>(0)
-    /// The requests in flight, each with a number of its own (a client may reuse an id): finishing one's stream
-    /// cancels it (`notifications/cancelled`).
-    private let running = Mutex<[JSONRPCID: (number: Int, cancel: AsyncStream<Never>.Continuation)]>([:])
+    /// Numbers the questions asked (`elicitation/create` ids).
+    private let questions = Atomic<Int>(0)
+    private let running = InFlightRequests<JSONRPCID>()
 
     /// Longest line accepted (as the HTTP body cap); a longer one is answered with a parse error and skipped.
     public static let maxLineBytes = 512 * 1024
@@ -62,7 +61,7 @@ public final class MCPStdioServer: Sendable {
                     } else if method == "notifications/cancelled", let raw = params["requestId"],
                         let id = JSONRPCID(raw)
                     {
-                        running.withLock { $0.removeValue(forKey: id) }?.cancel.finish()
+                        running.cancel(id)
                     }
                 case .success(.response(let id, let result)):
                     let continuation = waiting.withLock { $0.removeValue(forKey: id) }
@@ -86,21 +85,7 @@ public final class MCPStdioServer: Sendable {
     /// Answers `request` unless a `notifications/cancelled` for its id arrives first: then its task is cancelled
     /// and nothing is sent for it.
     private func run(_ request: JSONRPCRequest) async {
-        let (cancellation, cancel) = AsyncStream<Never>.makeStream()
-        let number = counter.add(1, ordering: .relaxed).newValue
-        running.withLock { $0[request.id] = (number, cancel) }
-        let answer = await withTaskGroup(of: Value?.self) { group in
-            group.addTask { await self.handle(request) }
-            group.addTask {
-                for await _ in cancellation {}  // ends when cancelled, or when the answer is ready (cancelAll)
-                return nil
-            }
-            let first = await group.next() ?? nil  // nil: the cancellation came first
-            group.cancelAll()
-            return first
-        }
-        running.withLock { if $0[request.id]?.number == number { $0[request.id] = nil } }
-        if let answer { send(answer) }
+        if let answer = await running.run(request.id, { await self.handle(request) }) { send(answer) }
     }
 
     /// The answer to one request.
@@ -136,7 +121,7 @@ public final class MCPStdioServer: Sendable {
 
     /// Sends `elicitation/create` and waits for the client's answer (until stdin closes, or the timeout).
     private func ask(_ question: Elicitation) async -> ElicitationAnswer {
-        let id = JSONRPCID.string("gg-\(counter.add(1, ordering: .relaxed).newValue)")
+        let id = JSONRPCID.string("gg-\(questions.add(1, ordering: .relaxed).newValue)")
         let timeout = core.configuration.elicitationTimeout
         let timer = Task { [self] in
             try? await Task.sleep(for: timeout)
