@@ -443,6 +443,13 @@ struct OAuthFlowTests {
                 ("client_id", client.clientId), ("resource", server.baseURL + "/MCP"),
             ])
             #expect(other.status == 400 && other.json["error"] as? String == "invalid_target")
+            // Parameters sent empty count as omitted (RFC 6749 §3.1): no secret, no narrower scope, no resource.
+            let refreshed = try await client.token([
+                ("grant_type", "refresh_token"), ("refresh_token", answer.json["refresh_token"] as? String ?? ""),
+                ("client_id", client.clientId), ("client_secret", ""), ("scope", ""), ("resource", ""),
+            ])
+            #expect(refreshed.status == 200, "\(refreshed.page.body)")
+            #expect(refreshed.json["scope"] as? String == answer.json["scope"] as? String)
         }
     }
 

@@ -371,6 +371,9 @@ def test_a_cancelled_request_is_stopped_and_never_answered(sandbox):
         proc.stdin.flush()
 
     try:
+        # The lifecycle allows a ping before initialize.
+        write({"jsonrpc": "2.0", "id": 0, "method": "ping"})
+        assert json.loads(proc.stdout.readline()) == {"jsonrpc": "2.0", "id": 0, "result": {}}
         write({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}})
         assert json.loads(proc.stdout.readline())["id"] == 1

@@ -52,13 +52,19 @@ struct OAuthRoutes {
         }
     }
 
+    /// The parameters that have a value: OAuth treats one sent empty as omitted (RFC 6749 §3.1), so `scope=` or
+    /// `client_secret=` from a public client changes nothing.
+    static func present(_ parameters: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        parameters.filter { !$0.value.isEmpty }
+    }
+
     func token(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
         let form: [(name: String, value: String)]
         do {
             guard let parsed = try await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
                 return Self.oauthError(.invalidRequest("the form body is not valid"))
             }
-            form = parsed
+            form = Self.present(parsed)
         } catch {
             return Self.oauthError(
                 .invalidRequest("send the token request as an application/x-www-form-urlencoded body"))
@@ -78,7 +84,7 @@ struct OAuthRoutes {
         }
         do {
             try await authorization.revokeToken(
-                form, authorizationHeader: request.headers[.authorization], sourceIP: context.sourceIP)
+                Self.present(form), authorizationHeader: request.headers[.authorization], sourceIP: context.sourceIP)
         } catch {
             return Self.oauthError(error)
         }
@@ -90,7 +96,7 @@ struct OAuthRoutes {
     // MARK: Browser flow
 
     func authorize(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
-        guard let parameters = FormParameters.query(of: request) else {
+        guard let parameters = FormParameters.query(of: request).map(Self.present) else {
             return WebPage.message(
                 title: "Invalid request", message: "The sign-in link is malformed.", status: .badRequest)
         }

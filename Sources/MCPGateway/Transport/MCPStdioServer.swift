@@ -109,6 +109,8 @@ public final class MCPStdioServer: Sendable {
             }
         }
         guard let (version, capabilities) = handshake.withLock({ $0 }) else {
+            // The lifecycle allows a ping before initialize (a client checking the process is alive).
+            if request.method == "ping" { return JSONRPCMessage.result([:], id: request.id) }
             return JSONRPCMessage.error(
                 .invalidRequest("Invalid request: send initialize first, or a 2026-07-28 request with params._meta"),
                 id: request.id)
