@@ -89,8 +89,9 @@ public struct LimitsConfig: Sendable {
         kind: .readableFile)
 
     public static let clientIdleDays = Setting(
-        "GRAPHGATE_CLIENT_IDLE_DAYS", flag: "client-idle-days", default: 30,
-        help: "Dynamically registered clients unused for this many days are deleted.", kind: .days(in: 1...3650))
+        "GRAPHGATE_CLIENT_IDLE_DAYS", flag: "client-idle-days", default: 180,
+        help: "Dynamically registered clients unused for this many days are deleted (never used: after a day).",
+        kind: .days(in: 1...3650))
 
     static func load(_ settings: SettingsReader) throws(ConfigError) -> LimitsConfig {
         LimitsConfig(

@@ -194,7 +194,9 @@ struct ClientIdentityTests {
         }
     }
 
-    @Test("registered clients unused for the idle lifetime are deleted; used ones and documents are kept")
+    @Test(
+        "registered clients unused for the idle lifetime, or never used for a day, are deleted; others and documents are kept"
+    )
     func idleClients() async throws {
         try await TestDatabases.withDatabase(.sqlite) { database in
             let store = SQLOAuthStore(database: database)
@@ -205,12 +207,15 @@ struct ClientIdentityTests {
             }
             try await store.insertClient(client("old", kind: .dynamic, createdAt: 1_000))
             try await store.insertClient(client("used", kind: .dynamic, createdAt: 1_000))
+            try await store.insertClient(client("used long ago", kind: .dynamic, createdAt: 1_000))
             try await store.insertClient(client("new", kind: .dynamic, createdAt: 9_000))
             try await store.insertClient(client("https://a.example/c.json", kind: .metadataDocument, createdAt: 1_000))
-            try await store.touchClient(id: "used", now: 9_500)
-            #expect(try await store.deleteIdleClients(before: 5_000) == 1)
+            try await store.touchClient(id: "used", now: 4_000)
+            try await store.touchClient(id: "used long ago", now: 2_000)
+            #expect(try await store.deleteIdleClients(before: 3_000, neverUsedBefore: 5_000) == 2)
             #expect(try await store.client(id: "old") == nil)
-            #expect(try await store.client(id: "used")?.lastUsedAt == 9_500)
+            #expect(try await store.client(id: "used long ago") == nil)
+            #expect(try await store.client(id: "used")?.lastUsedAt == 4_000)
             #expect(try await store.client(id: "new") != nil)
             #expect(try await store.client(id: "https://a.example/c.json") != nil)
         }

@@ -16,8 +16,9 @@ public struct AuthorizationSettings: Sendable {
     public var browserSessionAbsoluteTimeout: Int64 = 12 * 3600
     /// How long a grant lasts at most from its approval: refreshes never extend it (`GRAPHGATE_GRANT_MAX_DAYS`).
     public var grantMaxLifetime: Int64 = 90 * 86400
-    /// Dynamically registered clients with no token issued for this long are deleted (seconds).
-    public var clientIdleLifetime: Int64 = 30 * 86_400
+    /// Dynamically registered clients with no token issued for this long are deleted (seconds); those never
+    /// issued one, a day after registering (or after this, if shorter).
+    public var clientIdleLifetime: Int64 = 180 * 86_400
     /// Whether https `client_id`s (Client ID Metadata Documents) are fetched; set by `AuthorizationServer`.
     public var clientIdMetadataDocuments = false
 

@@ -16,9 +16,9 @@ public protocol OAuthStore: Sendable {
     func client(fingerprint: String) async throws(StorageError) -> OAuthClientRecord?
     /// Records that a token was issued to the client at `now`.
     func touchClient(id: String, now: Int64) async throws(StorageError)
-    /// Deletes dynamically registered clients with no token issued since `before` (or never, and registered
-    /// before it), and their remembered consents. Returns how many.
-    func deleteIdleClients(before: Int64) async throws(StorageError) -> Int
+    /// Deletes dynamically registered clients with no token issued since `before`, or never issued one and
+    /// registered before `neverUsedBefore`, and their remembered consents. Returns how many.
+    func deleteIdleClients(before: Int64, neverUsedBefore: Int64) async throws(StorageError) -> Int
 
     func insertPending(_ pending: PendingAuthorizationRecord) async throws(StorageError)
     /// The pending request if it exists and has not expired at `now`.
@@ -140,12 +140,12 @@ public struct SQLOAuthStore: OAuthStore {
         }
     }
 
-    public func deleteIdleClients(before: Int64) async throws(StorageError) -> Int {
+    public func deleteIdleClients(before: Int64, neverUsedBefore: Int64) async throws(StorageError) -> Int {
         try await database.transaction { db in
             let rows = try await db.raw(
                 """
                 SELECT client_id FROM oauth_clients WHERE kind = 'dynamic'
-                AND COALESCE(last_used_at, created_at) < \(bind: before)
+                AND (last_used_at < \(bind: before) OR (last_used_at IS NULL AND created_at < \(bind: neverUsedBefore)))
                 """
             ).all()
             let ids = try rows.map { try $0.decode(column: "client_id", as: String.self) }
