@@ -226,6 +226,11 @@ def test_documents_of_real_clients_are_accepted(stack):
         listed.documents[f"/clients/{name}.json"] = document(client_id, **extra)
         r = authorize(graphgate, client_id)
         assert r.status_code in (302, 303), (name, r.status_code, r.text[:300])
+    # The document is fetched at its URL as written: a trailing slash and escapes are kept.
+    written = "/clients/my%20app/"
+    listed.documents[written] = document(listed.url(written))
+    r = authorize(graphgate, listed.url(written))
+    assert r.status_code in (302, 303), (r.status_code, r.text[:300], listed.requests[-3:])
     listed.documents["/clients/secret.json"] = document(
         listed.url("/clients/secret.json"), token_endpoint_auth_method="client_secret_post")
     r = authorize(graphgate, listed.url("/clients/secret.json"))

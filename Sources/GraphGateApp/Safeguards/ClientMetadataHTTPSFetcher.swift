@@ -99,8 +99,10 @@ struct ClientMetadataHTTPSFetcher: ClientMetadataFetcher {
                     promise.fail(FetchError.timedOut)
                     channel.close(promise: nil)
                 }
-                var path = url.path.isEmpty ? "/" : url.path
-                if let query = url.query { path += "?" + query }
+                // As written in the client id: `url.path` would decode escapes and drop a trailing slash.
+                let written = url.path(percentEncoded: true)
+                var path = written.isEmpty ? "/" : written
+                if let query = url.query(percentEncoded: true) { path += "?" + query }
                 var headers = HTTPHeaders()
                 headers.add(name: "Host", value: url.port.map { "\(host):\($0)" } ?? host)
                 headers.add(name: "Accept", value: "application/json")
