@@ -196,8 +196,8 @@ struct OpsMetricsTests {
 
     @Test("a separate metrics port serves /metrics and the main port does not")
     func separatePort() async throws {
-        // Picked before binding (the metrics listener does not report the port it bound), so a parallel test
-        // could take it first; that would fail this test, not another.
+        // Picked before binding (the metrics listener does not report the port it bound), below the ephemeral
+        // range that parallel tests' servers take their ports from.
         let port = try TestServer.freePort()
         try await TestApp.with(environment: ["GRAPHGATE_METRICS_PORT": "\(port)"]) { server in
             #expect(try await server.http.fetch(server.url("/metrics")).status == 404)

@@ -115,27 +115,28 @@ struct TestServer: Sendable {
         }
     }
 
-    /// A loopback port free at the moment of asking (the kernel's pick for a socket that is closed again). A
-    /// parallel test can take it before anyone binds it, so use it for a port nothing should listen on; a server
-    /// under test binds port 0 instead (the one exception: the metrics listener, which does not report its port,
-    /// `OpsMetricsTests.separatePort`).
+    /// A loopback port free at the moment of asking, below the kernel's ephemeral range (Linux: from 32768), so no
+    /// server of a parallel test (they bind port 0, which takes from that range) can be given it. For a port
+    /// nothing should listen on, and for the metrics listener, which does not report the port it bound
+    /// (`OpsMetricsTests.separatePort`); a server under test binds port 0 otherwise.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw StorageError.unavailable("socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_768)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw StorageError.unavailable("socket") }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            if bound == 0 { return port }
         }
-        guard bound == 0 else { throw StorageError.unavailable("bind") }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        throw StorageError.unavailable("no free port below the ephemeral range")
     }
 }
 
