@@ -35,8 +35,10 @@ struct AccessSnapshotTests {
     func absentKeysAreAnsweredFromMemory() async throws {
         let epochs = Epochs()
         let source = Source()
+        // A time to live no machine stall reaches: only the epochs may make it read again.
         let snapshot = AccessChangeSnapshot(
-            changes: AccessChanges(epochs: epochs, pollInterval: .seconds(60)), read: source.read)
+            changes: AccessChanges(epochs: epochs, pollInterval: .seconds(3600)), ttl: .seconds(3600),
+            read: source.read)
         for address in 0..<500 {
             #expect(try await snapshot.current()["ip:10.0.\(address / 256).\(address % 256)"] == nil)
         }
