@@ -57,6 +57,12 @@ public struct ToolCatalogue: Sendable {
     static let allDefinitions: [ToolDefinition] =
         ProfileTools.all + MailTools.all + MailWriteTools.all + CalendarTools.all + ContactTools.all
 
+    /// Whether `name` is an exposed tool that changes the mailbox: only such a call can ask the person (through
+    /// `SendGuard`) or is worth stopping when the client cancels it (a cancelled read changes nothing).
+    public func changesMailbox(toolNamed name: String?) -> Bool {
+        name.flatMap { exposedByName[$0] }?.isWrite ?? false
+    }
+
     /// Names of every tool this policy exposes.
     public var exposedToolNames: [String] { exposed.map(\.name) }
 

@@ -16,8 +16,8 @@ import Synchronization
 ///
 /// Answers are plain JSON, except a handshake-era `tools/call` that must ask the person in-band: that one
 /// switches to SSE when (and only when) the tool asks, sends `elicitation/create` on the stream, and waits for
-/// the client's answering POST. A session's `notifications/cancelled` stops the tool call it names (on this
-/// instance), whose POST is then answered `-32800 Request cancelled`.
+/// the client's answering POST. A session's `notifications/cancelled` stops the mailbox-changing tool call it
+/// names (on this instance), whose POST is then answered `-32800 Request cancelled`; a read runs to its end.
 public struct MCPHTTPEndpoint: Sendable {
     public let core: MCPCore
     public let sessions: MCPSessionManager
@@ -193,7 +193,10 @@ public struct MCPHTTPEndpoint: Sendable {
         let capabilities = (try? JSONParser.parse(Array(record.clientCapabilities.utf8))) ?? [:]
         var context = MCPRequestContext(
             principal: principal, era: .handshake(version: record.protocolVersion), clientCapabilities: capabilities)
-        guard request.method == "tools/call" else {
+        // Reads are answered directly: they never ask, and a cancelled one changes nothing (it runs to its end).
+        guard request.method == "tools/call",
+            core.catalogue.changesMailbox(toolNamed: request.params["name"]?.stringValue)
+        else {
             return Self.answer(await core.respond(to: request, context: context), id: request.id)
         }
         let key = SessionRequest(session: record.idHash, id: request.id)
