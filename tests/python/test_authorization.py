@@ -335,9 +335,34 @@ async def draft_ready_to_send(client, login, colleague) -> str:
     return raw["structuredContent"]["id"]
 
 
-def test_a_cancelled_call_of_a_session_sends_nothing():
-    """Handshake era over HTTP: `notifications/cancelled` in the session stops the call it names (a send_draft
-    still reading its draft does not send), and that call's POST ends with "Request cancelled" (-32800)."""
+async def cancel_by_notification(http, graphgate, client, login, call) -> None:
+    """Cancels `call` with `notifications/cancelled` in its session: its POST ends at once with "Request
+    cancelled" (-32800). Another session's cancellation of the same id changes nothing."""
+    pending = asyncio.create_task(http.post(f"{graphgate.base}/mcp", headers=client.headers(), json=call))
+    await asyncio.sleep(0.5)
+    other = await session_for(http, login)
+    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled",
+              "params": {"requestId": call["id"], "reason": "the user changed their mind"}}
+    assert (await http.post(f"{graphgate.base}/mcp", headers=other.headers(), json=cancel)).status_code == 202
+    assert not pending.done()
+    r = await http.post(f"{graphgate.base}/mcp", headers=client.headers(), json=cancel)
+    assert r.status_code == 202, r.text[:300]
+    answer = await asyncio.wait_for(pending, 1.0)  # at once, not after the draft's read
+    assert parse_rpc(answer) == {"jsonrpc": "2.0", "id": call["id"],
+                                 "error": {"code": -32800, "message": "Request cancelled"}}
+
+
+async def cancel_by_disconnecting(http, graphgate, client, login, call) -> None:
+    """Sends `call` on a connection of its own and closes it half a second later."""
+    async with httpx.AsyncClient(timeout=60) as leaving:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(leaving.post(f"{graphgate.base}/mcp", headers=client.headers(), json=call), 0.5)
+
+
+@pytest.mark.parametrize("cancel", [cancel_by_notification, cancel_by_disconnecting], ids=["notification", "disconnect"])
+def test_a_cancelled_call_sends_nothing(cancel):
+    """MCP: `notifications/cancelled` stops the request it names, and a client's disconnect counts as cancelling
+    its request. Either way a send_draft still reading its draft from Graph must not go on to send it."""
     with sandbox_stack("gg-authz-cancel-", users=2) as (sandbox, graphgate):
         login = Login(graphgate.base, 0)
         colleague = sandbox.users()[1]["mail"]
@@ -351,59 +376,13 @@ def test_a_cancelled_call_of_a_session_sends_nothing():
                 try:
                     call = {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
                             "params": {"name": "send_draft", "arguments": {"id": draft_id}}}
-                    pending = asyncio.create_task(http.post(f"{graphgate.base}/mcp", headers=client.headers(),
-                                                            json=call))
-                    await asyncio.sleep(0.5)
-                    # Another session's cancellation (same id) changes nothing; this session's stops the call.
-                    other = await session_for(http, login)
-                    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled",
-                              "params": {"requestId": 9, "reason": "the user changed their mind"}}
-                    assert (await http.post(f"{graphgate.base}/mcp", headers=other.headers(),
-                                            json=cancel)).status_code == 202
-                    assert not pending.done()
-                    r = await http.post(f"{graphgate.base}/mcp", headers=client.headers(), json=cancel)
-                    assert r.status_code == 202, r.text[:300]
-                    answer = await asyncio.wait_for(pending, 1.0)  # at once, not after the draft's read
-                    assert parse_rpc(answer) == {"jsonrpc": "2.0", "id": 9,
-                                                 "error": {"code": -32800, "message": "Request cancelled"}}
-                    await asyncio.sleep(5)  # what the draft's read and the send would have taken
-                finally:
-                    sandbox.set_faults()
-                paths = [e["path"] for e in sandbox.control("GET", "requests")["value"]]
-                assert any(draft_id in urllib.parse.unquote(p) for p in paths), f"the call did not reach Graph: {paths}"
-                assert not any(p.endswith("/send") for p in paths), f"the cancelled send_draft was sent: {paths}"
-                error, text, _ = await client.call_tool("get_profile", {})
-                assert not error, text[:300]
-
-        asyncio.run(scenario())
-
-
-def test_a_client_that_goes_away_mid_call_sends_nothing():
-    """MCP counts a client's disconnect as cancelling its request: a send_draft whose client closed the connection
-    while graphgate was still reading the draft from Graph must not go on to send it."""
-    with sandbox_stack("gg-authz-abandon-", users=2) as (sandbox, graphgate):
-        login = Login(graphgate.base, 0)
-        colleague = sandbox.users()[1]["mail"]
-
-        async def scenario():
-            async with httpx.AsyncClient(timeout=60) as http:
-                client = await session_for(http, login)
-                draft_id = await draft_ready_to_send(client, login, colleague)
-                sandbox.control("DELETE", "requests")
-                sandbox.set_faults(latencyMilliseconds=1500)
-                try:
-                    call = {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
-                            "params": {"name": "send_draft", "arguments": {"id": draft_id}}}
-                    async with httpx.AsyncClient(timeout=60) as leaving:
-                        with pytest.raises(asyncio.TimeoutError):
-                            await asyncio.wait_for(
-                                leaving.post(f"{graphgate.base}/mcp", headers=client.headers(), json=call), 0.5)
+                    await cancel(http, graphgate, client, login, call)
                     await asyncio.sleep(5)  # what the draft's read and the send would take
                 finally:
                     sandbox.set_faults()
                 paths = [e["path"] for e in sandbox.control("GET", "requests")["value"]]
                 assert any(draft_id in urllib.parse.unquote(p) for p in paths), f"the call did not reach Graph: {paths}"
-                assert not any(p.endswith("/send") for p in paths), f"the abandoned send_draft was sent: {paths}"
+                assert not any(p.endswith("/send") for p in paths), f"the cancelled send_draft was sent: {paths}"
                 # The session and the server carry on.
                 error, text, _ = await client.call_tool("get_profile", {})
                 assert not error, text[:300]
