@@ -213,6 +213,8 @@ def test_people_using_one_app_have_their_own_budgets_with_it():
                 r = await busy.post({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
                                      "params": {"name": "get_profile", "arguments": {}}})
                 assert r.status_code == 429, (r.status_code, r.text[:200])
+                refusal = r.json()  # a JSON-RPC error for the refused call's id, saying why
+                assert refusal["id"] == 5 and "rate limit exceeded" in refusal["error"]["message"], refusal
                 other = McpClient(http, second)
                 await other.initialize()
                 error, text, _ = await other.call_tool("get_profile", {})

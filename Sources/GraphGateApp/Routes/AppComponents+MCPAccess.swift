@@ -33,8 +33,10 @@ extension AppComponents {
         return MCPAccess(
             config: config, users: stores.users, sessionStore: stores.mcpSessions, oauth: stores.oauth,
             browserSessions: stores.browserSessions, signIn: vault, audit: security.recorder, logger: logger,
-            toolCallGate: { principal in
-                await security.checkToolCall(userId: principal.userId, clientId: principal.clientId)
+            toolCallGate: { principal, id in
+                await security.checkToolCall(
+                    userId: principal.userId, clientId: principal.clientId,
+                    rpcID: String(decoding: JSONWriter.bytes(id.value), as: UTF8.self))
             },
             bearerFailureGate: { sourceIP in await security.checkBearerFailure(sourceIP: sourceIP) },
             userBlock: { userId in try await security.userBlock(userId) },

@@ -27,8 +27,9 @@ public struct MCPAccess: Sendable {
     /// loopback, the same scheme and port under the other loopback names (`localhost`, `127.0.0.1`, `[::1]`).
     let acceptedOrigins: Set<String>
     let loopbackPublicHost: Bool
-    /// Runs after authentication for each `tools/call` (per-user and per-client budgets); a response stops it.
-    let toolCallGate: @Sendable (MCPPrincipal) async -> Response?
+    /// Runs after authentication for each `tools/call` (per-user and per-client budgets); a response stops it,
+    /// answering with the call's JSON-RPC id.
+    let toolCallGate: @Sendable (MCPPrincipal, JSONRPCID) async -> Response?
     /// Runs for each invalid bearer token, by client address, before it is audited (the address's
     /// `bearer_failures` budget); a response (429) answers instead, and that refusal writes no audit row.
     let bearerFailureGate: @Sendable (_ sourceIP: String?) async -> Response?
@@ -56,7 +57,7 @@ public struct MCPAccess: Sendable {
         browserSessions: any BrowserSessionStore, signIn: any MicrosoftSignIn,
         audit: any AuditRecorder, logger: Logger, configuration: MCPConfiguration = MCPConfiguration(),
         now: @escaping @Sendable () -> Int64 = { Timestamp.now },
-        toolCallGate: @escaping @Sendable (MCPPrincipal) async -> Response? = { _ in nil },
+        toolCallGate: @escaping @Sendable (MCPPrincipal, JSONRPCID) async -> Response? = { _, _ in nil },
         bearerFailureGate: @escaping @Sendable (_ sourceIP: String?) async -> Response? = { _ in nil },
         userBlock: (@Sendable (_ userId: String) async throws -> Block?)? = nil,
         catalogue: ToolCatalogue, requestStateKey: SymmetricKey? = nil, accessChanges: AccessChanges? = nil,

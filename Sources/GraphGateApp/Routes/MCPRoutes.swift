@@ -61,7 +61,7 @@ struct MCPRoutes {
             message = buffer.readableBytesView.isEmpty ? nil : JSONRPCMessage.parse(buffer.readableBytesView)
         }
         if case .success(.request(let call))? = message, call.method == "tools/call",
-            let refusal = await access.toolCallGate(principal)
+            let refusal = await access.toolCallGate(principal, call.id)
         {
             let outcome: MCPMetrics.ToolOutcome = refusal.status == .tooManyRequests ? .rateLimited : .denied
             MCPMetrics.toolCall(call.params["name"]?.stringValue ?? "", outcome)

@@ -9,13 +9,18 @@ extension SecurityServices {
     /// user never gets this far: the bearer check refuses them, through ``userBlock(_:)``.) The client's budget is
     /// per person: one client id serves every user of an app (a metadata document's URL, or a registration reused
     /// for the same metadata), so a budget per client alone would let five busy people lock everyone else out.
-    public func checkToolCall(userId: String, clientId: String, path: String = "/mcp") async -> Response? {
+    /// - Parameter rpcID: the JSON text of the call's JSON-RPC id, which a refusal carries.
+    public func checkToolCall(
+        userId: String, clientId: String, rpcID: String = "null", path: String = "/mcp"
+    ) async -> Response? {
         for (key, budget) in [
             ("user:\(userId)", rateLimits.toolCallsPerUser),
             ("client:\(clientId)|user:\(userId)", rateLimits.toolCallsPerClient),
         ] {
             let decision = await rateLimiter.take(key, budget: budget)
-            if !decision.allowed { return await rateLimited(decision, budget: budget, subject: key, path: path) }
+            if !decision.allowed {
+                return await rateLimited(decision, budget: budget, subject: key, path: path, rpcID: rpcID)
+            }
         }
         return nil
     }
@@ -32,10 +37,12 @@ extension SecurityServices {
 
     /// A request refused by `budget`: counted in `graphgate_rate_limit_hits_total`, reported to the monitor as a
     /// rate-limit hit of `subject`, answered 429 with `Retry-After`.
-    func rateLimited(_ decision: RateDecision, budget: RateBudget, subject: String, path: String) async -> Response {
+    func rateLimited(
+        _ decision: RateDecision, budget: RateBudget, subject: String, path: String, rpcID: String = "null"
+    ) async -> Response {
         SecurityMetrics.rateLimitHit(budget)
         await monitor.report(.rateLimitHit, subjects: [subject])
-        return SecurityResponses.tooManyRequests(decision, budget: budget.name, path: path)
+        return SecurityResponses.tooManyRequests(decision, budget: budget.name, path: path, rpcID: rpcID)
     }
 
     /// The block in force on a user: the one check every bearer request at `/mcp` and every token issuance
