@@ -90,7 +90,7 @@ public struct LimitsConfig: Sendable {
 
     public static let clientIdleDays = Setting(
         "GRAPHGATE_CLIENT_IDLE_DAYS", flag: "client-idle-days", default: 180,
-        help: "Dynamically registered clients unused for this many days are deleted (never used: after a day).",
+        help: "Dynamically registered clients unused for this many days are deleted (never used: after a week).",
         kind: .days(in: 1...3650))
 
     static func load(_ settings: SettingsReader) throws(ConfigError) -> LimitsConfig {

@@ -127,6 +127,17 @@ struct ToolsCatalogueTests {
             } catch let error as JSONRPCError {
                 #expect(error.message.contains("already used"))
             }
+            // Nor another spelling of the same state (the unused low bits of its last base64url character).
+            let text = try #require(again.stringValue)
+            let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+            if text.utf8.count % 4 != 0, let last = text.last, let index = alphabet.firstIndex(of: last) {
+                let twin = String(text.dropLast()) + String(alphabet[index ^ 1])
+                await #expect(throws: JSONRPCError.self) {
+                    _ = try await call(["requestState": .string(twin), "inputResponses": .object(accept)])
+                }
+            } else {
+                Issue.record("the sealed state has no unused bits to vary (\(text.utf8.count) characters)")
+            }
         }
     }
 

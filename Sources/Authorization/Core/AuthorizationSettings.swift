@@ -17,7 +17,7 @@ public struct AuthorizationSettings: Sendable {
     /// How long a grant lasts at most from its approval: refreshes never extend it (`GRAPHGATE_GRANT_MAX_DAYS`).
     public var grantMaxLifetime: Int64 = 90 * 86400
     /// Dynamically registered clients with no token issued for this long are deleted (seconds); those never
-    /// issued one, a day after registering (or after this, if shorter).
+    /// issued one, a week after registering (or after this, if shorter).
     public var clientIdleLifetime: Int64 = 180 * 86_400
     /// Whether https `client_id`s (Client ID Metadata Documents) are fetched; set by `AuthorizationServer`.
     public var clientIdMetadataDocuments = false

@@ -75,12 +75,12 @@ extension AuthorizationServer {
     public func purgeExpired() async throws(AuthorizationError) {
         do {
             try await store.purgeExpired(now: now())
-            // A registration that never got a token (abandoned, or registration spam) goes after a day; a client
+            // A registration that never got a token (abandoned, or registration spam) goes after a week; a client
             // that was used is kept for the idle lifetime, so its user can sign in again with the client id it
             // kept after its grant ended (clients do not register again on their own).
             let removed = try await store.deleteIdleClients(
                 before: now() - settings.clientIdleLifetime,
-                neverUsedBefore: now() - min(settings.clientIdleLifetime, 86_400))
+                neverUsedBefore: now() - min(settings.clientIdleLifetime, 7 * 86_400))
             if removed > 0 { logger.info("deleted idle OAuth clients", metadata: ["gg.count": "\(removed)"]) }
             try await browserSessions.purgeExpiredSessions(now: now(), idleTimeout: settings.browserSessionIdleTimeout)
         } catch {

@@ -63,14 +63,16 @@ struct RequestStateSeal: Sendable {
 /// as the specification requires of states whose retry acts (a replayed confirmed retry would send the same mail
 /// again). Per instance, like send confirmations: a replay must reach the instance that took the first retry.
 final class ConsumedRequestStates: Sendable {
-    /// SHA-256 (hex) of a consumed state → its expiry.
+    /// SHA-256 (hex) of a consumed state's sealed bytes → its expiry.
     private let consumed = Mutex<[String: Int64]>([:])
     /// Above this many entries, expired ones are dropped before the next is added.
     private let pruneAbove = 4096
 
-    /// True the first time `text` is consumed; false when it was consumed before and has not expired.
+    /// True the first time `text` is consumed; false when it was consumed before and has not expired. Keyed by
+    /// the decoded bytes, not the text: base64url spellings that differ only in the unused bits of their last
+    /// character open the same sealed state.
     func consume(_ text: String, expiresAt: Int64, now: Int64) -> Bool {
-        let id = Hex.string(SHA256.hash(data: Data(text.utf8)))
+        let id = Hex.string(SHA256.hash(data: Base64URL.decode(text) ?? Data(text.utf8)))
         return consumed.withLock { table in
             if table.count >= pruneAbove { table = table.filter { $0.value >= now } }
             guard table[id] == nil else { return false }
