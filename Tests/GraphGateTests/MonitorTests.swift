@@ -150,6 +150,13 @@ struct MonitorTests {
             var flood: [SecurityAlert] = []
             for half in 0..<4 { flood += await report(5, at: start + 600 + 150 * Int64(half), subject: "ip:192.0.2.10") }
             #expect(flood.map(\.windowStart) == [start + 450, start + 750])
+
+            // A steady pace that brings every window to the threshold (three per half window): once per window too.
+            var steady: [SecurityAlert] = []
+            for half in 0..<4 {
+                steady += await report(3, at: start + 1200 + 150 * Int64(half), subject: "ip:192.0.2.11")
+            }
+            #expect(steady.map(\.windowStart) == [start + 1200, start + 1500])
         }
     }
 

@@ -9,8 +9,9 @@ import Storage
 /// in one of them, wherever the clock stands (with windows back to back, a burst across their boundary was split
 /// and raised nothing). Instances on one PostgreSQL add up to one count, and an alert fires at most once per
 /// (rule, subject, window): only the increment that brings the window's count to the threshold fires (the
-/// earlier half no longer changes), and the alert row is unique per window on top of that. An attack that keeps
-/// every half over the threshold is raised again once per window.
+/// earlier half no longer changes, short of a report that lands late), the alert row is unique per window on top
+/// of that, and a window whose overlapping predecessor alerted stays quiet. An attack that goes on, at a steady
+/// pace or flooding every half, is raised again once per window.
 /// An alert is: an audit event `security.alert`, a metric `graphgate_alerts_total{rule}`, a log line
 /// at `error`, a webhook POST (when configured) and, for rules with `blockFor`, a temporary block of the
 /// `ip:` or `user:` subject (audited as `security.auto_block`).
@@ -59,6 +60,12 @@ public struct SecurityMonitor: Sendable {
                     // (an attack that goes on is raised again, as back-to-back windows would).
                     let reminder = current == threshold && halfStart % (2 * half) == 0
                     guard earlier + current == threshold || reminder else { continue }
+                    // Raised already for the window half a step back (it shares the earlier half with this one):
+                    // an attack that keeps a steady pace is raised once per window, not once per half.
+                    guard
+                        try await !store.hasAlert(
+                            rule: signal.rawValue, subject: subject, windowStart: windowStart - half)
+                    else { continue }
                     if let alert = try await fire(
                         rule, subject: subject, windowStart: windowStart, count: threshold, now: now)
                     {

@@ -8,6 +8,8 @@ public protocol AlertStore: Sendable {
     func count(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Int64
     /// Records an alert; false when one for the same (rule, subject, window) exists (it fired already).
     func insertAlert(_ alert: AlertRecord) async throws(StorageError) -> Bool
+    /// Whether an alert for (rule, subject, window) was recorded.
+    func hasAlert(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Bool
     /// Newest first.
     func recentAlerts(limit: Int) async throws(StorageError) -> [AlertRecord]
     /// Deletes counters of windows that started before `before`.
@@ -63,6 +65,17 @@ public struct SQLAlertStore: AlertStore {
             return true
         } catch .uniqueViolation {
             return false
+        }
+    }
+
+    public func hasAlert(rule: String, subject: String, windowStart: Int64) async throws(StorageError) -> Bool {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT 1 AS found FROM security_alerts
+                WHERE rule = \(bind: rule) AND subject = \(bind: subject) AND window_start = \(bind: windowStart)
+                """
+            ).first() != nil
         }
     }
 
