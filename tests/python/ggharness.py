@@ -334,9 +334,10 @@ class McpClient:
     async def post(self, message: dict) -> httpx.Response:
         return await self.http.post(f"{self.login.base}/mcp", headers=self.headers(), json=message)
 
-    async def initialize(self):
+    async def initialize(self, capabilities: dict | None = None):
         r = await self.post({"jsonrpc": "2.0", "id": next(self.ids), "method": "initialize", "params": {
-            "protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "ggharness", "version": "1"}}})
+            "protocolVersion": PROTOCOL, "capabilities": capabilities or {},
+            "clientInfo": {"name": "ggharness", "version": "1"}}})
         assert r.status_code == 200, (r.status_code, r.text[:300])
         self.session_id = r.headers.get("mcp-session-id")
         await self.post({"jsonrpc": "2.0", "method": "notifications/initialized"})

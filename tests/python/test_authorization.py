@@ -359,17 +359,20 @@ async def cancel_by_disconnecting(http, graphgate, client, login, call) -> None:
             await asyncio.wait_for(leaving.post(f"{graphgate.base}/mcp", headers=client.headers(), json=call), 0.5)
 
 
+@pytest.mark.parametrize("capabilities", [{}, {"elicitation": {}}], ids=["plain", "elicitation"])
 @pytest.mark.parametrize("cancel", [cancel_by_notification, cancel_by_disconnecting], ids=["notification", "disconnect"])
-def test_a_cancelled_call_sends_nothing(cancel):
+def test_a_cancelled_call_sends_nothing(cancel, capabilities):
     """MCP: `notifications/cancelled` stops the request it names, and a client's disconnect counts as cancelling
-    its request. Either way a send_draft still reading its draft from Graph must not go on to send it."""
+    its request. Either way a send_draft still reading its draft from Graph must not go on to send it, also from
+    a client that can be asked in-band (its call may answer on a stream, so it runs in a task of its own)."""
     with sandbox_stack("gg-authz-cancel-", users=2) as (sandbox, graphgate):
         login = Login(graphgate.base, 0)
         colleague = sandbox.users()[1]["mail"]
 
         async def scenario():
             async with httpx.AsyncClient(timeout=60) as http:
-                client = await session_for(http, login)
+                client = McpClient(http, login)
+                await client.initialize(capabilities)
                 draft_id = await draft_ready_to_send(client, login, colleague)
                 sandbox.control("DELETE", "requests")
                 sandbox.set_faults(latencyMilliseconds=1500)

@@ -223,16 +223,28 @@ public struct MCPHTTPEndpoint: Sendable {
         }
         let core = core
         let call = context
-        return await withCheckedContinuation { (continuation: CheckedContinuation<MCPHTTPResponse, Never>) in
-            decision.start(continuation, events: events)
-            Task {
-                let result = await toolCalls.run(key) { await core.respond(to: request, context: call) }
-                let answer = Self.answer(result ?? .failure(.requestCancelled), id: request.id)
-                if !decision.finish(with: answer), case .json(let bytes) = answer.body {
-                    stream.yield(Array("event: message\ndata: ".utf8) + bytes + Array("\n\n".utf8))
-                }
-                stream.finish()
+        // The call runs in a task of its own (its answer may go out on the stream after this handler returned), so
+        // a client that goes away cancels it explicitly: before the answer is chosen (this handler's task is
+        // cancelled), or while the stream is being sent (the stream is cancelled).
+        let running = RunningCall()
+        stream.onTermination = { termination in
+            if case .cancelled = termination { running.cancel() }
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<MCPHTTPResponse, Never>) in
+                decision.start(continuation, events: events)
+                running.start(
+                    Task {
+                        let result = await toolCalls.run(key) { await core.respond(to: request, context: call) }
+                        let answer = Self.answer(result ?? .failure(.requestCancelled), id: request.id)
+                        if !decision.finish(with: answer), case .json(let bytes) = answer.body {
+                            stream.yield(Array("event: message\ndata: ".utf8) + bytes + Array("\n\n".utf8))
+                        }
+                        stream.finish()
+                    })
             }
+        } onCancel: {
+            running.cancel()
         }
     }
 
@@ -242,6 +254,27 @@ public struct MCPHTTPEndpoint: Sendable {
         case .success(let value): .json(JSONRPCMessage.result(value, id: id))
         case .failure(let error): .json(JSONRPCMessage.error(error, id: id))
         }
+    }
+}
+
+/// The task of a handshake-era tool call that may answer on a stream, for cancelling it when its client goes away
+/// (a cancellation that comes before the task is known applies when it is).
+final class RunningCall: Sendable {
+    private let state = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
+    func start(_ task: Task<Void, Never>) {
+        let cancelled = state.withLock { state -> Bool in
+            state.task = task
+            return state.cancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    func cancel() {
+        state.withLock { state -> Task<Void, Never>? in
+            state.cancelled = true
+            return state.task
+        }?.cancel()
     }
 }
 
