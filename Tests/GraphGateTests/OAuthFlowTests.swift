@@ -1,5 +1,6 @@
 import Authorization
 import Foundation
+import JSONText
 import Storage
 import Testing
 
@@ -450,6 +451,34 @@ struct OAuthFlowTests {
             ])
             #expect(refreshed.status == 200, "\(refreshed.page.body)")
             #expect(refreshed.json["scope"] as? String == answer.json["scope"] as? String)
+        }
+    }
+
+    @Test("a client that signs its token request (RFC 7523) and leaves out client_id is named by its assertion")
+    func assertedClientId() async throws {
+        try await Self.withServer { server, browser in
+            let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
+            let (verifier, challenge) = OAuthTestClient.pkce()
+            let consent = try await client.signIn(client.authorizeURL(challenge: challenge), userIndex: 0)
+            let redirect = consent.location == nil ? try await client.decide(consent) : consent
+            let location = try #require(redirect.location)
+            let code = try #require(OAuthBrowser.query(location)["code"])
+            func assertion(_ subject: String) -> String {
+                let claims = #"{"iss":"\#(subject)","sub":"\#(subject)","aud":"\#(server.baseURL)/oauth/token"}"#
+                return Base64URL.encode(Data(#"{"alg":"ES256"}"#.utf8)) + "." + Base64URL.encode(Data(claims.utf8))
+                    + ".c2lnbmF0dXJl"
+            }
+            let fields = [
+                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", client.redirectURI),
+                ("code_verifier", verifier),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ]
+            // Another client's name in the assertion: the code is not its.
+            let stranger = try await client.token(fields + [("client_assertion", assertion("someone-else"))])
+            #expect(stranger.status >= 400 && stranger.status < 500)
+            let answer = try await client.token(fields + [("client_assertion", assertion(client.clientId))])
+            #expect(answer.status == 200, "\(answer.page.body)")
+            #expect(answer.json["access_token"] is String)
         }
     }
 

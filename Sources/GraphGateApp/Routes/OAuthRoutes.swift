@@ -3,6 +3,7 @@ import Foundation
 import GraphGateWeb
 import HTTPTypes
 import Hummingbird
+import JSONText
 import SecurityOps
 import Storage
 import TokenVault
@@ -58,13 +59,31 @@ struct OAuthRoutes {
         parameters.filter { !$0.value.isEmpty }
     }
 
+    /// A client that signs its token requests (`private_key_jwt`, RFC 7523) may leave out `client_id` (RFC 7521
+    /// §4.2); the assertion's `sub` names it then. graphgate serves such clients as public clients (the assertion is
+    /// not verified), so the name counts exactly as a public client's `client_id` does: claimed, and bound by the
+    /// code's PKCE verifier and redirect URI.
+    static func assertedClientId(_ form: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        func value(_ name: String) -> String? { FormParameters.first(name, in: form) }
+        guard value("client_id") == nil,
+            value("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            let assertion = value("client_assertion"), assertion.utf8.count <= 8192
+        else { return form }
+        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])),
+            let claims = try? JSONSerialization.jsonObject(with: payload) as? [String: Any],
+            let subject = claims["sub"] as? String, !subject.isEmpty
+        else { return form }
+        return form + [(name: "client_id", value: subject)]
+    }
+
     func token(_ request: Request, _ context: GraphGateRequestContext) async throws -> Response {
         let form: [(name: String, value: String)]
         do {
             guard let parsed = try await FormParameters.body(of: request, limit: FormParameters.bodyLimit) else {
                 return Self.oauthError(.invalidRequest("the form body is not valid"))
             }
-            form = Self.present(parsed)
+            form = Self.assertedClientId(Self.present(parsed))
         } catch {
             return Self.oauthError(
                 .invalidRequest("send the token request as an application/x-www-form-urlencoded body"))

@@ -9,9 +9,9 @@ extension SecurityServices {
     /// user never gets this far: the bearer check refuses them, through ``userBlock(_:)``.) The client's budget is
     /// per person: one client id serves every user of an app (a metadata document's URL, or a registration reused
     /// for the same metadata), so a budget per client alone would let five busy people lock everyone else out.
-    /// - Parameter rpcID: the JSON text of the call's JSON-RPC id, which a refusal carries.
+    /// - Parameter rpcID: the JSON text of the call's JSON-RPC id, which a refusal carries (made only then).
     public func checkToolCall(
-        userId: String, clientId: String, rpcID: String = "null", path: String = "/mcp"
+        userId: String, clientId: String, rpcID: @autoclosure () -> String = "null", path: String = "/mcp"
     ) async -> Response? {
         for (key, budget) in [
             ("user:\(userId)", rateLimits.toolCallsPerUser),
@@ -19,7 +19,7 @@ extension SecurityServices {
         ] {
             let decision = await rateLimiter.take(key, budget: budget)
             if !decision.allowed {
-                return await rateLimited(decision, budget: budget, subject: key, path: path, rpcID: rpcID)
+                return await rateLimited(decision, budget: budget, subject: key, path: path, rpcID: rpcID())
             }
         }
         return nil
