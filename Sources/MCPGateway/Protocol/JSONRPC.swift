@@ -175,6 +175,12 @@ public enum JSONRPCMessage: Sendable {
         return .invalidRequest("Invalid request: \(known ? method : "this method") is a request and needs an id")
     }
 
+    /// The request a `notifications/cancelled` names (`params.requestId`); nil for any other notification.
+    public static func cancelledRequest(method: String, params: JSONObject) -> JSONRPCID? {
+        guard method == "notifications/cancelled", let raw = params["requestId"] else { return nil }
+        return JSONRPCID(raw)
+    }
+
     /// `{"jsonrpc":"2.0","id":…,"result":…}`
     public static func result(_ result: Value, id: JSONRPCID) -> Value {
         ["id": id.value, "jsonrpc": "2.0", "result": result]

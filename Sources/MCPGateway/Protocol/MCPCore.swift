@@ -131,7 +131,7 @@ public struct MCPCore: Sendable {
             let responses = request.params["inputResponses"]?.objectValue ?? [:]
             if let stateValue = request.params["requestState"], stateValue != .null {
                 guard case .string(let text) = stateValue,
-                    let state = seal.open(
+                    let opened = seal.open(
                         text, userId: principal.userId, clientId: principal.clientId, tool: name,
                         arguments: arguments, now: now())
                 else {
@@ -140,13 +140,14 @@ public struct MCPCore: Sendable {
                             "Invalid params: requestState is not valid for this call (expired, altered, or made for "
                                 + "other arguments); call the tool again without it"))
                 }
-                guard consumedStates.consume(text, expiresAt: state.expiresAt, now: now()) else {
+                guard consumedStates.consume(sealed: opened.sealed, expiresAt: opened.state.expiresAt, now: now())
+                else {
                     return .failure(
                         .invalidParams(
                             "Invalid params: requestState was already used (each answers one retry); call the tool "
                                 + "again without it"))
                 }
-                asked = state.keys
+                asked = opened.state.keys
             }
             let answerable = Set(asked)
             let canElicit = context.canElicit

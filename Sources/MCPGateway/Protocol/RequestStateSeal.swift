@@ -39,10 +39,11 @@ struct RequestStateSeal: Sendable {
         return Base64URL.encode(box.combined!)
     }
 
-    /// The state if `text` opens under our key, has not expired, and belongs to exactly this call.
+    /// The state if `text` opens under our key, has not expired, and belongs to exactly this call; with the sealed
+    /// bytes `text` decodes to (what identifies it, whatever base64url spelling carried it).
     func open(
         _ text: String, userId: String, clientId: String, tool: String, arguments: JSONObject?, now: Int64
-    ) -> State? {
+    ) -> (state: State, sealed: Data)? {
         guard text.utf8.count <= 8192, let data = Base64URL.decode(text),
             let box = try? AES.GCM.SealedBox(combined: data), let plain = try? AES.GCM.open(box, using: key),
             let payload = try? JSONParser.parse(plain),
@@ -55,7 +56,7 @@ struct RequestStateSeal: Sendable {
         guard state.userId == userId, state.clientId == clientId, state.tool == tool,
             state.argumentsHash == Self.argumentsHash(arguments), now < state.expiresAt
         else { return nil }
-        return state
+        return (state, data)
     }
 }
 
@@ -68,11 +69,11 @@ final class ConsumedRequestStates: Sendable {
     /// Above this many entries, expired ones are dropped before the next is added.
     private let pruneAbove = 4096
 
-    /// True the first time `text` is consumed; false when it was consumed before and has not expired. Keyed by
-    /// the decoded bytes, not the text: base64url spellings that differ only in the unused bits of their last
-    /// character open the same sealed state.
-    func consume(_ text: String, expiresAt: Int64, now: Int64) -> Bool {
-        let id = Hex.string(SHA256.hash(data: Base64URL.decode(text) ?? Data(text.utf8)))
+    /// True the first time the state sealed in `sealed` is consumed; false when it was consumed before and has not
+    /// expired. Keyed by the sealed bytes, not the text: base64url spellings that differ only in the unused bits of
+    /// their last character open the same state.
+    func consume(sealed: Data, expiresAt: Int64, now: Int64) -> Bool {
+        let id = Hex.string(SHA256.hash(data: sealed))
         return consumed.withLock { table in
             if table.count >= pruneAbove { table = table.filter { $0.value >= now } }
             guard table[id] == nil else { return false }

@@ -109,7 +109,7 @@ public struct MCPHTTPEndpoint: Sendable {
                     }
                     // The call it names stops, and its POST is answered "Request cancelled" (the stream of a
                     // handshake-era request ends only with an answer for its id).
-                    if method == "notifications/cancelled", let raw = params["requestId"], let id = JSONRPCID(raw) {
+                    if let id = JSONRPCMessage.cancelledRequest(method: method, params: params) {
                         toolCalls.cancel(SessionRequest(session: record.idHash, id: id))
                     }
                 } catch {
@@ -199,13 +199,13 @@ public struct MCPHTTPEndpoint: Sendable {
         else {
             return Self.answer(await core.respond(to: request, context: context), id: request.id)
         }
+        // The call, cancellable by the session's `notifications/cancelled` for its id.
         let key = SessionRequest(session: record.idHash, id: request.id)
-        let toolCalls = toolCalls
-        guard context.canElicit else {
-            let call = context
-            let answer = await toolCalls.run(key) { [core] in await core.respond(to: request, context: call) }
-            return Self.answer(answer ?? .failure(.requestCancelled), id: request.id)
+        let respond: @Sendable (MCPRequestContext) async -> MCPHTTPResponse = { [core, toolCalls] call in
+            let result = await toolCalls.run(key) { await core.respond(to: request, context: call) }
+            return Self.answer(result ?? .failure(.requestCancelled), id: request.id)
         }
+        guard context.canElicit else { return await respond(context) }
         // The call may need to ask the person: answer with JSON if it does not, switch to SSE the moment it does.
         let (events, stream) = AsyncStream<[UInt8]>.makeStream()
         let decision = StreamDecision()
@@ -221,7 +221,6 @@ public struct MCPHTTPEndpoint: Sendable {
                         "elicitation/create", params: MCPCore.elicitationParams(question), id: id)))
             return await pending.wait(session: session, id: id, timeout: timeout)
         }
-        let core = core
         let call = context
         // The call runs in a task of its own (its answer may go out on the stream after this handler returned), so
         // a client that goes away cancels it explicitly: before the answer is chosen (this handler's task is
@@ -235,8 +234,7 @@ public struct MCPHTTPEndpoint: Sendable {
                 decision.start(continuation, events: events)
                 running.start(
                     Task {
-                        let result = await toolCalls.run(key) { await core.respond(to: request, context: call) }
-                        let answer = Self.answer(result ?? .failure(.requestCancelled), id: request.id)
+                        let answer = await respond(call)
                         if !decision.finish(with: answer), case .json(let bytes) = answer.body {
                             stream.yield(Array("event: message\ndata: ".utf8) + bytes + Array("\n\n".utf8))
                         }

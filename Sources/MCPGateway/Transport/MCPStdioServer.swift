@@ -58,9 +58,7 @@ public final class MCPStdioServer: Sendable {
                 case .success(.notification(let method, let params)):
                     if let refusal = JSONRPCMessage.missingId(method) {
                         send(JSONRPCMessage.error(refusal, id: nil))
-                    } else if method == "notifications/cancelled", let raw = params["requestId"],
-                        let id = JSONRPCID(raw)
-                    {
+                    } else if let id = JSONRPCMessage.cancelledRequest(method: method, params: params) {
                         running.cancel(id)
                     }
                 case .success(.response(let id, let result)):
