@@ -420,7 +420,7 @@ struct OAuthFlowTests {
         }
     }
 
-    @Test("resource is compared with its scheme and host case-folded; mcp:write asked alone brings mcp")
+    @Test("resource is compared in canonical form (case, trailing slash); mcp:write asked alone brings mcp")
     func resourceCaseAndWriteScope() async throws {
         try await Self.withServer { server, browser in
             let client = try await OAuthTestClient.register(base: server.baseURL, browser: browser)
@@ -430,7 +430,8 @@ struct OAuthFlowTests {
             let redirect = consent.location == nil ? try await client.decide(consent) : consent
             let location = try #require(redirect.location)
             let code = try #require(OAuthBrowser.query(location)["code"])
-            let shouted = server.baseURL.replacingOccurrences(of: "http://", with: "HTTP://") + "/mcp"
+            // The scheme in capitals and a trailing slash: the same resource.
+            let shouted = server.baseURL.replacingOccurrences(of: "http://", with: "HTTP://") + "/mcp/"
             let answer = try await client.token([
                 ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", client.redirectURI),
                 ("client_id", client.clientId), ("code_verifier", verifier), ("resource", shouted),
@@ -452,6 +453,28 @@ struct OAuthFlowTests {
             #expect(refreshed.status == 200, "\(refreshed.page.body)")
             #expect(refreshed.json["scope"] as? String == answer.json["scope"] as? String)
         }
+    }
+
+    @Test("a resource in another spelling of the same URI is ours; another path, port, host or scheme is not")
+    func resourceCanonicalForm() {
+        let settings = AuthorizationSettings(
+            issuer: "https://gg.example", resource: "https://gg.example/mcp", scopesSupported: ["mcp"])
+        for same in [
+            "https://gg.example/mcp", "HTTPS://GG.Example/mcp", "https://gg.example:443/mcp", "https://gg.example/mcp/",
+        ] {
+            #expect(settings.isOurResource(same), "\(same)")
+        }
+        for other in [
+            "https://gg.example/MCP", "https://gg.example:8443/mcp", "http://gg.example/mcp",
+            "https://gg.example/mcp//",
+            "https://gg.example.evil/mcp", "https://gg.example/", "https://gg.example/mcp?x=1", "gg.example/mcp",
+        ] {
+            #expect(!settings.isOurResource(other), "\(other)")
+        }
+        let loopback = AuthorizationSettings(
+            issuer: "http://127.0.0.1:8080", resource: "http://127.0.0.1:8080/mcp", scopesSupported: ["mcp"])
+        #expect(!loopback.isOurResource("http://127.0.0.1/mcp"))
+        #expect(loopback.isOurResource("http://127.0.0.1:8080/mcp/"))
     }
 
     @Test("a client that signs its token request (RFC 7523) and leaves out client_id is named by its assertion")

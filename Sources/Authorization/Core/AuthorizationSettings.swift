@@ -34,18 +34,32 @@ public struct AuthorizationSettings: Sendable {
     public var revocationEndpoint: String { issuer + "/oauth/revoke" }
     /// Where Microsoft sends the browser back to.
     public var callbackURL: String { issuer + "/oauth/callback" }
-    /// Whether a `resource` parameter (RFC 8707) names our MCP endpoint: scheme and host compared without case
-    /// (MCP's canonical server URI: an upper-case scheme or host is the same server), the rest exactly.
+    /// Whether a `resource` parameter (RFC 8707) names our MCP endpoint, compared in the form RFC 3986 §6.2.2–6.2.3
+    /// makes canonical (MCP's canonical server URI): scheme and host without case, the scheme's default port left
+    /// out (`https://host:443/mcp` is `https://host/mcp`), one trailing slash after the path ignored (a client
+    /// configured with `…/mcp/` reaches the same endpoint); the path itself compared exactly.
     public func isOurResource(_ resource: String) -> Bool {
-        Self.caseFoldedOrigin(resource) == Self.caseFoldedOrigin(self.resource)
+        Self.canonicalResource(resource) == Self.canonicalResource(self.resource)
     }
 
-    /// `uri` with its scheme and authority lower-cased (path and query unchanged).
-    static func caseFoldedOrigin(_ uri: String) -> String {
+    /// `uri` with its scheme and authority lower-cased, a default port dropped and one trailing slash after a
+    /// non-empty path removed (the path's case and any query unchanged).
+    static func canonicalResource(_ uri: String) -> String {
         guard let separator = uri.range(of: "://") else { return uri }
+        let scheme = uri[..<separator.lowerBound].lowercased()
         let rest = uri[separator.upperBound...]
         let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        return uri[..<separator.upperBound].lowercased() + rest[..<end].lowercased() + rest[end...]
+        var authority = rest[..<end].lowercased()
+        let defaultPort = scheme == "https" ? ":443" : scheme == "http" ? ":80" : nil
+        if let defaultPort, authority.hasSuffix(defaultPort) {
+            authority.removeLast(defaultPort.count)
+        }
+        var tail = rest[end...]
+        let queryStart = tail.firstIndex { $0 == "?" || $0 == "#" } ?? tail.endIndex
+        var path = tail[..<queryStart]
+        if path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        tail = tail[queryStart...]
+        return scheme + "://" + authority + path + tail
     }
 
     /// RFC 9728 metadata of the MCP resource (the URL `WWW-Authenticate` points to).
