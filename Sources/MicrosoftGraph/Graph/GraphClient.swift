@@ -253,12 +253,11 @@ public struct GraphClient: Sendable {
         } else if request.method == .post {
             outgoing.headers.add(name: "Content-Length", value: "0")
         }
-        // The group's `any()` is the loop this task runs on when it runs on one (a connection's, see
-        // `EventLoopTaskExecutor`): the answer is collected there.
-        let eventLoop = http.eventLoopGroup.any()
+        // The answer is collected on the loop of whichever pooled connection carries it (no hop per body part to
+        // this task's loop; the task resumes once, with the whole answer).
         let collector = GraphAnswerCollector(successLimit: request.maxResponseBytes, otherLimit: 64 << 10)
         let task = http.execute(
-            request: outgoing, delegate: collector, eventLoop: .delegate(on: eventLoop),
+            request: outgoing, delegate: collector, eventLoop: .indifferent,
             deadline: .now() + .seconds(Int64(retry.timeoutSeconds)), logger: nil)
         let answer: GraphAnswerCollector.Answer
         do {
