@@ -78,7 +78,8 @@ public final class TokenVault: Sendable {
         let account = try await resolveAccount(userId: userId, label: accountLabel)
         guard account.status == .active else { throw .signInRequired(.accountNeedsSignIn) }
         return AccountTokenProvider(
-            account: AccountRef(userId: userId, accountId: account.id), scopes: account.scopes, vault: self)
+            account: AccountRef(userId: userId, accountId: account.id), grantedScopes: account.grantedScopes,
+            vault: self)
     }
 
     /// Throws `consentRequired` naming what is missing when the account lacks any of `scopes`.

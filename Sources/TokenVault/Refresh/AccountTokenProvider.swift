@@ -8,15 +8,16 @@ import Synchronization
 /// refreshes only if nobody has replaced that token yet: 200 calls that all got 401 cause one refresh.
 final class AccountTokenProvider: AccessTokenProvider {
     let account: AccountRef
-    /// What Microsoft had granted the account when the provider was made: the vault makes one per tool call,
-    /// right after reading the account, so this is as fresh as a second read would be.
-    private let scopes: Set<String>
+    /// What Microsoft had granted the account when the provider was made (space-separated): the vault makes one
+    /// per tool call, right after reading the account, so this is as fresh as a second read would be. Parsed only
+    /// when asked (writes ask; reads never do).
+    private let grantedScopeList: String
     private let vault: TokenVault
     private let lastHandedOut = Mutex<String?>(nil)
 
-    init(account: AccountRef, scopes: Set<String>, vault: TokenVault) {
+    init(account: AccountRef, grantedScopes: String, vault: TokenVault) {
         self.account = account
-        self.scopes = scopes
+        self.grantedScopeList = grantedScopes
         self.vault = vault
     }
 
@@ -39,5 +40,7 @@ final class AccountTokenProvider: AccessTokenProvider {
         return grant.token
     }
 
-    func grantedScopes() async throws -> Set<String> { scopes }
+    func grantedScopes() async throws -> Set<String> {
+        Set(grantedScopeList.split(separator: " ").map(String.init))
+    }
 }
