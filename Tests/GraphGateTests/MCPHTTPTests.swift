@@ -307,6 +307,32 @@ struct MCPHTTPSessionManagerTests {
         }
     }
 
+    @Test(
+        "an answered requestState is refused on every instance sharing the store and after a restart, until it expires",
+        arguments: TestDatabases.backends)
+    func consumedStatesShared(backend: Database.Backend) async throws {
+        try await TestDatabases.withDatabase(backend) { database in
+            let clock = Mutex<Int64>(1_000_000)
+            func instance() -> MCPSessionManager {
+                MCPSessionManager(
+                    store: SQLMCPSessionStore(database: database), configuration: MCPConfiguration(),
+                    logger: Logger(label: "test"), now: { clock.withLock { $0 } })
+            }
+            let (first, second) = (instance(), instance())
+            let expiry: Int64 = 1_000_600
+            let firstUse = try await first.consume(hash: "aa", expiresAt: expiry, now: 1_000_000)
+            let elsewhere = try await second.consume(hash: "aa", expiresAt: expiry, now: 1_000_001)
+            let afterRestart = try await instance().consume(hash: "aa", expiresAt: expiry, now: 1_000_002)
+            let another = try await second.consume(hash: "bb", expiresAt: expiry, now: 1_000_002)
+            #expect(firstUse && another)
+            #expect(!elsewhere, "another instance")
+            #expect(!afterRestart, "after a restart")
+            #expect(await first.purgeConsumedStates() == 0, "nothing has expired")
+            clock.withLock { $0 = expiry + 1 }
+            #expect(await second.purgeConsumedStates() == 2)
+        }
+    }
+
     /// The session store with a count of the reads a call in a session makes.
     final class CountingSessions: MCPSessionStore {
         let base: any MCPSessionStore
@@ -337,6 +363,12 @@ struct MCPHTTPSessionManagerTests {
         }
         func trimSessions(userId: String, keep: Int) async throws(StorageError) -> Int {
             try await base.trimSessions(userId: userId, keep: keep)
+        }
+        func consumeRequestState(hash: String, expiresAt: Int64) async throws(StorageError) -> Bool {
+            try await base.consumeRequestState(hash: hash, expiresAt: expiresAt)
+        }
+        func purgeConsumedRequestStates(now: Int64) async throws(StorageError) -> Int {
+            try await base.purgeConsumedRequestStates(now: now)
         }
     }
 

@@ -67,7 +67,9 @@ public struct MCPAccess: Sendable {
         let sessions = MCPSessionManager(
             store: sessionStore, configuration: configuration, logger: logger, audit: audit,
             now: now, cache: sessionCache)
-        let core = MCPCore(catalogue: catalogue, configuration: configuration, stateKey: requestStateKey, now: now)
+        let core = MCPCore(
+            catalogue: catalogue, configuration: configuration, stateKey: requestStateKey, consumedStates: sessions,
+            now: now)
         let issuer = config.publicURL.absoluteString.trimmingTrailingSlash
         var settings = AuthorizationSettings(
             issuer: issuer, resource: config.mcpResource,

@@ -3,8 +3,9 @@ import Logging
 import MCPGateway
 import ServiceLifecycle
 
-/// Deletes idle handshake-era MCP session rows and purges expired OAuth rows (pending requests, codes, tokens,
-/// browser sessions) once a minute, until graceful shutdown. Live sessions stay across a restart.
+/// Deletes idle handshake-era MCP session rows and expired consumed-`requestState` rows once a minute, and purges
+/// expired OAuth rows (pending requests, codes, tokens, browser sessions) every ten, until graceful shutdown. Live
+/// sessions stay across a restart.
 struct MCPSessionReaper: Service {
     let sessions: MCPSessionManager
     let authorization: AuthorizationServer
@@ -22,6 +23,7 @@ struct MCPSessionReaper: Service {
                 try await Task.sleep(for: interval)
                 let reaped = await sessions.reapIdle()
                 if reaped > 0 { logger.info("closed idle MCP sessions", metadata: ["gg.count": "\(reaped)"]) }
+                await sessions.purgeConsumedStates()
                 ticks += 1
                 if ticks % 10 == 1 {
                     do {

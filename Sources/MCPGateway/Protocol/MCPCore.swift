@@ -12,19 +12,23 @@ public struct MCPCore: Sendable {
     public let catalogue: ToolCatalogue
     public let configuration: MCPConfiguration
     let seal: RequestStateSeal
-    let consumedStates = ConsumedRequestStates()
+    let consumedStates: any RequestStateLedger
     let now: @Sendable () -> Int64
 
-    /// - Parameter stateKey: seals 2026-era `requestState`; give every instance behind one load balancer the same
-    ///   32-byte key (default: random per process, so a question asked before a restart is asked again).
+    /// - Parameters:
+    ///   - stateKey: seals 2026-era `requestState`; give every instance behind one load balancer the same 32-byte
+    ///     key (default: random per process, so a question asked before a restart is asked again).
+    ///   - consumedStates: where answered states are remembered (default: this process's memory).
     public init(
         catalogue: ToolCatalogue, configuration: MCPConfiguration = MCPConfiguration(), stateKey: SymmetricKey? = nil,
+        consumedStates: (any RequestStateLedger)? = nil,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.catalogue = catalogue
         self.configuration = configuration
         self.seal = RequestStateSeal(
             key: stateKey ?? SymmetricKey(size: .bits256), lifetime: configuration.requestStateLifetime)
+        self.consumedStates = consumedStates ?? ConsumedRequestStates()
         self.now = now
     }
 
@@ -140,8 +144,15 @@ public struct MCPCore: Sendable {
                             "Invalid params: requestState is not valid for this call (expired, altered, or made for "
                                 + "other arguments); call the tool again without it"))
                 }
-                guard consumedStates.consume(sealed: opened.sealed, expiresAt: opened.state.expiresAt, now: now())
-                else {
+                let firstUse: Bool
+                do {
+                    firstUse = try await consumedStates.consume(
+                        sealed: opened.sealed, expiresAt: opened.state.expiresAt, now: now())
+                } catch {
+                    return .failure(
+                        .internalError("Internal error: the requestState could not be checked; retry in a moment"))
+                }
+                guard firstUse else {
                     return .failure(
                         .invalidParams(
                             "Invalid params: requestState was already used (each answers one retry); call the tool "

@@ -4,7 +4,7 @@ import JSONText
 import Synchronization
 
 /// Seals and opens the `requestState` of a 2026-07-28 `InputRequiredResult` (AES-256-GCM), so a multi
-/// round-trip tool call needs no server memory to continue (``ConsumedRequestStates`` only refuses a replay): the
+/// round-trip tool call needs no server memory to continue (a ``RequestStateLedger`` only refuses a replay): the
 /// state names the question asked and is bound to the user, the client, the tool and a hash of the exact
 /// arguments, and expires after a short while. A state copied to another call, user or argument list, or altered
 /// by one bit, does not open.
@@ -60,24 +60,36 @@ struct RequestStateSeal: Sendable {
     }
 }
 
-/// The `requestState`s already answered on this instance, each until it expires: a state is consumed at most once,
-/// as the specification requires of states whose retry acts (a replayed confirmed retry would send the same mail
-/// again). Per instance, like send confirmations: a replay must reach the instance that took the first retry.
-final class ConsumedRequestStates: Sendable {
-    /// SHA-256 (hex) of a consumed state's sealed bytes → its expiry.
+/// Where answered `requestState`s are remembered, each until it expires: a state is consumed at most once, as the
+/// specification requires of states whose retry acts (a replayed confirmed retry would send the same mail again).
+/// Keyed by the SHA-256 of the sealed bytes, not the text: base64url spellings that differ only in the unused bits
+/// of their last character open the same state.
+public protocol RequestStateLedger: Sendable {
+    /// True the first time `hash` is consumed; false when it was consumed before. Throws when it cannot tell
+    /// (the caller then refuses the retry: fail closed).
+    func consume(hash: String, expiresAt: Int64, now: Int64) async throws -> Bool
+}
+
+extension RequestStateLedger {
+    /// ``consume(hash:expiresAt:now:)`` for the state sealed in `sealed`.
+    func consume(sealed: Data, expiresAt: Int64, now: Int64) async throws -> Bool {
+        try await consume(hash: Hex.string(SHA256.hash(data: sealed)), expiresAt: expiresAt, now: now)
+    }
+}
+
+/// A ledger in this process's memory: for stdio and desktop mode (one process), and the default of ``MCPCore``.
+/// The server keeps its ledger in the store (``MCPSessionManager``), so every instance and a restart see it.
+final class ConsumedRequestStates: RequestStateLedger {
+    /// Hash of a consumed state → its expiry.
     private let consumed = Mutex<[String: Int64]>([:])
     /// Above this many entries, expired ones are dropped before the next is added.
     private let pruneAbove = 4096
 
-    /// True the first time the state sealed in `sealed` is consumed; false when it was consumed before and has not
-    /// expired. Keyed by the sealed bytes, not the text: base64url spellings that differ only in the unused bits of
-    /// their last character open the same state.
-    func consume(sealed: Data, expiresAt: Int64, now: Int64) -> Bool {
-        let id = Hex.string(SHA256.hash(data: sealed))
-        return consumed.withLock { table in
+    func consume(hash: String, expiresAt: Int64, now: Int64) -> Bool {
+        consumed.withLock { table in
             if table.count >= pruneAbove { table = table.filter { $0.value >= now } }
-            guard table[id] == nil else { return false }
-            table[id] = expiresAt
+            guard table[hash] == nil else { return false }
+            table[hash] = expiresAt
             return true
         }
     }

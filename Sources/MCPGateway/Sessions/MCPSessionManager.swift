@@ -149,6 +149,17 @@ public struct MCPSessionManager: Sendable {
         }
     }
 
+    /// Drops the consumed `requestState`s that expired (see ``RequestStateLedger``); returns how many.
+    @discardableResult
+    public func purgeConsumedStates() async -> Int {
+        do {
+            return try await store.purgeConsumedRequestStates(now: now())
+        } catch {
+            logger.error("purging consumed request states failed", metadata: ["gg.error": "\(error)"])
+            return 0
+        }
+    }
+
     /// A live session as admin listings show it (never the id: a prefix of its hash).
     public struct Summary: Sendable {
         public var id: String
@@ -174,5 +185,13 @@ public struct MCPSessionManager: Sendable {
 
     static func hash(_ id: String) -> String {
         Hex.string(SHA256.hash(data: Data(id.utf8)))
+    }
+}
+
+/// The server's ledger of answered 2026-era `requestState`s is a table of the store: a state answered on one
+/// instance is refused on every other, and after a restart.
+extension MCPSessionManager: RequestStateLedger {
+    public func consume(hash: String, expiresAt: Int64, now: Int64) async throws -> Bool {
+        try await store.consumeRequestState(hash: hash, expiresAt: expiresAt)
     }
 }

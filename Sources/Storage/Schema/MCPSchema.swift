@@ -4,6 +4,9 @@
 ///   `Mcp-Session-Id` the client holds, bound to (user, client, grant), with the negotiated protocol version and
 ///   the client's declared capabilities. Any instance sharing the database serves any session, and sessions
 ///   survive a restart. Revoking the grant or deleting the user ends them.
+/// - `mcp_consumed_states`: the 2026-07-28 `requestState`s already answered, by the SHA-256 (hex) of their sealed
+///   bytes, until they expire: each is consumed once across every instance and restart (a replayed confirmed retry
+///   would act twice). Expired rows are purged with idle sessions.
 enum MCPSchema {
     static let migrations: [Migration] = [
         Migration("mcp.001") { _ in
@@ -24,6 +27,12 @@ enum MCPSchema {
                 "CREATE INDEX mcp_sessions_user ON mcp_sessions (user_id)",
                 "CREATE INDEX mcp_sessions_grant ON mcp_sessions (grant_id)",
             ]
-        }
+        },
+        Migration("mcp.002") { _ in
+            [
+                "CREATE TABLE mcp_consumed_states (state_hash TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+                "CREATE INDEX mcp_consumed_states_expiry ON mcp_consumed_states (expires_at)",
+            ]
+        },
     ]
 }

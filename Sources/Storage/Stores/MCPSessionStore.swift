@@ -45,6 +45,11 @@ public protocol MCPSessionStore: Sendable {
     @discardableResult func purgeIdleSessions(now: Int64, idleTimeout: Int64) async throws(StorageError) -> Int
     /// Keeps the `keep` most recently used sessions of the user and deletes the rest; returns how many went.
     @discardableResult func trimSessions(userId: String, keep: Int) async throws(StorageError) -> Int
+    /// Records a 2026-era `requestState` (by the hash of its sealed bytes) as answered: true the first time, false
+    /// when it was recorded before (by this or any instance).
+    func consumeRequestState(hash: String, expiresAt: Int64) async throws(StorageError) -> Bool
+    /// Deletes consumed-state rows that expired before `now`; returns how many.
+    @discardableResult func purgeConsumedRequestStates(now: Int64) async throws(StorageError) -> Int
 }
 
 /// The SQL implementation of `MCPSessionStore`.
@@ -143,6 +148,26 @@ public struct SQLMCPSessionStore: MCPSessionStore {
                 try await db.raw("DELETE FROM mcp_sessions WHERE id_hash = \(bind: idHash)").run()
             }
             return extra.count
+        }
+    }
+
+    public func consumeRequestState(hash: String, expiresAt: Int64) async throws(StorageError) -> Bool {
+        try await database.read { db in
+            try await db.raw(
+                """
+                INSERT INTO mcp_consumed_states (state_hash, expires_at) VALUES (\(bind: hash), \(bind: expiresAt))
+                ON CONFLICT (state_hash) DO NOTHING RETURNING state_hash
+                """
+            ).all().count == 1
+        }
+    }
+
+    @discardableResult
+    public func purgeConsumedRequestStates(now: Int64) async throws(StorageError) -> Int {
+        try await database.read { db in
+            try await db.raw(
+                "DELETE FROM mcp_consumed_states WHERE expires_at < \(bind: now) RETURNING state_hash"
+            ).all().count
         }
     }
 
