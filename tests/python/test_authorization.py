@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime
+import json
 import re
 import sqlite3
 import urllib.parse
@@ -389,6 +390,47 @@ def test_a_cancelled_call_sends_nothing(cancel, capabilities):
                 # The session and the server carry on.
                 error, text, _ = await client.call_tool("get_profile", {})
                 assert not error, text[:300]
+
+        asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("capabilities", [{}, {"elicitation": {}}], ids=["plain", "elicitation"])
+def test_a_send_already_at_graph_is_answered_with_what_happened(capabilities):
+    """A cancellation that arrives while the send itself is at Graph cannot stop it: the mail goes, and the POST is
+    answered with the send's result (what happened), not "Request cancelled" (which would invite a second send)."""
+    with sandbox_stack("gg-authz-cancel-late-", users=2) as (sandbox, graphgate):
+        login = Login(graphgate.base, 0)
+        colleague = sandbox.users()[1]["mail"]
+
+        async def scenario():
+            async with httpx.AsyncClient(timeout=60) as http:
+                client = McpClient(http, login)
+                await client.initialize(capabilities)
+                draft_id = await draft_ready_to_send(client, login, colleague)
+                sandbox.control("DELETE", "requests")
+                latency = 1.5
+                sandbox.set_faults(latencyMilliseconds=int(latency * 1000))
+                try:
+                    call = {"jsonrpc": "2.0", "id": 11, "method": "tools/call",
+                            "params": {"name": "send_draft", "arguments": {"id": draft_id}}}
+                    pending = asyncio.create_task(http.post(f"{graphgate.base}/mcp", headers=client.headers(),
+                                                            json=call))
+                    # The draft's read takes one latency; the send then waits at Graph for another.
+                    await asyncio.sleep(latency * 1.5)
+                    paths = [e["path"] for e in sandbox.control("GET", "requests")["value"]]
+                    assert any(p.endswith("/send") for p in paths), f"the send had not started: {paths}"
+                    assert not pending.done()
+                    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled",
+                              "params": {"requestId": call["id"], "reason": "too slow"}}
+                    r = await http.post(f"{graphgate.base}/mcp", headers=client.headers(), json=cancel)
+                    assert r.status_code == 202, r.text[:300]
+                    answer = parse_rpc(await asyncio.wait_for(pending, 10))
+                finally:
+                    sandbox.set_faults()
+                assert "error" not in answer, answer
+                assert answer["result"]["isError"] is False, answer
+                sent = await client.call_tool("list_messages", {"folder": "sentitems", "page_size": 50})
+                assert "abandoned on the way" in json.dumps(sent[2]), "the mail the answer reports was not sent"
 
         asyncio.run(scenario())
 

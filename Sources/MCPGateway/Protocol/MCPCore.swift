@@ -207,6 +207,12 @@ public struct MCPCore: Sendable {
         }
     }
 
+    /// Whether `result` is a tool call that ran to its end without error (what was asked was done).
+    static func isCompletedToolCall(_ result: Result<Value, JSONRPCError>) -> Bool {
+        guard case .success(let value) = result else { return false }
+        return value["isError"] == .bool(false)
+    }
+
     /// `elicitation/create` params for a form question.
     static func elicitationParams(_ question: Elicitation) -> Value {
         ["mode": "form", "message": .string(question.message), "requestedSchema": question.schema]

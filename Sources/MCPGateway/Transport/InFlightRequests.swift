@@ -8,8 +8,13 @@ final class InFlightRequests<Key: Hashable & Sendable>: Sendable {
     private let running = Mutex<[Key: (number: Int, cancel: AsyncStream<Never>.Continuation)]>([:])
 
     /// Runs `operation` in a child task (it keeps the caller's executor preference) unless ``cancel(_:)`` names
-    /// `key` first: then that task is cancelled and the answer is nil.
-    func run<T: Sendable>(_ key: Key, _ operation: @escaping @Sendable () async -> T) async -> T? {
+    /// `key` first: then that task is cancelled and the answer is nil, unless what it had already begun could not be
+    /// stopped and its answer says it was done (`done`): a mail on its way to Graph is sent, and the client is told
+    /// so, not that the request was cancelled.
+    func run<T: Sendable>(
+        _ key: Key, done: @escaping @Sendable (T) -> Bool = { _ in false },
+        _ operation: @escaping @Sendable () async -> T
+    ) async -> T? {
         let (cancellation, cancel) = AsyncStream<Never>.makeStream()
         let number = counter.add(1, ordering: .relaxed).newValue
         running.withLock { $0[key] = (number, cancel) }
@@ -20,9 +25,14 @@ final class InFlightRequests<Key: Hashable & Sendable>: Sendable {
                 for await _ in cancellation {}  // ends when cancelled, or when the answer is ready (cancelAll)
                 return nil
             }
-            let first = await group.next() ?? nil  // nil: the cancellation came first
+            if let first = await group.next() ?? nil {
+                group.cancelAll()
+                return first
+            }
+            // The cancellation came first: the operation stops where it can, and its answer counts only if done.
             group.cancelAll()
-            return first
+            guard let answer = await group.next() ?? nil, done(answer) else { return nil }
+            return answer
         }
     }
 

@@ -17,7 +17,8 @@ import Synchronization
 /// Answers are plain JSON, except a handshake-era `tools/call` that must ask the person in-band: that one
 /// switches to SSE when (and only when) the tool asks, sends `elicitation/create` on the stream, and waits for
 /// the client's answering POST. A session's `notifications/cancelled` stops the mailbox-changing tool call it
-/// names (on this instance), whose POST is then answered `-32800 Request cancelled`; a read runs to its end.
+/// names (on this instance), whose POST is then answered `-32800 Request cancelled` (or with its result, when the
+/// change was already on its way to Graph and went through); a read runs to its end.
 public struct MCPHTTPEndpoint: Sendable {
     public let core: MCPCore
     public let sessions: MCPSessionManager
@@ -202,7 +203,9 @@ public struct MCPHTTPEndpoint: Sendable {
         // The call, cancellable by the session's `notifications/cancelled` for its id.
         let key = SessionRequest(session: record.idHash, id: request.id)
         let respond: @Sendable (MCPRequestContext) async -> MCPHTTPResponse = { [core, toolCalls] call in
-            let result = await toolCalls.run(key) { await core.respond(to: request, context: call) }
+            let result = await toolCalls.run(key, done: MCPCore.isCompletedToolCall) {
+                await core.respond(to: request, context: call)
+            }
             return Self.answer(result ?? .failure(.requestCancelled), id: request.id)
         }
         guard context.canElicit else { return await respond(context) }

@@ -81,9 +81,14 @@ public final class MCPStdioServer: Sendable {
     }
 
     /// Answers `request` unless a `notifications/cancelled` for its id arrives first: then its task is cancelled
-    /// and nothing is sent for it.
+    /// and nothing is sent for it (unless its change had already gone to Graph and went through: then its result).
     private func run(_ request: JSONRPCRequest) async {
-        if let answer = await running.run(request.id, { await self.handle(request) }) { send(answer) }
+        let answer = await running.run(
+            request.id, done: { MCPCore.isCompletedToolCall(.success($0["result"] ?? .null)) }
+        ) {
+            await self.handle(request)
+        }
+        if let answer { send(answer) }
     }
 
     /// The answer to one request.

@@ -264,7 +264,9 @@ public struct GraphClient: Sendable {
             answer = try await withTaskCancellationHandler {
                 try await task.futureResult.get()
             } onCancel: {
-                task.cancel()
+                // A change may already be at Graph (a mail on its way): it runs to its answer, so the caller learns
+                // what happened. Reads stop at once.
+                if request.idempotent { task.cancel() }
             }
         } catch let error as GraphAnswerCollector.TooLarge {
             throw GraphError.invalidResponse(reason: "answer larger than \(error.limit) bytes")
