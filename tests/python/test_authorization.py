@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime
 import json
 import re
@@ -360,6 +361,26 @@ async def cancel_by_disconnecting(http, graphgate, client, login, call) -> None:
             await asyncio.wait_for(leaving.post(f"{graphgate.base}/mcp", headers=client.headers(), json=call), 0.5)
 
 
+@contextlib.asynccontextmanager
+async def draft_at_slow_graph(sandbox, graphgate, http, capabilities, latency: float):
+    """A session of person 0 (declaring `capabilities`) with a draft to person 1 ready to send; Graph's request log
+    emptied, and Graph answering every request `latency` seconds late until the block ends."""
+    login = Login(graphgate.base, 0)
+    client = McpClient(http, login)
+    await client.initialize(capabilities)
+    draft_id = await draft_ready_to_send(client, login, sandbox.users()[1]["mail"])
+    sandbox.control("DELETE", "requests")
+    sandbox.set_faults(latencyMilliseconds=int(latency * 1000))
+    try:
+        yield client, login, draft_id
+    finally:
+        sandbox.set_faults()
+
+
+def graph_paths(sandbox) -> list[str]:
+    return [e["path"] for e in sandbox.control("GET", "requests")["value"]]
+
+
 @pytest.mark.parametrize("capabilities", [{}, {"elicitation": {}}], ids=["plain", "elicitation"])
 @pytest.mark.parametrize("cancel", [cancel_by_notification, cancel_by_disconnecting], ids=["notification", "disconnect"])
 def test_a_cancelled_call_sends_nothing(cancel, capabilities):
@@ -367,25 +388,15 @@ def test_a_cancelled_call_sends_nothing(cancel, capabilities):
     its request. Either way a send_draft still reading its draft from Graph must not go on to send it, also from
     a client that can be asked in-band (its call may answer on a stream, so it runs in a task of its own)."""
     with sandbox_stack("gg-authz-cancel-", users=2) as (sandbox, graphgate):
-        login = Login(graphgate.base, 0)
-        colleague = sandbox.users()[1]["mail"]
-
         async def scenario():
             async with httpx.AsyncClient(timeout=60) as http:
-                client = McpClient(http, login)
-                await client.initialize(capabilities)
-                draft_id = await draft_ready_to_send(client, login, colleague)
-                sandbox.control("DELETE", "requests")
-                sandbox.set_faults(latencyMilliseconds=1500)
-                try:
+                async with draft_at_slow_graph(sandbox, graphgate, http, capabilities, 1.5) as (client, login, draft):
                     call = {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
-                            "params": {"name": "send_draft", "arguments": {"id": draft_id}}}
+                            "params": {"name": "send_draft", "arguments": {"id": draft}}}
                     await cancel(http, graphgate, client, login, call)
                     await asyncio.sleep(5)  # what the draft's read and the send would take
-                finally:
-                    sandbox.set_faults()
-                paths = [e["path"] for e in sandbox.control("GET", "requests")["value"]]
-                assert any(draft_id in urllib.parse.unquote(p) for p in paths), f"the call did not reach Graph: {paths}"
+                paths = graph_paths(sandbox)
+                assert any(draft in urllib.parse.unquote(p) for p in paths), f"the call did not reach Graph: {paths}"
                 assert not any(p.endswith("/send") for p in paths), f"the cancelled send_draft was sent: {paths}"
                 # The session and the server carry on.
                 error, text, _ = await client.call_tool("get_profile", {})
@@ -399,25 +410,17 @@ def test_a_send_already_at_graph_is_answered_with_what_happened(capabilities):
     """A cancellation that arrives while the send itself is at Graph cannot stop it: the mail goes, and the POST is
     answered with the send's result (what happened), not "Request cancelled" (which would invite a second send)."""
     with sandbox_stack("gg-authz-cancel-late-", users=2) as (sandbox, graphgate):
-        login = Login(graphgate.base, 0)
-        colleague = sandbox.users()[1]["mail"]
-
         async def scenario():
             async with httpx.AsyncClient(timeout=60) as http:
-                client = McpClient(http, login)
-                await client.initialize(capabilities)
-                draft_id = await draft_ready_to_send(client, login, colleague)
-                sandbox.control("DELETE", "requests")
                 latency = 1.5
-                sandbox.set_faults(latencyMilliseconds=int(latency * 1000))
-                try:
+                async with draft_at_slow_graph(sandbox, graphgate, http, capabilities, latency) as (client, _, draft):
                     call = {"jsonrpc": "2.0", "id": 11, "method": "tools/call",
-                            "params": {"name": "send_draft", "arguments": {"id": draft_id}}}
+                            "params": {"name": "send_draft", "arguments": {"id": draft}}}
                     pending = asyncio.create_task(http.post(f"{graphgate.base}/mcp", headers=client.headers(),
                                                             json=call))
                     # The draft's read takes one latency; the send then waits at Graph for another.
                     await asyncio.sleep(latency * 1.5)
-                    paths = [e["path"] for e in sandbox.control("GET", "requests")["value"]]
+                    paths = graph_paths(sandbox)
                     assert any(p.endswith("/send") for p in paths), f"the send had not started: {paths}"
                     assert not pending.done()
                     cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled",
@@ -425,8 +428,6 @@ def test_a_send_already_at_graph_is_answered_with_what_happened(capabilities):
                     r = await http.post(f"{graphgate.base}/mcp", headers=client.headers(), json=cancel)
                     assert r.status_code == 202, r.text[:300]
                     answer = parse_rpc(await asyncio.wait_for(pending, 10))
-                finally:
-                    sandbox.set_faults()
                 assert "error" not in answer, answer
                 assert answer["result"]["isError"] is False, answer
                 sent = await client.call_tool("list_messages", {"folder": "sentitems", "page_size": 50})
