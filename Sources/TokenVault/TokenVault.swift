@@ -182,7 +182,7 @@ public final class TokenVault: Sendable {
 
     /// The user's linked accounts, from the account cache when it holds them.
     func accounts(userId: String) async throws(VaultError) -> [LinkedAccount] {
-        let cached = await accountCache?.lookup(userId)
+        let cached = await accountCache?.lookup(userId) { [users] in try? await users.accounts(userId: userId) }
         if let accounts = cached?.value { return accounts }
         let accounts: [LinkedAccount]
         do {

@@ -170,4 +170,50 @@ struct AccessSnapshotTests {
         for index in 0..<200 where await cache.lookup("key\(index)").value == nil { refills += 1 }
         #expect(refills > 20 && refills < 180, "about half are stale 1.4 s in (\(refills))")
     }
+
+    @Test("the per-key cache with a background refill: no lookup waits for the read; a refill of nothing drops the key")
+    func cacheRefillsInTheBackground() async throws {
+        let start = ContinuousClock.now
+        let elapsed = Atomic<Int>(0)  // milliseconds
+        let cache = AccessChangeCache<String>(
+            changes: AccessChanges(epochs: Epochs(), pollInterval: .seconds(60)), ttl: .seconds(2),
+            now: { start.advanced(by: .milliseconds(elapsed.load(ordering: .relaxed))) })
+        let reads = Atomic<Int>(0)
+        let release = AsyncStream<Void>.makeStream()
+        let answer = Mutex<String?>("v2")
+        let refill: @Sendable () async -> String? = {
+            reads.add(1, ordering: .relaxed)
+            for await _ in release.stream { break }  // held until the test lets it finish
+            return answer.withLock { $0 }
+        }
+        cache.store("v1", for: "k", ticket: await cache.lookup("k").ticket)
+        elapsed.store(1_750, ordering: .relaxed)  // stale, still kept
+        #expect(await cache.lookup("k", refill: refill).value == "v1", "the refilling lookup gets the kept value too")
+        #expect(await cache.lookup("k", refill: refill).value == "v1")
+        release.continuation.yield()
+        var stored: String?
+        for _ in 0..<200 {
+            stored = await cache.lookup("k").value
+            if stored == "v2" { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(stored == "v2", "the background read was kept")
+        #expect(reads.load(ordering: .relaxed) == 1, "one read for the stale value")
+
+        // A refill that finds nothing (an unknown token, an ended session): the key goes, the next lookup reads.
+        answer.withLock { $0 = nil }
+        elapsed.store(1_750 + 1_750, ordering: .relaxed)
+        #expect(await cache.lookup("k", refill: refill).value == "v2")
+        release.continuation.yield()
+        var gone = false
+        for _ in 0..<200 {
+            if await cache.lookup("k").value == nil {
+                gone = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(gone)
+        release.continuation.finish()
+    }
 }

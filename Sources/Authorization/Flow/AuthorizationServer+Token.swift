@@ -335,8 +335,18 @@ extension AuthorizationServer {
         }
         let hash = OpaqueSecret.hash(token)
         let now = now()
-        let cached = await tokenCache?.lookup(hash)
+        let cached = await tokenCache?.lookup(hash) { [self] in
+            guard case .valid(let info)? = try? await storedAccess(hash: hash, now: self.now()) else { return nil }
+            return info
+        }
         if let info = cached?.value, info.expiresAt > now { return .valid(info) }
+        let check = try await storedAccess(hash: hash, now: now)
+        if case .valid(let info) = check, let cached { tokenCache?.store(info, for: hash, ticket: cached.ticket) }
+        return check
+    }
+
+    /// The access token stored under `hash` as the MCP endpoint accepts it, or why not.
+    private func storedAccess(hash: String, now: Int64) async throws(AuthorizationError) -> BearerCheck {
         let record: OAuthTokenRecord?
         do {
             record = try await store.activeToken(hash: hash, now: now)
@@ -345,11 +355,10 @@ extension AuthorizationServer {
         }
         guard let record, record.kind == .access else { return .invalid(reason: "unknown_or_expired") }
         guard record.audience == settings.resource else { return .invalid(reason: "wrong_audience") }
-        let info = AccessTokenInfo(
-            userId: record.userId, clientId: record.clientId, grantId: record.grantId, scopes: record.scopes,
-            expiresAt: record.expiresAt)
-        if let cached { tokenCache?.store(info, for: hash, ticket: cached.ticket) }
-        return .valid(info)
+        return .valid(
+            AccessTokenInfo(
+                userId: record.userId, clientId: record.clientId, grantId: record.grantId, scopes: record.scopes,
+                expiresAt: record.expiresAt))
     }
 
     func makeTokens(

@@ -46,14 +46,18 @@ public struct MCPSessionManager: Sendable {
     public func open(principal: MCPPrincipal, handshake: MCPCore.Handshake) async throws(StorageError) -> String {
         let id = Base64URL.encode(Data(SystemRandom.bytes(32)))
         let time = now()
-        try await store.insertSession(
-            MCPSessionRecord(
-                idHash: Self.hash(id), userId: principal.userId, clientId: principal.clientId,
-                grantId: principal.grantId, protocolVersion: handshake.version,
-                clientCapabilities: JSONWriter.string(handshake.clientCapabilities), clientName: handshake.clientName,
-                createdAt: time, lastUsedAt: time))
+        let record = MCPSessionRecord(
+            idHash: Self.hash(id), userId: principal.userId, clientId: principal.clientId,
+            grantId: principal.grantId, protocolVersion: handshake.version,
+            clientCapabilities: JSONWriter.string(handshake.clientCapabilities), clientName: handshake.clientName,
+            createdAt: time, lastUsedAt: time)
+        // Taken before the insert: a revocation or trim racing it keeps the new row out of the copy.
+        let ticket = await cache?.lookup(record.idHash).ticket
+        try await store.insertSession(record)
         let trimmed = try await store.trimSessions(userId: principal.userId, keep: configuration.maxSessionsPerUser)
         if trimmed > 0 { cache?.remove { $1.userId == principal.userId } }
+        // The session's first call needs no read (a client's first call follows its `initialize` at once).
+        if let ticket { cache?.store(record, for: record.idHash, ticket: ticket) }
         MCPMetrics.sessionOpened()
         logger.info(
             "MCP session opened",
@@ -69,7 +73,9 @@ public struct MCPSessionManager: Sendable {
         guard id.utf8.count <= 128 else { return nil }
         let time = now()
         let idHash = Self.hash(id)
-        let cached = await cache?.lookup(idHash)
+        let cached = await cache?.lookup(idHash) { [store, now, idleSeconds] in
+            try? await store.session(idHash: idHash, now: now(), idleTimeout: idleSeconds)
+        }
         var record: MCPSessionRecord
         var read = false
         if let kept = cached?.value, kept.lastUsedAt > time - idleSeconds {

@@ -65,6 +65,9 @@ public final class AccessChanges: Sendable {
 /// token of a busy client has several calls in flight). Without the spread and the one refill, every person's
 /// values, read together at start, expired together and each call in flight read the store again: at 256
 /// connections that queue on SQLite's one connection held a share of the calls for up to 0.8 s every `ttl`.
+/// A lookup given a `refill` read does not wait for it either: it gets the kept value too, and the read runs in
+/// the background (the refilling call waited behind the audit writer's transactions on SQLite's one connection,
+/// which made most of the tail at 64 connections).
 public final class AccessChangeCache<Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value
@@ -107,11 +110,16 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         self.now = now
     }
 
-    /// The kept value of `key` if it still counts, and the ticket to store a refill with.
-    public func lookup(_ key: String) async -> (value: Value?, ticket: Ticket) {
+    /// The kept value of `key` if it still counts, and the ticket to store a refill with. When the value is past its
+    /// freshness and this lookup is the one to refill it: without `refill` the answer is nil (the caller reads and
+    /// stores); with it the kept value is answered and `refill` runs in the background, its value stored (nil, or
+    /// a failure, drops the key: the next lookup reads).
+    public func lookup(
+        _ key: String, refill: (@Sendable () async -> Value?)? = nil
+    ) async -> (value: Value?, ticket: Ticket) {
         let generation = await changes.current()
         let now = now()
-        return state.withLock { state -> (Value?, Ticket) in
+        let (value, ticket, refillsInBackground) = state.withLock { state -> (Value?, Ticket, Bool) in
             let ticket = Ticket(generation: generation, removals: state.removals)
             if state.generation != generation {
                 // Only forward: a lookup that brought an older generation (a change raced it) just misses.
@@ -119,20 +127,33 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
                     state.entries.removeAll(keepingCapacity: true)
                     state.generation = generation
                 }
-                return (nil, ticket)
+                return (nil, ticket, false)
             }
-            guard let entry = state.entries[key] else { return (nil, ticket) }
-            if now < entry.freshUntil { return (entry.value, ticket) }
+            guard let entry = state.entries[key] else { return (nil, ticket, false) }
+            if now < entry.freshUntil { return (entry.value, ticket, false) }
             guard now < entry.keptUntil else {
                 state.entries[key] = nil
-                return (nil, ticket)
+                return (nil, ticket, false)
             }
             guard entry.refilling else {
                 state.entries[key]?.refilling = true
-                return (nil, ticket)  // this lookup refills it
+                // This lookup refills it: now (the caller reads), or in the background.
+                return refill == nil ? (nil, ticket, false) : (entry.value, ticket, true)
             }
-            return (entry.value, ticket)
+            return (entry.value, ticket, false)
         }
+        if refillsInBackground, let refill {
+            Task {
+                if let fresh = await refill() {
+                    store(fresh, for: key, ticket: ticket)
+                } else {
+                    state.withLock { state in
+                        if state.entries[key]?.refilling == true { state.entries[key] = nil }
+                    }
+                }
+            }
+        }
+        return (value, ticket)
     }
 
     /// Keeps `value` for `key` unless access changed, or something was removed, since `ticket` was handed out.
