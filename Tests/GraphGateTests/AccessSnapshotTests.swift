@@ -214,6 +214,16 @@ struct AccessSnapshotTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(gone)
+
+        // A refill never overwrites a value stored after it began (a newer read, the owner's own update).
+        answer.withLock { $0 = "old" }
+        cache.store("v3", for: "k", ticket: await cache.lookup("k").ticket)
+        elapsed.store(3_500 + 1_750, ordering: .relaxed)
+        #expect(await cache.lookup("k", refill: refill).value == "v3")
+        cache.store("v4", for: "k", ticket: await cache.lookup("k").ticket)
+        release.continuation.yield()
+        for _ in 0..<20 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await cache.lookup("k").value == "v4")
         release.continuation.finish()
     }
 }

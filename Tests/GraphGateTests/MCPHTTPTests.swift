@@ -329,6 +329,8 @@ struct MCPHTTPSessionManagerTests {
             #expect(!afterRestart, "after a restart")
             #expect(await first.purgeConsumedStates() == 0, "nothing has expired")
             clock.withLock { $0 = expiry + 1 }
+            #expect(await first.purgeConsumedStates() == 0, "kept a while past expiry (instances' clocks differ)")
+            clock.withLock { $0 = expiry + 301 }
             #expect(await second.purgeConsumedStates() == 2)
         }
     }

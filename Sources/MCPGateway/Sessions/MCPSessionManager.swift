@@ -155,11 +155,13 @@ public struct MCPSessionManager: Sendable {
         }
     }
 
-    /// Drops the consumed `requestState`s that expired (see ``RequestStateLedger``); returns how many.
+    /// Drops the consumed `requestState`s that expired (see ``RequestStateLedger``) five minutes ago or more; returns
+    /// how many. The margin covers instances whose clocks differ: a slower one still accepts a state until its own
+    /// clock passes the expiry, and its row must still refuse the replay then.
     @discardableResult
     public func purgeConsumedStates() async -> Int {
         do {
-            return try await store.purgeConsumedRequestStates(now: now())
+            return try await store.purgeConsumedRequestStates(now: now() - 300)
         } catch {
             logger.error("purging consumed request states failed", metadata: ["gg.error": "\(error)"])
             return 0

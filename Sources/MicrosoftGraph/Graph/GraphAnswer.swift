@@ -5,9 +5,9 @@ import NIOHTTP1
 import Synchronization
 
 /// Collects one Graph answer (head, then body up to a limit that depends on the status) for
-/// ``GraphClient``. It goes through AsyncHTTPClient's delegate API, on the event loop the calling task runs on:
-/// the `async` `execute` starts a separate task per request to register its cancellation, which wakes a thread of
-/// Swift's global pool on every Graph call.
+/// ``GraphClient``. It goes through AsyncHTTPClient's delegate API, on the event loop of the connection that
+/// carries the answer: the `async` `execute` starts a separate task per request to register its cancellation,
+/// which wakes a thread of Swift's global pool on every Graph call.
 final class GraphAnswerCollector: HTTPClientResponseDelegate {
     struct Answer: Sendable {
         let head: HTTPResponseHead
@@ -28,12 +28,21 @@ final class GraphAnswerCollector: HTTPClientResponseDelegate {
     private let successLimit: Int
     private let otherLimit: Int
     private let state = Mutex(State())
+    private let headSent = Atomic<Bool>(false)
+
+    /// Whether the request's head has gone out on a connection (until then it may still wait in the pool, and
+    /// cancelling it sends nothing).
+    var requestHeadSent: Bool { headSent.load(ordering: .acquiring) }
 
     /// - Parameters:
     ///   - successLimit: the most a 2xx body may hold; `otherLimit` for any other status (an error envelope).
     init(successLimit: Int, otherLimit: Int) {
         self.successLimit = successLimit
         self.otherLimit = otherLimit
+    }
+
+    func didSendRequestHead(task: HTTPClient.Task<Answer>, _ head: HTTPRequestHead) {
+        headSent.store(true, ordering: .releasing)
     }
 
     func didReceiveHead(task: HTTPClient.Task<Answer>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {

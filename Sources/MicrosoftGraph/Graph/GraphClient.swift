@@ -256,6 +256,7 @@ public struct GraphClient: Sendable {
         // The answer is collected on the loop of whichever pooled connection carries it (no hop per body part to
         // this task's loop; the task resumes once, with the whole answer).
         let collector = GraphAnswerCollector(successLimit: request.maxResponseBytes, otherLimit: 64 << 10)
+        try Task.checkCancellation()
         let task = http.execute(
             request: outgoing, delegate: collector, eventLoop: .indifferent,
             deadline: .now() + .seconds(Int64(retry.timeoutSeconds)), logger: nil)
@@ -264,9 +265,10 @@ public struct GraphClient: Sendable {
             answer = try await withTaskCancellationHandler {
                 try await task.futureResult.get()
             } onCancel: {
-                // A change may already be at Graph (a mail on its way): it runs to its answer, so the caller learns
-                // what happened. Reads stop at once.
-                if request.idempotent { task.cancel() }
+                // A change whose request has gone out may already be at Graph (a mail on its way): it runs to its
+                // answer, so the caller learns what happened. Reads, and changes still waiting for a connection,
+                // stop at once.
+                if request.idempotent || !collector.requestHeadSent { task.cancel() }
             }
         } catch let error as GraphAnswerCollector.TooLarge {
             throw GraphError.invalidResponse(reason: "answer larger than \(error.limit) bytes")

@@ -91,6 +91,8 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
     public struct Ticket: Sendable {
         let generation: UInt64
         let removals: UInt64
+        /// When the read began: the value's age counts from here (a read that queued is no fresher for it).
+        let issued: ContinuousClock.Instant
     }
 
     public let changes: AccessChanges
@@ -120,7 +122,7 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         let generation = await changes.current()
         let now = now()
         let (value, ticket, refillsInBackground) = state.withLock { state -> (Value?, Ticket, Bool) in
-            let ticket = Ticket(generation: generation, removals: state.removals)
+            let ticket = Ticket(generation: generation, removals: state.removals, issued: now)
             if state.generation != generation {
                 // Only forward: a lookup that brought an older generation (a change raced it) just misses.
                 if generation > state.generation {
@@ -144,12 +146,11 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         }
         if refillsInBackground, let refill {
             Task {
-                if let fresh = await refill() {
-                    store(fresh, for: key, ticket: ticket)
-                } else {
-                    state.withLock { state in
-                        if state.entries[key]?.refilling == true { state.entries[key] = nil }
-                    }
+                let fresh = await refill()
+                if let fresh { store(fresh, for: key, ticket: ticket, onlyOver: true) }
+                state.withLock { state in
+                    // Nothing found (or the read failed): the next lookup reads. A newer value stays.
+                    if fresh == nil, state.entries[key]?.refilling == true { state.entries[key] = nil }
                 }
             }
         }
@@ -158,12 +159,17 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
 
     /// Keeps `value` for `key` unless access changed, or something was removed, since `ticket` was handed out.
     public func store(_ value: Value, for key: String, ticket: Ticket) {
-        let now = now()
-        let freshUntil = now.advanced(by: ttl * Double.random(in: 0.6..<0.8))
-        let keptUntil = now.advanced(by: ttl)
+        store(value, for: key, ticket: ticket, onlyOver: false)
+    }
+
+    /// `onlyOver`: only over the entry a background refill was started for (never over a newer one stored since).
+    private func store(_ value: Value, for key: String, ticket: Ticket, onlyOver refilling: Bool) {
+        let freshUntil = ticket.issued.advanced(by: ttl * Double.random(in: 0.6..<0.8))
+        let keptUntil = ticket.issued.advanced(by: ttl)
         let latest = changes.latest
         state.withLock { state in
             guard ticket.generation == latest, ticket.removals == state.removals else { return }
+            if refilling, state.entries[key]?.refilling != true { return }
             if state.generation != ticket.generation {
                 state.entries.removeAll(keepingCapacity: true)
                 state.generation = ticket.generation
