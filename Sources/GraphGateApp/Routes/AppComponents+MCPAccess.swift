@@ -36,7 +36,7 @@ extension AppComponents {
             toolCallGate: { principal, id in
                 await security.checkToolCall(
                     userId: principal.userId, clientId: principal.clientId,
-                    rpcID: String(decoding: JSONWriter.bytes(id.value), as: UTF8.self))
+                    rpcID: JSONWriter.string(id.value))
             },
             bearerFailureGate: { sourceIP in await security.checkBearerFailure(sourceIP: sourceIP) },
             userBlock: { userId in try await security.userBlock(userId) },

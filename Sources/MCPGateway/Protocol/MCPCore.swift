@@ -207,10 +207,9 @@ public struct MCPCore: Sendable {
         }
     }
 
-    /// Whether `result` is a tool call that ran to its end without error (what was asked was done).
-    static func isCompletedToolCall(_ result: Result<Value, JSONRPCError>) -> Bool {
-        guard case .success(let value) = result else { return false }
-        return value["isError"] == .bool(false)
+    /// Whether `result` is the result of a tool call that ran to its end without error (what was asked was done).
+    static func isCompletedToolCall(_ result: Value?) -> Bool {
+        result?["isError"] == .bool(false)
     }
 
     /// `elicitation/create` params for a form question.

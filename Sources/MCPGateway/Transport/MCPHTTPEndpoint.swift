@@ -203,7 +203,7 @@ public struct MCPHTTPEndpoint: Sendable {
         // The call, cancellable by the session's `notifications/cancelled` for its id.
         let key = SessionRequest(session: record.idHash, id: request.id)
         let respond: @Sendable (MCPRequestContext) async -> MCPHTTPResponse = { [core, toolCalls] call in
-            let result = await toolCalls.run(key, done: MCPCore.isCompletedToolCall) {
+            let result = await toolCalls.run(key, done: { MCPCore.isCompletedToolCall(try? $0.get()) }) {
                 await core.respond(to: request, context: call)
             }
             return Self.answer(result ?? .failure(.requestCancelled), id: request.id)

@@ -83,9 +83,7 @@ public final class MCPStdioServer: Sendable {
     /// Answers `request` unless a `notifications/cancelled` for its id arrives first: then its task is cancelled
     /// and nothing is sent for it (unless its change had already gone to Graph and went through: then its result).
     private func run(_ request: JSONRPCRequest) async {
-        let answer = await running.run(
-            request.id, done: { MCPCore.isCompletedToolCall(.success($0["result"] ?? .null)) }
-        ) {
+        let answer = await running.run(request.id, done: { MCPCore.isCompletedToolCall($0["result"]) }) {
             await self.handle(request)
         }
         if let answer { send(answer) }

@@ -146,11 +146,13 @@ public final class AccessChangeCache<Value: Sendable>: Sendable {
         }
         if refillsInBackground, let refill {
             Task {
-                let fresh = await refill()
-                if let fresh { store(fresh, for: key, ticket: ticket, onlyOver: true) }
-                state.withLock { state in
+                if let fresh = await refill() {
+                    store(fresh, for: key, ticket: ticket, onlyOver: true)
+                } else {
                     // Nothing found (or the read failed): the next lookup reads. A newer value stays.
-                    if fresh == nil, state.entries[key]?.refilling == true { state.entries[key] = nil }
+                    state.withLock { state in
+                        if state.entries[key]?.refilling == true { state.entries[key] = nil }
+                    }
                 }
             }
         }

@@ -59,7 +59,10 @@ public struct LinkedAccount: Sendable, Equatable, Codable {
         self.updatedAt = updatedAt
     }
 
-    public var scopes: Set<String> { Set(grantedScopes.split(separator: " ").map(String.init)) }
+    public var scopes: Set<String> { Self.scopes(granted: grantedScopes) }
+
+    /// The scopes of a space-separated `grantedScopes` text.
+    public static func scopes(granted: String) -> Set<String> { Set(granted.split(separator: " ").map(String.init)) }
 }
 
 /// A block on a subject (`user:ID` or `ip:ADDRESS`), until a time or (nil) until lifted.

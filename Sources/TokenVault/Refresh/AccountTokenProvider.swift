@@ -1,5 +1,6 @@
 import Foundation
 import MicrosoftGraph
+import Storage
 import Synchronization
 
 /// The `AccessTokenProvider` of one (user, account), handed to a Graph client.
@@ -40,7 +41,5 @@ final class AccountTokenProvider: AccessTokenProvider {
         return grant.token
     }
 
-    func grantedScopes() async throws -> Set<String> {
-        Set(grantedScopeList.split(separator: " ").map(String.init))
-    }
+    func grantedScopes() async throws -> Set<String> { LinkedAccount.scopes(granted: grantedScopeList) }
 }
